@@ -1,0 +1,314 @@
+"""The validated dense joint distribution over Sigma^n (spec theory.md §1).
+
+A :class:`Distribution` is the only class of the exact core: it carries the
+invariants every other function relies on (float64, shape ``(q,)*n``, finite,
+non-negative, sums to one) so that the information measures, schedules and
+samplers never re-check them.  It also plays the *perfect MDM*: its
+:meth:`Distribution.conditional` is the exact conditional-marginal oracle
+``mu(X_i = . | X_U = y_U)`` of spec §1.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ._validation import (
+    SUM_ATOL,
+    as_int,
+    check_finite_nonnegative,
+    check_table_size,
+)
+
+__all__ = ["Distribution"]
+
+Revealed = Mapping[int, int] | tuple[Sequence[int], Sequence[int]] | None
+
+
+class Distribution:
+    """A validated joint probability table over ``Sigma^n`` with ``|Sigma| = q``.
+
+    Parameters
+    ----------
+    table : array_like
+        Array of shape ``(q,)*n`` (all axes the same length ``q >= 2``, ``n >= 1``).
+        Entries must be finite and non-negative and sum to one within ``atol``;
+        the stored table is renormalised to sum to exactly one (in float64).
+    atol : float, optional
+        Accepted ``|sum - 1|``; default :data:`mdmtheory._validation.SUM_ATOL` (1e-9).
+    max_bytes : int, optional
+        Memory budget for the table; default :func:`mdmtheory.get_max_table_bytes`.
+    name : str, optional
+        A label used in reprs, figures and the CLI.
+
+    Raises
+    ------
+    ValueError
+        On a wrong shape, NaN/inf, a negative entry or a sum other than one.
+    MemoryError
+        If the table would exceed the memory budget.
+
+    Notes
+    -----
+    Axis ``i`` of :attr:`p` is position ``i`` (0-based) of the sequence; the value
+    along it is the token in ``{0, ..., q-1}``.
+    """
+
+    __slots__ = ("_p", "_n", "_q", "name")
+
+    def __init__(self, table, *, atol: float = SUM_ATOL, max_bytes: int | None = None,
+                 name: str | None = None):
+        arr = np.asarray(table)
+        if arr.ndim < 1:
+            raise ValueError("a distribution needs at least 1 position; got a 0-d array")
+        q = arr.shape[0]
+        if any(s != q for s in arr.shape):
+            raise ValueError(
+                f"table must have shape (q,)*n with every axis the same length; got {arr.shape}"
+            )
+        if q < 2:
+            raise ValueError(f"alphabet size q must be >= 2, got q={q}")
+        check_table_size(q, arr.ndim, max_bytes=max_bytes, what="distribution table")
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.iscomplexobj(arr):
+            raise ValueError(f"table must be real-valued, got dtype {arr.dtype}")
+        arr = np.array(arr, dtype=np.float64, copy=True)
+        check_finite_nonnegative(arr, "table")
+        s = float(arr.sum())
+        if abs(s - 1.0) > atol:
+            raise ValueError(
+                f"table must sum to 1 (tolerance {atol:g}); it sums to {s!r}. "
+                "Use Distribution.from_weights() to normalise unnormalised weights."
+            )
+        arr /= s
+        arr.setflags(write=False)
+        self._p = arr
+        self._n = arr.ndim
+        self._q = q
+        self.name = name
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_weights(cls, weights, *, name: str | None = None,
+                     max_bytes: int | None = None) -> "Distribution":
+        """Build from non-negative unnormalised weights of shape ``(q,)*n``."""
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim >= 1:
+            check_finite_nonnegative(w, "weights")
+        total = float(w.sum()) if w.ndim >= 1 else 0.0
+        if w.ndim >= 1 and not total > 0:
+            raise ValueError("weights must have a positive sum")
+        return cls(w / total if total > 0 else w, name=name, max_bytes=max_bytes)
+
+    @classmethod
+    def from_log_weights(cls, log_weights, *, name: str | None = None,
+                         max_bytes: int | None = None) -> "Distribution":
+        """Build from unnormalised log-weights (``-inf`` allowed for zero mass).
+
+        Normalisation uses a max-shift (log-sum-exp), so weights like ``1000``
+        or ``-1000`` do not overflow.
+        """
+        lw = np.asarray(log_weights, dtype=np.float64)
+        if lw.ndim < 1:
+            raise ValueError("a distribution needs at least 1 position; got a 0-d array")
+        if np.isnan(lw).any():
+            raise ValueError("log_weights contains NaN")
+        if np.isposinf(lw).any():
+            raise ValueError("log_weights contains +inf")
+        m = lw.max()
+        if not np.isfinite(m):
+            raise ValueError("log_weights are all -inf: no configuration has positive mass")
+        w = np.exp(lw - m)
+        return cls(w / w.sum(), name=name, max_bytes=max_bytes)
+
+    @classmethod
+    def from_samples(cls, samples, q: int | None = None, *, name: str | None = None,
+                     max_bytes: int | None = None) -> "Distribution":
+        """Empirical distribution of integer samples of shape ``(N, n)``.
+
+        Parameters
+        ----------
+        samples : array_like of int, shape (N, n)
+            Each row a sequence with tokens in ``{0, ..., q-1}``.
+        q : int, optional
+            Alphabet size; inferred as ``max(samples) + 1`` (at least 2) if omitted.
+        """
+        x = np.asarray(samples)
+        if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
+            raise ValueError(f"samples must have shape (N, n) with N, n >= 1; got {x.shape}")
+        if not np.issubdtype(x.dtype, np.integer):
+            if not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
+                raise ValueError("samples must be integers")
+            x = x.astype(np.int64)
+        if (x < 0).any():
+            raise ValueError("samples must be non-negative token ids")
+        qq = max(int(x.max()) + 1, 2) if q is None else as_int(q, "q", minimum=2)
+        if int(x.max()) >= qq:
+            raise ValueError(f"samples contain token {int(x.max())} >= q={qq}")
+        n = x.shape[1]
+        check_table_size(qq, n, max_bytes=max_bytes, what="empirical distribution table")
+        flat = np.ravel_multi_index(tuple(x.T), (qq,) * n)
+        counts = np.bincount(flat, minlength=qq**n).astype(np.float64)
+        return cls((counts / counts.sum()).reshape((qq,) * n), name=name, max_bytes=max_bytes)
+
+    # ------------------------------------------------------------------ basic attributes
+    @property
+    def p(self) -> np.ndarray:
+        """The read-only float64 table of shape ``(q,)*n``."""
+        return self._p
+
+    @property
+    def n(self) -> int:
+        """Number of positions (sequence length)."""
+        return self._n
+
+    @property
+    def q(self) -> int:
+        """Alphabet size."""
+        return self._q
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._p.shape
+
+    @property
+    def nbytes(self) -> int:
+        return self._p.nbytes
+
+    def __repr__(self) -> str:
+        label = f" {self.name!r}" if self.name else ""
+        return f"<Distribution{label} n={self.n} q={self.q}>"
+
+    def __array__(self, dtype=None, copy=None):
+        return self._p if dtype is None else self._p.astype(dtype)
+
+    # ------------------------------------------------------------------ marginals / oracle
+    def _positions(self, positions, name="positions") -> tuple[int, ...]:
+        pos = tuple(as_int(i, name, minimum=0) for i in np.atleast_1d(positions).tolist()) \
+            if np.size(positions) else ()
+        for i in pos:
+            if i >= self.n:
+                raise ValueError(f"position {i} out of range for n={self.n}")
+        if len(set(pos)) != len(pos):
+            raise ValueError(f"{name} contains repeated positions: {pos}")
+        return pos
+
+    def marginal(self, positions: Sequence[int] | int) -> np.ndarray:
+        """Joint marginal table of ``X_positions`` (axes in the order given).
+
+        Returns an array of shape ``(q,)*len(positions)``; a scalar ``1.0`` for ``[]``.
+        """
+        pos = self._positions(positions)
+        others = tuple(i for i in range(self.n) if i not in pos)
+        m = self._p.sum(axis=others) if others else self._p
+        # sum() keeps the remaining axes in increasing order; reorder as requested
+        order = np.argsort(np.argsort(pos)) if pos else ()
+        return np.transpose(m, order) if pos else np.asarray(m)
+
+    def marginals(self) -> np.ndarray:
+        """All one-position marginals as an ``(n, q)`` array."""
+        return np.stack([self.marginal([i]) for i in range(self.n)])
+
+    def _parse_revealed(self, revealed: Revealed) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if revealed is None:
+            return (), ()
+        if isinstance(revealed, Mapping):
+            pos, val = tuple(revealed.keys()), tuple(revealed.values())
+        else:
+            try:
+                pos, val = revealed
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "revealed must be a {position: value} mapping or a (positions, values) pair"
+                ) from None
+        pos = self._positions(pos, "revealed positions")
+        vals = tuple(as_int(v, "revealed value", minimum=0) for v in np.atleast_1d(val).tolist()) \
+            if np.size(val) else ()
+        if len(vals) != len(pos):
+            raise ValueError(f"{len(pos)} revealed positions but {len(vals)} values")
+        for v in vals:
+            if v >= self.q:
+                raise ValueError(f"revealed value {v} out of range for q={self.q}")
+        return pos, vals
+
+    def conditional(self, i: int, revealed: Revealed = None) -> np.ndarray:
+        """The exact MDM oracle ``mu(X_i = . | X_U = y_U)`` (spec §1), shape ``(q,)``.
+
+        Parameters
+        ----------
+        i : int
+            The masked position queried.
+        revealed : mapping or (positions, values), optional
+            The revealed context ``y_U``.  ``i`` may be in it (the result is then
+            a point mass).
+
+        Raises
+        ------
+        ValueError
+            If the context has probability zero (the conditional is undefined).
+        """
+        (i,) = self._positions([i], "i")
+        return self.conditionals(revealed, positions=[i])[0]
+
+    def conditionals(self, revealed: Revealed = None, positions: Sequence[int] | None = None
+                     ) -> np.ndarray:
+        """Conditional marginals of several positions given one context.
+
+        Returns an ``(len(positions), q)`` array (all ``n`` positions by default);
+        rows of revealed positions are point masses on their value.  This is what
+        one forward pass of an exact MDM returns.
+        """
+        pos, vals = self._parse_revealed(revealed)
+        want = tuple(range(self.n)) if positions is None else self._positions(positions)
+        idx = [slice(None)] * self.n
+        for p_, v in zip(pos, vals):
+            idx[p_] = v
+        sub = self._p[tuple(idx)]
+        free = [a for a in range(self.n) if a not in pos]  # axes of `sub`, in order
+        mass = float(sub.sum())
+        if not mass > 0:
+            raise ValueError("the revealed context has probability zero under mu; "
+                             "its conditionals are undefined")
+        out = np.zeros((len(want), self.q))
+        for r, i in enumerate(want):
+            if i in pos:
+                out[r, vals[pos.index(i)]] = 1.0
+            else:
+                ax = free.index(i)
+                other = tuple(a for a in range(len(free)) if a != ax)
+                out[r] = (sub.sum(axis=other) if other else sub) / mass
+        return out
+
+    def prob(self, x) -> float:
+        """Probability ``mu(x)`` of one full sequence ``x`` (length ``n``)."""
+        x = np.asarray(x)
+        if x.shape != (self.n,):
+            raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
+        if (x < 0).any() or (x >= self.q).any():
+            raise ValueError(f"tokens must lie in [0, {self.q})")
+        return float(self._p[tuple(int(v) for v in x)])
+
+    def sample(self, size: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
+        """Draw ``size`` i.i.d. sequences; returns an ``(size, n)`` int64 array."""
+        size = as_int(size, "size", minimum=0)
+        rng = np.random.default_rng(rng)
+        cdf = np.cumsum(self._p.ravel())
+        u = rng.random(size) * cdf[-1]
+        flat = np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1)
+        return np.stack(np.unravel_index(flat, self.shape), axis=1).astype(np.int64)
+
+    def support_size(self) -> int:
+        """Number of sequences with positive probability."""
+        return int(np.count_nonzero(self._p))
+
+    def is_product(self, atol: float = 1e-12) -> bool:
+        """Whether the table equals the product of its one-position marginals."""
+        prod = np.ones(())
+        for row in self.marginals():
+            prod = np.multiply.outer(prod, row)
+        return bool(np.allclose(prod, self._p, atol=atol, rtol=0))
+
+
+def as_distribution(dist) -> Distribution:
+    """Return ``dist`` if it is a :class:`Distribution`, else validate it as a table."""
+    return dist if isinstance(dist, Distribution) else Distribution(dist)

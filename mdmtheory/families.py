@@ -1,0 +1,386 @@
+"""Families of distributions over Sigma^n (spec theory.md §4, §6).
+
+Each function returns a validated :class:`~mdmtheory.Distribution`.  Where the
+spec gives a closed form for the information curve ``Z`` (Def. 1.3), ``TC`` and
+``DTC`` (Def. 1.7), the docstring states it; the test-suite checks every such
+statement against the exact sweep.  Logs in the closed forms are natural (nats).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Sequence
+
+import numpy as np
+
+from ._validation import (
+    as_int,
+    check_probability_vector,
+    check_stochastic_matrix,
+    check_table_size,
+)
+from .distribution import Distribution
+
+__all__ = [
+    "product",
+    "uniform",
+    "random_dirichlet",
+    "markov_chain",
+    "binary_symmetric_chain",
+    "stationary_distribution",
+    "hidden_markov",
+    "mixture",
+    "linear_code",
+    "reed_solomon_generator",
+    "reed_solomon",
+    "repetition",
+    "parity",
+    "ising_chain",
+    "potts_chain",
+    "is_prime",
+]
+
+
+def _nq(n, q) -> tuple[int, int]:
+    return as_int(n, "n", minimum=1), as_int(q, "q", minimum=2)
+
+
+def product(marginals, *, name: str | None = None) -> Distribution:
+    """Product measure ``prod_i mu_i``.
+
+    Parameters
+    ----------
+    marginals : array_like, shape (n, q)
+        Row ``i`` is the law of ``X_i``.
+
+    Notes
+    -----
+    ``Z_j = 0`` for all ``j``; ``TC = DTC = 0`` (spec §6).
+    """
+    M = np.asarray(marginals, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] < 1 or M.shape[1] < 2:
+        raise ValueError(f"marginals must have shape (n, q) with n >= 1, q >= 2; got {M.shape}")
+    n, q = M.shape
+    check_table_size(q, n, what="product distribution table")
+    rows = [check_probability_vector(r, f"marginals[{i}]") for i, r in enumerate(M)]
+    t = rows[0]
+    for r in rows[1:]:
+        t = np.multiply.outer(t, r)
+    return Distribution(t, name=name or "product")
+
+
+def uniform(n: int, q: int, *, name: str | None = None) -> Distribution:
+    """Uniform distribution on ``Sigma^n`` (the [n, n] code): ``Z = 0``, ``TC = DTC = 0``."""
+    n, q = _nq(n, q)
+    check_table_size(q, n, what="uniform distribution table")
+    return Distribution(np.full((q,) * n, float(q) ** -n), name=name or "uniform")
+
+
+def random_dirichlet(n: int, q: int, alpha: float = 1.0, *, seed=None,
+                     name: str | None = None) -> Distribution:
+    """A random joint table drawn from ``Dirichlet(alpha, ..., alpha)`` over ``q^n`` cells.
+
+    ``alpha < 1`` gives peaked tables (many near-zero cells), ``alpha >> 1``
+    near-uniform ones.  Seeded through :func:`numpy.random.default_rng`.
+    """
+    n, q = _nq(n, q)
+    if not (np.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be positive and finite, got {alpha!r}")
+    check_table_size(q, n, what="random Dirichlet table")
+    rng = np.random.default_rng(seed)
+    g = rng.gamma(alpha, size=(q,) * n)
+    if g.sum() == 0:  # only possible for tiny alpha; fall back to a point mass
+        g.flat[rng.integers(g.size)] = 1.0
+    return Distribution(g / g.sum(), name=name or f"dirichlet(alpha={alpha:g})")
+
+
+def stationary_distribution(transition) -> np.ndarray:
+    """Stationary law ``pi = pi T`` of a row-stochastic matrix (unique or error)."""
+    T = check_stochastic_matrix(transition)
+    if T.ndim != 2 or T.shape[0] != T.shape[1]:
+        raise ValueError(f"transition must be a square matrix, got shape {T.shape}")
+    w, v = np.linalg.eig(T.T)
+    ones = np.isclose(w, 1.0, atol=1e-10)
+    if ones.sum() != 1:
+        raise ValueError("the chain has no unique stationary law (reducible?); pass `initial`")
+    pi = np.real(v[:, np.argmax(ones)])
+    pi = np.abs(pi) / np.abs(pi).sum()
+    return pi
+
+
+def markov_chain(n: int, transition, initial=None, *, name: str | None = None) -> Distribution:
+    """A Markov chain ``X_1 -> X_2 -> ... -> X_n`` on ``q`` states.
+
+    Parameters
+    ----------
+    n : int
+        Length.
+    transition : array_like, shape (q, q) or (n-1, q, q)
+        Row-stochastic transition matrix (time-homogeneous) or one per step
+        (``transition[t]`` maps ``X_t`` to ``X_{t+1}``, 0-based).
+    initial : array_like, shape (q,), optional
+        Law of ``X_1``.  Default: the stationary law for a homogeneous chain
+        (unique or a ``ValueError``); the uniform law for per-step transitions.
+
+    Notes
+    -----
+    For the binary symmetric chain with flip ``p`` and uniform start,
+    ``TC = (n-1)(log 2 - h(p))`` (spec §6) and ``Z`` is concave-looking.
+    """
+    n = as_int(n, "n", minimum=1)
+    T = check_stochastic_matrix(transition)
+    q = T.shape[-1]
+    if T.shape[-2] != q:
+        raise ValueError(f"transition matrices must be square, got shape {T.shape}")
+    if q < 2:
+        raise ValueError("q must be >= 2")
+    if T.ndim == 3 and T.shape[0] != n - 1:
+        raise ValueError(f"per-step transitions must have shape (n-1, q, q) = ({n-1}, {q}, {q}), "
+                         f"got {T.shape}")
+    if initial is None:
+        init = stationary_distribution(T) if T.ndim == 2 else np.full(q, 1.0 / q)
+    else:
+        init = check_probability_vector(initial, "initial")
+        if init.size != q:
+            raise ValueError(f"initial must have length q={q}, got {init.size}")
+    check_table_size(q, n, what="Markov chain table")
+    t = init
+    for step in range(n - 1):
+        Ts = T[step] if T.ndim == 3 else T
+        # t[..., a] * Ts[a, b] -> new axis b
+        t = t[..., :, None] * Ts
+    return Distribution(t, name=name or "markov")
+
+
+def binary_symmetric_chain(n: int, flip: float, *, name: str | None = None) -> Distribution:
+    """Binary symmetric Markov chain with flip probability ``flip`` and uniform start."""
+    if not 0 <= flip <= 1:
+        raise ValueError(f"flip must be in [0, 1], got {flip!r}")
+    T = np.array([[1 - flip, flip], [flip, 1 - flip]])
+    return markov_chain(n, T, np.array([0.5, 0.5]), name=name or f"markov(flip={flip:g})")
+
+
+def hidden_markov(n: int, transition, emission, initial=None, *,
+                  name: str | None = None) -> Distribution:
+    """Law of the observations of a hidden Markov model.
+
+    Parameters
+    ----------
+    transition : array_like, shape (h, h)
+        Hidden-state transition matrix.
+    emission : array_like, shape (h, q)
+        ``emission[z, x] = P(X_t = x | Z_t = z)``.
+    initial : array_like, shape (h,), optional
+        Law of ``Z_1``; default the stationary law.
+
+    Notes
+    -----
+    Built by the forward recursion on the dense table (memory ``h * q^n``).
+    """
+    n = as_int(n, "n", minimum=1)
+    T = check_stochastic_matrix(transition, "transition")
+    E = check_stochastic_matrix(emission, "emission")
+    if T.ndim != 2 or T.shape[0] != T.shape[1]:
+        raise ValueError(f"transition must be square (h, h), got {T.shape}")
+    h, q = E.shape if E.ndim == 2 else (None, None)
+    if E.ndim != 2 or h != T.shape[0]:
+        raise ValueError(f"emission must have shape (h, q) with h={T.shape[0]}, got {E.shape}")
+    if q < 2:
+        raise ValueError("observation alphabet q must be >= 2")
+    init = stationary_distribution(T) if initial is None else check_probability_vector(initial,
+                                                                                        "initial")
+    if init.size != h:
+        raise ValueError(f"initial must have length h={h}")
+    check_table_size(q, n, copies=2 * h, what="hidden Markov forward table")
+    alpha = (init[:, None] * E).T  # shape (q, h): P(x_1, z_1)
+    for _ in range(n - 1):
+        # alpha[..., z] -> sum_z alpha[..., z] T[z, z'] E[z', x'] -> shape (..., x', z')
+        a = alpha @ T  # (..., h)
+        alpha = a[..., None, :] * E.T  # (..., q, h)
+    return Distribution(alpha.sum(axis=-1), name=name or "hmm")
+
+
+def mixture(components: Sequence[Distribution], weights=None, *,
+            name: str | None = None) -> Distribution:
+    """Mixture ``sum_c w_c mu_c`` of distributions with the same ``(n, q)``.
+
+    Notes
+    -----
+    A mixture of a few near-product measures has small DTC (Austin; spec §5).
+    """
+    comps = list(components)
+    if not comps:
+        raise ValueError("mixture needs at least one component")
+    for c in comps:
+        if not isinstance(c, Distribution):
+            raise ValueError("mixture components must be Distribution objects")
+    shapes = {c.shape for c in comps}
+    if len(shapes) != 1:
+        raise ValueError(f"mixture components must share (n, q); got shapes {sorted(shapes)}")
+    w = np.full(len(comps), 1.0 / len(comps)) if weights is None else \
+        check_probability_vector(weights, "weights")
+    if w.size != len(comps):
+        raise ValueError(f"{len(comps)} components but {w.size} weights")
+    t = sum(wi * c.p for wi, c in zip(w, comps))
+    return Distribution(t, name=name or "mixture")
+
+
+def is_prime(p: int) -> bool:
+    """Trial-division primality test (``p`` is a small field size)."""
+    p = int(p)
+    if p < 2:
+        return False
+    return all(p % k for k in range(2, int(p ** 0.5) + 1))
+
+
+def linear_code(generator, p: int, *, name: str | None = None) -> Distribution:
+    """Uniform distribution on the linear code ``{u G : u in F_p^d}`` over a prime field.
+
+    Parameters
+    ----------
+    generator : array_like of int, shape (d, n)
+        Generator matrix (entries reduced mod ``p``; rank deficiency allowed:
+        the law is uniform on the row space either way).
+    p : int
+        A prime; the alphabet is ``F_p = {0..p-1}``, so ``q = p``.
+
+    Notes
+    -----
+    ``H(X_T) = rank(G_T) log p`` (spec §4, issue 5).
+    """
+    p = as_int(p, "p", minimum=2)
+    if not is_prime(p):
+        raise ValueError(f"p must be prime (a field F_p), got {p}")
+    G = np.asarray(generator)
+    if G.ndim != 2 or G.shape[0] < 1 or G.shape[1] < 1:
+        raise ValueError(f"generator must have shape (d, n) with d, n >= 1, got {G.shape}")
+    if not np.issubdtype(G.dtype, np.integer):
+        if not np.all(np.isfinite(G)) or not np.all(G == np.round(G)):
+            raise ValueError("generator must have integer entries")
+        G = G.astype(np.int64)
+    G = np.mod(G.astype(np.int64), p)
+    d, n = G.shape
+    check_table_size(p, n, what="code distribution table")
+    if p ** d > 50_000_000:
+        raise MemoryError(f"enumerating p^d = {p**d:,} messages is too large")
+    msgs = np.array(list(itertools.product(range(p), repeat=d)), dtype=np.int64)
+    words = (msgs @ G) % p
+    flat = np.ravel_multi_index(tuple(words.T), (p,) * n)
+    counts = np.bincount(flat, minlength=p ** n).astype(np.float64)
+    return Distribution((counts / counts.sum()).reshape((p,) * n), name=name or f"code[{n},{d}]")
+
+
+def reed_solomon_generator(n: int, d: int, p: int) -> np.ndarray:
+    """Vandermonde generator ``G[k, i] = a_i^k mod p`` of the [n, d] Reed–Solomon code.
+
+    Evaluation points ``a_i = i`` (``i = 0..n-1``), distinct in ``F_p`` because
+    ``n <= p``; any ``d`` columns are independent, so the code is MDS.
+    """
+    n, d, p = as_int(n, "n", minimum=1), as_int(d, "d", minimum=1), as_int(p, "p", minimum=2)
+    if not is_prime(p):
+        raise ValueError(f"p must be prime, got {p}")
+    if n > p:
+        raise ValueError(f"Reed–Solomon needs n <= p distinct evaluation points; n={n} > p={p}")
+    if d > n:
+        raise ValueError(f"dimension d={d} must be <= n={n}")
+    a = np.arange(n, dtype=np.int64)
+    return np.array([[pow(int(ai), k, p) for ai in a] for k in range(d)], dtype=np.int64)
+
+
+def reed_solomon(n: int, d: int, p: int, *, name: str | None = None) -> Distribution:
+    """Uniform law on the [n, d] Reed–Solomon (MDS) code over ``F_p`` (spec §4).
+
+    Notes
+    -----
+    ``H(X_A) = min(|A|, d) log p``, so ``Z_j = 0`` for ``j <= d`` and ``log p``
+    for ``j > d``; ``TC = (n-d) log p``, ``DTC = d log p`` (spec §4, §6).
+    ``d = 1`` is the repetition code, ``d = n-1`` the parity code, ``d = n``
+    the uniform law.
+    """
+    G = reed_solomon_generator(n, d, p)
+    return linear_code(G, p, name=name or f"RS[{n},{d}]_{p}")
+
+
+def repetition(n: int, q: int, *, name: str | None = None) -> Distribution:
+    """All ``X_i`` equal, uniform on ``[q]``.
+
+    Notes
+    -----
+    ``Z = (0, log q, ..., log q)``; ``TC = (n-1) log q``; ``DTC = log q`` (spec §6).
+    """
+    n, q = _nq(n, q)
+    check_table_size(q, n, what="repetition code table")
+    t = np.zeros((q,) * n)
+    for a in range(q):
+        t[(a,) * n] = 1.0 / q
+    return Distribution(t, name=name or "repetition")
+
+
+def parity(n: int, q: int, *, name: str | None = None) -> Distribution:
+    """Uniform on ``{x : sum_i x_i = 0 mod q}`` (sum-zero code).
+
+    Notes
+    -----
+    ``Z_j = 0`` for ``j < n`` and ``log q`` at ``j = n``; ``TC = log q``;
+    ``DTC = (n-1) log q`` (spec §6).  For ``n = 1`` it is a point mass at 0.
+    """
+    n, q = _nq(n, q)
+    check_table_size(q, n, what="parity code table")
+    s = np.zeros((q,) * n, dtype=np.int64)
+    for ax in range(n):
+        shape = [1] * n
+        shape[ax] = q
+        s = s + np.arange(q).reshape(shape)
+    t = (s % q == 0).astype(np.float64)
+    return Distribution(t / t.sum(), name=name or "parity")
+
+
+def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool = False,
+                name: str | None = None) -> Distribution:
+    """1-D Potts chain ``mu(x) ∝ exp(J sum_i 1[x_i = x_{i+1}] + sum_i h[x_i])``.
+
+    Parameters
+    ----------
+    coupling : float
+        ``J`` (ferromagnetic for ``J > 0``).
+    field : array_like, shape (q,), optional
+        Single-site log-weights ``h`` (default 0).
+    periodic : bool
+        Add the bond ``(x_n, x_1)``.
+    """
+    n, q = _nq(n, q)
+    if not np.isfinite(coupling):
+        raise ValueError(f"coupling must be finite, got {coupling!r}")
+    h = np.zeros(q) if field is None else np.asarray(field, dtype=np.float64)
+    if h.shape != (q,) or not np.all(np.isfinite(h)):
+        raise ValueError(f"field must be a finite array of shape ({q},)")
+    check_table_size(q, n, copies=2, what="Potts chain table")
+    lw = np.zeros((q,) * n)
+    eq = coupling * np.eye(q)
+    bonds = [(i, i + 1) for i in range(n - 1)] + ([(n - 1, 0)] if periodic and n > 2 else [])
+    for i, j in bonds:
+        shape = [1] * n
+        shape[i] = q
+        shape[j] = q
+        lw = lw + (eq if i < j else eq.T).reshape(shape)
+    for i in range(n):
+        shape = [1] * n
+        shape[i] = q
+        lw = lw + h.reshape(shape)
+    return Distribution.from_log_weights(lw, name=name or f"potts(J={coupling:g})")
+
+
+def ising_chain(n: int, coupling: float, field: float = 0.0, *, periodic: bool = False,
+                name: str | None = None) -> Distribution:
+    """1-D Ising chain ``mu(s) ∝ exp(J sum s_i s_{i+1} + h sum s_i)``, ``s_i = 2x_i - 1``.
+
+    Notes
+    -----
+    Equal to :func:`potts_chain` with ``q=2``, coupling ``2J`` and field ``(-h, h)``
+    (up to a constant); with ``h = 0`` and open boundary it is the binary
+    symmetric Markov chain with flip ``1/(1+e^{2J})``.
+    """
+    if not np.isfinite(field):
+        raise ValueError(f"field must be finite, got {field!r}")
+    return potts_chain(n, 2, 2.0 * coupling, np.array([-field, field]), periodic=periodic,
+                       name=name or f"ising(J={coupling:g}, h={field:g})")

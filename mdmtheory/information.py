@@ -1,0 +1,274 @@
+"""Exact information measures of a dense distribution (spec theory.md §2, §5, §7).
+
+Every function accepts a :class:`~mdmtheory.Distribution` (or an array that
+validates as one) and a ``base`` keyword as in :func:`scipy.stats.entropy`:
+``base=None`` (default) gives **nats**, ``base=2`` bits, any other positive
+``base != 1`` log-base-``base`` units.
+
+Indexing conventions
+--------------------
+* Subsets of positions are bit masks: bit ``i`` of ``mask`` set <=> position
+  ``i`` (0-based) is in the subset.  ``subset_entropies(mu)[mask] = H(X_T)``.
+* ``entropy_profile(mu)[m] = e(m)`` for ``m = 0..n`` (length ``n+1``, ``e(0)=0``).
+* ``information_curve(mu)[j-1] = Z_j`` for ``j = 1..n`` (length ``n``): the
+  paper's 1-based ``Z_j`` sits at Python index ``j-1``; ``Z[0] = Z_1 = 0``.
+
+All exact quantities come from one marginalisation sweep
+(:mod:`mdmtheory._kernels`), which touches the ``(q+1)^n`` marginal entries once.
+"""
+
+from __future__ import annotations
+
+from math import comb
+
+import numpy as np
+
+from ._kernels import sweep_entropies
+from ._validation import check_table_size, log_base_factor
+from .distribution import Distribution, as_distribution
+
+__all__ = [
+    "subset_entropies",
+    "entropy_profile",
+    "entropy_increments",
+    "information_curve",
+    "curve_from_profile",
+    "joint_entropy",
+    "marginal_entropies",
+    "total_correlation",
+    "dual_total_correlation",
+    "mutual_information_sum",
+    "conditional_total_correlation",
+    "conditional_entropy",
+    "pairwise_mutual_information",
+    "leave_one_out_total_correlations",
+    "InformationSummary",
+    "information_summary",
+    "extended_marginal_tensor",
+]
+
+
+def _entropy_nats(table: np.ndarray) -> float:
+    t = np.asarray(table, dtype=np.float64).ravel()
+    t = t[t > 0]
+    return float(-(t * np.log(t)).sum())
+
+
+def subset_entropies(dist, *, base: float | None = None, nthreads: int | None = None
+                     ) -> np.ndarray:
+    """Entropies ``H(X_T)`` of all ``2^n`` marginals, indexed by bit mask.
+
+    Parameters
+    ----------
+    dist : Distribution or array_like
+        The joint law ``mu`` over ``Sigma^n``.
+    base : float, optional
+        Logarithm base (default: nats).
+    nthreads : int, optional
+        Worker threads for the Numba sweep (default: Numba's setting).
+
+    Returns
+    -------
+    ndarray, shape (2**n,)
+        ``H[mask]`` with ``H[0] = 0``.
+
+    Notes
+    -----
+    Cost ``Theta((q+1)^n)`` time; memory: the ``2^n`` result plus, per thread,
+    at most one chain of marginal tables (``< q^n/(q-1)`` cells).
+    """
+    mu = as_distribution(dist)
+    check_table_size(2, mu.n, what="vector of 2^n subset entropies")
+    H, _ = sweep_entropies(mu.p, mu.n, mu.q, store=True, nthreads=nthreads)
+    return H / log_base_factor(base)
+
+
+def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = None
+                    ) -> np.ndarray:
+    """Entropy profile ``e(m)`` = mean of ``H(X_T)`` over ``|T| = m`` (spec §2).
+
+    Returns an array of length ``n+1`` with ``e[0] = 0`` and ``e[n] = H(X)``.
+    Uses the sweep without storing the ``2^n`` subset entropies.
+    """
+    mu = as_distribution(dist)
+    _, sums = sweep_entropies(mu.p, mu.n, mu.q, store=False, nthreads=nthreads)
+    counts = np.array([comb(mu.n, m) for m in range(mu.n + 1)], dtype=np.float64)
+    e = sums / counts
+    e[0] = 0.0
+    return e / log_base_factor(base)
+
+
+def entropy_increments(profile: np.ndarray) -> np.ndarray:
+    """``d_j = e(j) - e(j-1)`` for ``j = 1..n`` (index ``j-1``), spec §2."""
+    e = np.asarray(profile, dtype=np.float64)
+    if e.ndim != 1 or e.size < 2:
+        raise ValueError(f"profile must be 1-D of length n+1 >= 2, got shape {e.shape}")
+    return np.diff(e)
+
+
+def curve_from_profile(profile: np.ndarray) -> np.ndarray:
+    """Information curve ``Z_j = d_1 - d_j`` from an entropy profile (spec §2, item 2)."""
+    d = entropy_increments(profile)
+    Z = d[0] - d
+    Z[0] = 0.0
+    return Z
+
+
+def information_curve(dist, *, base: float | None = None, nthreads: int | None = None
+                      ) -> np.ndarray:
+    """The information curve ``Z(mu)`` of Def. 1.3 (spec theory.md §2).
+
+    ``Z_j = E_{i,A}[I(X_i; X_A)]`` with ``i`` uniform on ``[n]`` and ``A`` a
+    uniform ``(j-1)``-subset of the other positions, computed exactly through the
+    entropy-profile form ``Z_j = d_1 - d_j`` (spec §2, item 2, [D]).
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``Z[j-1] = Z_j``; ``Z[0] = 0`` and ``Z`` is nondecreasing (up to rounding
+        ~1e-15 per entry, see item 1).
+    """
+    return curve_from_profile(entropy_profile(dist, base=base, nthreads=nthreads))
+
+
+def joint_entropy(dist, *, base: float | None = None) -> float:
+    """``H(X)`` of the whole sequence."""
+    mu = as_distribution(dist)
+    return _entropy_nats(mu.p) / log_base_factor(base)
+
+
+def marginal_entropies(dist, *, base: float | None = None) -> np.ndarray:
+    """``H(X_i)`` for ``i = 0..n-1``."""
+    mu = as_distribution(dist)
+    return np.array([_entropy_nats(row) for row in mu.marginals()]) / log_base_factor(base)
+
+
+def _leave_one_out_entropies(mu: Distribution) -> np.ndarray:
+    """``H(X_{-i})`` for each ``i`` (one axis summed out)."""
+    return np.array([_entropy_nats(mu.p.sum(axis=i)) if mu.n > 1 else 0.0
+                     for i in range(mu.n)])
+
+
+def total_correlation(dist, *, base: float | None = None) -> float:
+    """Total correlation ``TC = sum_i H(X_i) - H(X)`` (Def. 1.7) = ``KL(mu || prod_i mu_i)``."""
+    mu = as_distribution(dist)
+    tc = sum(_entropy_nats(r) for r in mu.marginals()) - _entropy_nats(mu.p)
+    return tc / log_base_factor(base)
+
+
+def dual_total_correlation(dist, *, base: float | None = None) -> float:
+    """Dual total correlation ``DTC = H(X) - sum_i H(X_i | X_{-i})`` (Def. 1.7)."""
+    mu = as_distribution(dist)
+    H = _entropy_nats(mu.p)
+    loo = _leave_one_out_entropies(mu)
+    return (loo.sum() - (mu.n - 1) * H) / log_base_factor(base)
+
+
+def mutual_information_sum(dist, *, base: float | None = None) -> float:
+    """``sum_i I(X_i; X_{-i})`` (= ``n Z_n`` = TC + DTC, spec item 5; Li–Cai's quantity)."""
+    mu = as_distribution(dist)
+    H = _entropy_nats(mu.p)
+    hi = np.array([_entropy_nats(r) for r in mu.marginals()])
+    loo = _leave_one_out_entropies(mu)
+    return float(np.sum(hi + loo - H)) / log_base_factor(base)
+
+
+def _mask_of(positions, n: int) -> int:
+    m = 0
+    for i in positions:
+        i = int(i)
+        if not 0 <= i < n:
+            raise ValueError(f"position {i} out of range for n={n}")
+        if (m >> i) & 1:
+            raise ValueError(f"repeated position {i}")
+        m |= 1 << i
+    return m
+
+
+def _H_of(mu: Distribution, positions) -> float:
+    positions = sorted(positions)
+    return _entropy_nats(mu.marginal(positions)) if positions else 0.0
+
+
+def conditional_entropy(dist, A, B=(), *, base: float | None = None) -> float:
+    """``H(X_A | X_B) = H(X_{A u B}) - H(X_B)``."""
+    mu = as_distribution(dist)
+    mA, mB = _mask_of(A, mu.n), _mask_of(B, mu.n)
+    AB = [i for i in range(mu.n) if ((mA | mB) >> i) & 1]
+    return (_H_of(mu, AB) - _H_of(mu, list(B))) / log_base_factor(base)
+
+
+def conditional_total_correlation(dist, A, B=(), *, base: float | None = None) -> float:
+    """``TC(X_A | X_B) = sum_{i in A} H(X_i | X_B) - H(X_A | X_B)`` (spec §1).
+
+    ``A`` and ``B`` must be disjoint.  With ``B`` empty this is ``TC(X_A)``.
+    """
+    mu = as_distribution(dist)
+    mA, mB = _mask_of(A, mu.n), _mask_of(B, mu.n)
+    if mA & mB:
+        raise ValueError("A and B must be disjoint")
+    hB = _H_of(mu, list(B))
+    single = sum(_H_of(mu, list(B) + [i]) - hB for i in A)
+    AB = [i for i in range(mu.n) if ((mA | mB) >> i) & 1]
+    return (single - (_H_of(mu, AB) - hB)) / log_base_factor(base)
+
+
+def pairwise_mutual_information(dist, *, base: float | None = None) -> np.ndarray:
+    """Matrix ``I(X_i; X_j)`` (diagonal: ``H(X_i)``), shape ``(n, n)``."""
+    mu = as_distribution(dist)
+    hi = marginal_entropies(mu)
+    M = np.diag(hi)
+    for i in range(mu.n):
+        for j in range(i + 1, mu.n):
+            M[i, j] = M[j, i] = hi[i] + hi[j] - _entropy_nats(mu.marginal([i, j]))
+    return M / log_base_factor(base)
+
+
+def leave_one_out_total_correlations(dist, *, base: float | None = None) -> np.ndarray:
+    """``TC(X_{-i})`` for each ``i`` (used in spec item 17)."""
+    mu = as_distribution(dist)
+    hi = marginal_entropies(mu)
+    loo = _leave_one_out_entropies(mu)
+    return (hi.sum() - hi - loo) / log_base_factor(base)
+
+
+class InformationSummary(dict):
+    """Result of :func:`information_summary`: a dict with attribute access."""
+
+    __getattr__ = dict.__getitem__
+
+    def __repr__(self) -> str:
+        keys = ", ".join(f"{k}={v:.6g}" for k, v in self.items() if np.isscalar(v))
+        return f"InformationSummary({keys})"
+
+
+def information_summary(dist, *, base: float | None = None, nthreads: int | None = None
+                        ) -> InformationSummary:
+    """``Z``, ``e``, TC, DTC, ``sum_i I(X_i;X_-i)`` and ``H(X)`` from one sweep.
+
+    TC and DTC are read off the profile ends (``TC = n e(1) - e(n)``,
+    ``DTC = n e(n-1) - (n-1) e(n)``), so this costs one sweep.
+    """
+    mu = as_distribution(dist)
+    e = entropy_profile(mu, base=base, nthreads=nthreads)
+    n = mu.n
+    Z = curve_from_profile(e)
+    tc = n * e[1] - e[n]
+    dtc = n * e[n - 1] - (n - 1) * e[n] if n > 1 else 0.0
+    return InformationSummary(Z=Z, profile=e, TC=float(tc), DTC=float(dtc),
+                              mutual_information_sum=float(tc + dtc), H=float(e[n]),
+                              n=n, q=mu.q, base=base)
+
+
+def extended_marginal_tensor(dist) -> np.ndarray:
+    """The ``(q+1)^n`` tensor of all marginals (only when asked; memory-guarded).
+
+    Entry ``[x_0, ..., x_{n-1}]`` with ``x_i = q`` meaning "position ``i``
+    summed out": e.g. ``T[a, q, q] = mu(X_0 = a)`` for ``n = 3``.
+    """
+    mu = as_distribution(dist)
+    check_table_size(mu.q + 1, mu.n, what="extended (q+1)^n marginal tensor")
+    T = mu.p
+    for ax in range(mu.n):
+        T = np.concatenate([T, T.sum(axis=ax, keepdims=True)], axis=ax)
+    return T
