@@ -293,9 +293,10 @@ def reed_solomon(n: int, d: int, p: int, *, name: str | None = None) -> Distribu
     Notes
     -----
     ``H(X_A) = min(|A|, d) log p``, so ``Z_j = 0`` for ``j <= d`` and ``log p``
-    for ``j > d``; ``TC = (n-d) log p``, ``DTC = d log p`` (spec §4, §6).
-    ``d = 1`` is the repetition code, ``d = n-1`` the parity code, ``d = n``
-    the uniform law.
+    for ``j > d``; ``TC = (n-d) log p``, ``DTC = d log p`` for ``d < n`` (spec §4,
+    §6).  ``d = 1`` is the repetition code, ``d = n-1`` the parity code, ``d = n``
+    the uniform law, whose ``DTC`` is ``0`` (the spec's ``d log p`` is wrong at
+    ``d = n``: there ``H(X_i | X_-i) = log p`` for every ``i``).
     """
     G = reed_solomon_generator(n, d, p)
     return linear_code(G, p, name=name or f"RS[{n},{d}]_{p}")

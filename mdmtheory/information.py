@@ -24,7 +24,7 @@ from math import comb
 import numpy as np
 
 from ._kernels import sweep_entropies
-from ._validation import check_table_size, log_base_factor
+from ._validation import as_int, check_table_size, log_base_factor
 from .distribution import Distribution, as_distribution
 
 __all__ = [
@@ -46,6 +46,11 @@ __all__ = [
     "information_summary",
     "extended_marginal_tensor",
 ]
+
+
+def _check_nthreads(nthreads) -> int | None:
+    """``None`` or a positive integer thread count (ValueError otherwise)."""
+    return None if nthreads is None else as_int(nthreads, "nthreads", minimum=1)
 
 
 def _entropy_nats(table: np.ndarray) -> float:
@@ -78,9 +83,12 @@ def subset_entropies(dist, *, base: float | None = None, nthreads: int | None = 
     at most one chain of marginal tables (``< q^n/(q-1)`` cells).
     """
     mu = as_distribution(dist)
+    factor = log_base_factor(base)  # validate base / nthreads before the sweep
+    nthreads = _check_nthreads(nthreads)
     check_table_size(2, mu.n, what="vector of 2^n subset entropies")
     H, _ = sweep_entropies(mu.p, mu.n, mu.q, store=True, nthreads=nthreads)
-    return H / log_base_factor(base)
+    H[0] = 0.0  # H(X_empty) = 0 exactly (the sweep returns -s log s of s = sum(p) ~ 1 +- ulp)
+    return H / factor
 
 
 def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = None
@@ -91,11 +99,13 @@ def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = N
     Uses the sweep without storing the ``2^n`` subset entropies.
     """
     mu = as_distribution(dist)
+    factor = log_base_factor(base)  # validate base / nthreads before the sweep
+    nthreads = _check_nthreads(nthreads)
     _, sums = sweep_entropies(mu.p, mu.n, mu.q, store=False, nthreads=nthreads)
     counts = np.array([comb(mu.n, m) for m in range(mu.n + 1)], dtype=np.float64)
     e = sums / counts
     e[0] = 0.0
-    return e / log_base_factor(base)
+    return e / factor
 
 
 def entropy_increments(profile: np.ndarray) -> np.ndarray:
