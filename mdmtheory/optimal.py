@@ -1,0 +1,538 @@
+"""Optimal k-step schedules: the DP of spec theory.md §3 ("bestkstep") and its fast versions.
+
+Problem
+-------
+Given an information curve ``Z`` (``Z[j-1] = Z_j``, nondecreasing, ``Z_1 = 0``)
+and a number of steps ``k``, find the composition ``s_1 + ... + s_k = n``
+minimising Thm 1.4's exact error ``sum_t c(a_t, b_t)`` with the block cost
+``c(a, b) = sum_{j=a}^b (Z_j - Z_a)``.  Writing ``w(j, m) = c(j+1, m)`` for the
+block that follows ``N_{t-1} = j`` and ends at ``N_t = m``::
+
+    F_1(m) = w(0, m),   F_t(m) = min_{t-1 <= j < m} F_{t-1}(j) + w(j, m),   OPT_k = F_k(n).
+
+Solvers (all return *identical* optima, argmin tables and schedules)
+--------------------------------------------------------------------
+``'plain'``   the DP as written, ``O(k n^2)`` time [spec §3, D].
+``'dnc'``     per-layer divide and conquer, ``O(k n log n)``.  Valid because
+              ``w`` is Monge (quadrangle inequality, spec §3, item 12), so the
+              rightmost argmin ``J_t(m)`` is nondecreasing in ``m``.
+``'knuth'``   Knuth–Yao style bounds ``J_{t-1}(m) <= J_t(m) <= J_t(m+1)``; the
+              search ranges telescope along the diagonals, so the whole frontier
+              (every ``k = 1..n``) costs ``O(n^2)``.  The bound in ``t`` holds
+              because ``F_t(j) - F_{t-1}(j)`` is nonincreasing in ``j`` (uncross
+              an optimal t-link path to ``j`` and an optimal (t-1)-link path to
+              ``j' > j`` at nested edges and apply the Monge inequality); see
+              the module's tests, which compare all three solvers exactly.
+
+Exact arithmetic and ties
+-------------------------
+The DP runs in **exact int64 arithmetic** on ``Z`` rounded to the dyadic grid
+``h = 2^-e`` with ``e`` the largest integer such that ``n * max(Z) / h <= 2^62``
+(so every partial sum fits in int64).  Rounding is monotone, so the rounded
+curve is again nondecreasing, the Monge inequality holds exactly, ties are
+genuine ties and all solvers agree bit for bit.  The returned schedule is
+optimal for the rounded curve and therefore within ``n h`` of optimal for ``Z``
+itself (``n h <= n^2 max(Z) 2^-61``, e.g. ``<= 8e-12 max(Z)`` at ``n = 4096``);
+floating-point DPs are no more accurate (their prefix sums lose
+``~n eps max(Z)`` per block cost).  Before rounding, ``Z`` is replaced by its
+running maximum minus ``Z_1`` (a no-op on a valid curve; :func:`validate_curve`
+admits decreases up to 1e-9 from rounding).
+
+**Tie-breaking**: every argmin is the *rightmost* (largest ``N_{t-1}``).  The
+backtracked schedule is then, among all optimal k-step schedules (of the
+rounded curve), the one whose cumulative counts ``N_1, ..., N_{k-1}`` are
+componentwise largest -- equivalently the lexicographically largest sizes
+``(s_1, s_2, ...)``: big steps first.  It exists because rightmost argmins are
+monotone (Monge).
+
+Reported errors
+---------------
+``error`` fields are Thm 1.4's error of the returned schedule on the *given*
+``Z`` in float64 (each block summed as ``sum_j (Z_j - Z_a)`` of non-negative
+terms, so exact zeros stay zero); ``scaled_error`` fields are the exact integer
+optima of the rounded curve, in units of ``scale = h``.
+
+Public API
+----------
+``optimal_schedule(Z, k, method='auto') -> OptimalSchedule``
+``optimal_frontier(Z, kmax=None, method='knuth') -> Frontier``
+``min_steps(Z, eps, method='knuth') -> OptimalSchedule``
+``rounded_curve(Z) -> (Z_int, scale)``
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from ._validation import format_bytes, get_max_table_bytes
+from .schedule import Schedule, validate_curve
+
+__all__ = [
+    "OptimalSchedule",
+    "Frontier",
+    "optimal_schedule",
+    "optimal_frontier",
+    "min_steps",
+    "rounded_curve",
+    "METHODS",
+]
+
+#: Solvers accepted by ``method=`` (all exact and mutually identical).
+METHODS = ("plain", "dnc", "knuth")
+
+_INF = np.iinfo(np.int64).max
+
+
+# ============================================================================ results
+@dataclass(frozen=True)
+class OptimalSchedule:
+    """An optimal k-step schedule (output of :func:`optimal_schedule` / :func:`min_steps`).
+
+    Attributes
+    ----------
+    schedule : Schedule
+        The optimal composition (tie-breaking: see the module docstring).
+    error : float
+        Thm 1.4's error ``E_S KL`` of ``schedule`` on the given curve (float64).
+    k : int
+        Number of steps.
+    scaled_error : int
+        Exact optimum on the rounded curve, in units of ``scale``.
+    scale : float
+        Grid spacing ``h`` of the rounded curve (``error ~= scaled_error * scale``
+        up to ``n h``).
+    method : str
+        Solver used.
+    """
+
+    schedule: Schedule
+    error: float
+    k: int
+    scaled_error: int
+    scale: float
+    method: str
+
+    @property
+    def n(self) -> int:
+        return self.schedule.n
+
+
+@dataclass(frozen=True, eq=False)
+class Frontier:
+    """``OPT_k`` and the argmin schedules for ``k = 1..kmax`` (output of :func:`optimal_frontier`).
+
+    Attributes
+    ----------
+    errors : ndarray, shape (kmax,)
+        ``errors[k-1]`` = Thm 1.4 error (float64, on the given ``Z``) of the
+        optimal k-step schedule :meth:`schedule` ``(k)``; nonincreasing and convex
+        in ``k`` up to rounding (spec item 12).
+    scaled_errors : ndarray of int64, shape (kmax,)
+        Exact optima of the rounded curve in units of ``scale``: exactly
+        nonincreasing and convex.
+    scale : float
+    n : int
+    method : str
+
+    Notes
+    -----
+    Schedules are backtracked on demand from the stored argmin table (shape
+    ``(kmax+1, n+1)``, int16 when ``n < 2^15``): ``O(k)`` per schedule.
+    """
+
+    errors: np.ndarray
+    scaled_errors: np.ndarray
+    scale: float
+    n: int
+    method: str
+    _argmins: np.ndarray = field(repr=False)
+
+    @property
+    def kmax(self) -> int:
+        return int(self.errors.size)
+
+    def schedule(self, k: int) -> Schedule:
+        """The optimal k-step schedule (rightmost-argmin tie-breaking)."""
+        k = _check_k(k, self.kmax)
+        return Schedule(_backtrack(self._argmins, self.n, k), self.n, name=f"optimal(k={k})")
+
+    def optimal(self, k: int) -> OptimalSchedule:
+        """:class:`OptimalSchedule` for ``k`` steps."""
+        s = self.schedule(k)
+        return OptimalSchedule(s, float(self.errors[k - 1]), k,
+                               int(self.scaled_errors[k - 1]), self.scale, self.method)
+
+    def schedules(self) -> list[Schedule]:
+        """All optimal schedules, ``k = 1..kmax`` (``O(kmax^2)`` memory)."""
+        return [self.schedule(k) for k in range(1, self.kmax + 1)]
+
+    def min_steps(self, eps: float) -> int | None:
+        """Smallest ``k <= kmax`` with ``errors[k-1] <= eps``, or ``None``."""
+        eps = _check_eps(eps)
+        hit = np.flatnonzero(self.errors <= eps)
+        return int(hit[0]) + 1 if hit.size else None
+
+    def __repr__(self) -> str:
+        return f"Frontier(n={self.n}, kmax={self.kmax}, method={self.method!r})"
+
+
+# ============================================================================ rounding
+def rounded_curve(Z) -> tuple[np.ndarray, float]:
+    """Round a curve to the int64 grid used by the DP (see module docstring).
+
+    Returns
+    -------
+    Z_int : ndarray of int64, shape (n,)
+        Nondecreasing, ``Z_int[0] = 0``, ``n * Z_int[-1] <= 2^62``.
+    scale : float
+        The grid spacing ``h`` (a power of two): ``Z - Z_1 ~= Z_int * h``.
+    """
+    Zarr = validate_curve(Z)
+    n = Zarr.size
+    Zc = np.maximum.accumulate(Zarr)
+    Zc = np.maximum(Zc - Zc[0], 0.0)
+    zmax = float(Zc[-1])
+    if zmax == 0.0:
+        return np.zeros(n, dtype=np.int64), 1.0
+    # largest e with n * zmax * 2^e <= 2^62
+    _, ex = math.frexp(n * zmax)  # n*zmax = f 2^ex with f in [0.5, 1)
+    e = 62 - ex
+    while n * float(np.rint(math.ldexp(zmax, e))) > 2.0 ** 62:
+        e -= 1
+    Zi = np.rint(np.ldexp(Zc, e)).astype(np.int64)
+    return Zi, math.ldexp(1.0, -e)
+
+
+# ============================================================================ kernels
+@njit(cache=True)
+def _layer_one(Zi, P, A, prev):
+    n = Zi.size
+    for m in range(1, n + 1):
+        prev[m] = P[m] - m * Zi[0]
+        A[1, m] = 0
+
+
+@njit(cache=True)
+def _plain_kernel(Zi, P, kmax, A, opt):
+    """O(kmax n^2): every candidate j in [t-1, m-1], rightmost argmin."""
+    n = Zi.size
+    prev = np.zeros(n + 1, dtype=np.int64)
+    cur = np.zeros(n + 1, dtype=np.int64)
+    _layer_one(Zi, P, A, prev)
+    opt[1] = prev[n]
+    for t in range(2, kmax + 1):
+        for m in range(t, n + 1):
+            best = _INF
+            bj = -1
+            Pm = P[m]
+            for j in range(t - 1, m):
+                v = prev[j] + (Pm - P[j] - (m - j) * Zi[j])
+                if v <= best:
+                    best = v
+                    bj = j
+            cur[m] = best
+            A[t, m] = bj
+        opt[t] = cur[n]
+        prev, cur = cur, prev
+    return prev
+
+
+@njit(cache=True)
+def _dnc_kernel(Zi, P, kmax, A, opt):
+    """O(kmax n log n): per-layer divide and conquer on monotone rightmost argmins."""
+    n = Zi.size
+    prev = np.zeros(n + 1, dtype=np.int64)
+    cur = np.zeros(n + 1, dtype=np.int64)
+    _layer_one(Zi, P, A, prev)
+    opt[1] = prev[n]
+    stack = np.empty((2 * 64 + 8, 4), dtype=np.int64)
+    for t in range(2, kmax + 1):
+        sp = 0
+        stack[0, 0] = t
+        stack[0, 1] = n
+        stack[0, 2] = t - 1
+        stack[0, 3] = n - 1
+        sp = 1
+        while sp > 0:
+            sp -= 1
+            mlo = stack[sp, 0]
+            mhi = stack[sp, 1]
+            jlo = stack[sp, 2]
+            jhi = stack[sp, 3]
+            if mlo > mhi:
+                continue
+            mid = (mlo + mhi) // 2
+            lo = jlo if jlo > t - 1 else t - 1
+            hi = jhi if jhi < mid - 1 else mid - 1
+            best = _INF
+            bj = -1
+            Pm = P[mid]
+            for j in range(lo, hi + 1):
+                v = prev[j] + (Pm - P[j] - (mid - j) * Zi[j])
+                if v <= best:
+                    best = v
+                    bj = j
+            cur[mid] = best
+            A[t, mid] = bj
+            # push right half first so the left half is processed next (depth-first)
+            if mid + 1 <= mhi:
+                stack[sp, 0] = mid + 1
+                stack[sp, 1] = mhi
+                stack[sp, 2] = bj
+                stack[sp, 3] = jhi
+                sp += 1
+            if mlo <= mid - 1:
+                stack[sp, 0] = mlo
+                stack[sp, 1] = mid - 1
+                stack[sp, 2] = jlo
+                stack[sp, 3] = bj
+                sp += 1
+        opt[t] = cur[n]
+        prev, cur = cur, prev
+    return prev
+
+
+@njit(cache=True)
+def _knuth_layer(Zi, P, t, A, prev, cur):
+    n = Zi.size
+    for m in range(n, t - 1, -1):
+        lo = A[t - 1, m]
+        if lo < t - 1:
+            lo = t - 1
+        hi = m - 1
+        if m < n and A[t, m + 1] < hi:
+            hi = A[t, m + 1]
+        best = _INF
+        bj = -1
+        Pm = P[m]
+        for j in range(lo, hi + 1):
+            v = prev[j] + (Pm - P[j] - (m - j) * Zi[j])
+            if v <= best:
+                best = v
+                bj = j
+        if bj < 0:  # cannot happen for a Monge cost (bounds proven in the docstring)
+            raise ValueError("Knuth bounds violated: the cost is not Monge")
+        cur[m] = best
+        A[t, m] = bj
+
+
+@njit(cache=True)
+def _knuth_kernel(Zi, P, kmax, A, opt):
+    """O(n^2) for the whole frontier: J_{t-1}(m) <= J_t(m) <= J_t(m+1)."""
+    n = Zi.size
+    prev = np.zeros(n + 1, dtype=np.int64)
+    cur = np.zeros(n + 1, dtype=np.int64)
+    _layer_one(Zi, P, A, prev)
+    opt[1] = prev[n]
+    for t in range(2, kmax + 1):
+        _knuth_layer(Zi, P, t, A, prev, cur)
+        opt[t] = cur[n]
+        prev, cur = cur, prev
+    return prev
+
+
+@njit(cache=True)
+def _path_error(Z, A, n, k):
+    """Thm 1.4 error (float) of the backtracked k-step schedule, blocks summed termwise."""
+    m = n
+    err = 0.0
+    for t in range(k, 0, -1):
+        j = A[t, m]
+        za = Z[j]
+        blk = 0.0
+        for i in range(j, m):
+            blk += Z[i] - za
+        err += blk
+        m = j
+    return err
+
+
+@njit(cache=True)
+def _all_path_errors(Z, A, n, kmax, out):
+    for k in range(1, kmax + 1):
+        out[k - 1] = _path_error(Z, A, n, k)
+
+
+@njit(cache=True)
+def _knuth_until(Zi, P, Z, kmax, A, opt, eps):
+    """Knuth layers 1..kmax, stopping at the first k whose schedule has error <= eps."""
+    n = Zi.size
+    prev = np.zeros(n + 1, dtype=np.int64)
+    cur = np.zeros(n + 1, dtype=np.int64)
+    _layer_one(Zi, P, A, prev)
+    opt[1] = prev[n]
+    if _path_error(Z, A, n, 1) <= eps:
+        return 1
+    for t in range(2, kmax + 1):
+        _knuth_layer(Zi, P, t, A, prev, cur)
+        opt[t] = cur[n]
+        prev, cur = cur, prev
+        if _path_error(Z, A, n, t) <= eps:
+            return t
+    return -1
+
+
+_KERNELS = {"plain": _plain_kernel, "dnc": _dnc_kernel, "knuth": _knuth_kernel}
+
+
+# ============================================================================ helpers
+def _check_k(k, n) -> int:
+    if isinstance(k, (bool, np.bool_)) or int(k) != k:
+        raise ValueError(f"k must be an integer, got {k!r}")
+    k = int(k)
+    if not 1 <= k <= n:
+        raise ValueError(f"k must satisfy 1 <= k <= {n}, got {k}")
+    return k
+
+
+def _check_eps(eps) -> float:
+    try:
+        e = float(eps)
+    except (TypeError, ValueError):
+        raise ValueError(f"eps must be a number, got {eps!r}") from None
+    if not (math.isfinite(e) and e >= 0):
+        raise ValueError(f"eps must be a finite non-negative number, got {eps!r}")
+    return e
+
+
+def _check_method(method: str) -> str:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    return method
+
+
+def _alloc_argmins(kmax: int, n: int) -> np.ndarray:
+    dtype = np.int16 if n < 2**15 else np.int32
+    need = (kmax + 1) * (n + 1) * np.dtype(dtype).itemsize
+    if need > get_max_table_bytes():
+        raise MemoryError(
+            f"the argmin table for n={n}, kmax={kmax} needs {format_bytes(need)}, over the "
+            f"memory budget of {format_bytes(get_max_table_bytes())}; lower kmax or raise "
+            "the budget with mdmtheory.set_max_table_bytes()")
+    return np.zeros((kmax + 1, n + 1), dtype=dtype)
+
+
+def _prepare(Z):
+    Zarr = validate_curve(Z)
+    Zi, scale = rounded_curve(Zarr)
+    P = np.zeros(Zi.size + 1, dtype=np.int64)
+    np.cumsum(Zi, out=P[1:])
+    return Zarr, Zi, P, scale
+
+
+def _backtrack(A: np.ndarray, n: int, k: int) -> list[int]:
+    sizes = []
+    m = n
+    for t in range(k, 0, -1):
+        j = int(A[t, m])
+        sizes.append(m - j)
+        m = j
+    sizes.reverse()
+    return sizes
+
+
+def _solve(Z, kmax: int, method: str):
+    Zarr, Zi, P, scale = _prepare(Z)
+    n = Zarr.size
+    kmax = _check_k(kmax, n)
+    A = _alloc_argmins(kmax, n)
+    opt = np.zeros(kmax + 1, dtype=np.int64)
+    _KERNELS[method](Zi, P, kmax, A, opt)
+    return Zarr, A, opt, scale
+
+
+# ============================================================================ public API
+def optimal_schedule(Z, k: int, *, method: str = "auto") -> OptimalSchedule:
+    """The optimal k-step schedule for curve ``Z`` (spec §3, Eq. "bestkstep" [D]).
+
+    Parameters
+    ----------
+    Z : array_like, shape (n,)
+        Information curve, ``Z[j-1] = Z_j`` (any unit).
+    k : int
+        Number of steps, ``1 <= k <= n``.
+    method : {'auto', 'plain', 'dnc', 'knuth'}
+        Solver (see module docstring); all give identical results.  ``'auto'``
+        picks ``'dnc'`` (``O(k n log n)``) when ``k log2(n) < n``, else
+        ``'knuth'`` (``O(n^2)``).
+
+    Returns
+    -------
+    OptimalSchedule
+        ``schedule``, its Thm 1.4 ``error``, ``k`` and the exact integer optimum.
+
+    Notes
+    -----
+    Memory: an argmin table of ``(k+1)(n+1)`` int16/int32 entries, guarded by
+    :func:`mdmtheory.get_max_table_bytes`.
+    """
+    n = validate_curve(Z).size
+    k = _check_k(k, n)
+    if method == "auto":
+        method = "dnc" if k * math.log2(max(n, 2)) < n else "knuth"
+    _check_method(method)
+    Zarr, A, opt, scale = _solve(Z, k, method)
+    s = Schedule(_backtrack(A, n, k), n, name=f"optimal(k={k})")
+    err = float(_path_error(Zarr, A, n, k))
+    return OptimalSchedule(s, err, k, int(opt[k]), scale, method)
+
+
+def optimal_frontier(Z, kmax: int | None = None, *, method: str = "knuth") -> Frontier:
+    """``OPT_k`` and the optimal schedules for every ``k = 1..kmax`` (default ``n``).
+
+    ``'knuth'`` (default) costs ``O(n^2)`` time for the whole frontier
+    (~``n^2/2`` cells; well under a second at ``n = 4096``), ``'dnc'``
+    ``O(n^2 log n)`` and ``'plain'`` ``O(n^3)``.  The results are identical.
+
+    Returns
+    -------
+    Frontier
+        ``errors[k-1] = OPT_k`` (float, Thm 1.4 on ``Z``), the exact integer
+        optima, and ``.schedule(k)`` for each ``k``.
+    """
+    Zarr = validate_curve(Z)
+    n = Zarr.size
+    kmax = n if kmax is None else _check_k(kmax, n)
+    _check_method(method)
+    Zarr, A, opt, scale = _solve(Zarr, kmax, method)
+    errs = np.zeros(kmax)
+    _all_path_errors(Zarr, A, n, kmax, errs)
+    return Frontier(errs, opt[1:].copy(), scale, n, method, A)
+
+
+def min_steps(Z, eps: float) -> OptimalSchedule:
+    """The fewest steps ``k`` whose optimal schedule has error ``<= eps``, and that schedule.
+
+    Runs the Knuth DP layer by layer and stops at the first ``k`` whose optimal
+    schedule has Thm 1.4 error ``<= eps``; this is the smallest such ``k``
+    because ``OPT_k`` is nonincreasing in ``k`` (spec item 12).  Cost
+    ``O(n (n + k*))`` time at worst, usually far less, and a ``(k*+1) x (n+1)``
+    argmin table (grown geometrically, so at most ~4x the final size is
+    recomputed).
+
+    Parameters
+    ----------
+    Z : array_like, shape (n,)
+    eps : float
+        Target error (same unit as ``Z``), ``>= 0``.  ``eps = 0`` is reached at
+        the latest with ``k = n``.
+    """
+    Zarr, Zi, P, scale = _prepare(Z)
+    n = Zarr.size
+    eps = _check_eps(eps)
+    kcap = min(n, 64)
+    while True:
+        A = _alloc_argmins(kcap, n)
+        opt = np.zeros(kcap + 1, dtype=np.int64)
+        k = int(_knuth_until(Zi, P, Zarr, kcap, A, opt, eps))
+        if k > 0 or kcap == n:
+            break
+        kcap = min(n, 4 * kcap)
+    if k < 0:  # pragma: no cover - k = n has error exactly 0
+        raise AssertionError("k = n must reach error 0")
+    s = Schedule(_backtrack(A, n, k), n, name=f"optimal(k={k})")
+    return OptimalSchedule(s, float(_path_error(Zarr, A, n, k)), k, int(opt[k]), scale, "knuth")
