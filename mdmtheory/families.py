@@ -347,7 +347,9 @@ def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool =
     field : array_like, shape (q,), optional
         Single-site log-weights ``h`` (default 0).
     periodic : bool
-        Add the bond ``(x_n, x_1)``.
+        Add the bond ``(x_n, x_1)``; only for ``n > 2`` (for ``n = 2`` it would
+        repeat the bond ``(x_1, x_2)``, for ``n = 1`` it would be a self-loop, so
+        ``periodic`` has no effect there).
     """
     n, q = _nq(n, q)
     if not np.isfinite(coupling):
