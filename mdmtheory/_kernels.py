@@ -258,17 +258,10 @@ def _sweep(p, n, q, r, bin_tasks, bin_counts, store, out, acc):
     return 0
 
 
-def _plan(n: int, q: int, nthreads: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """Choose the prefix length ``r`` and pack the ``2^r`` tasks onto threads (LPT)."""
-    if nthreads <= 1 or n < 8:
-        r = 0
-    else:
-        r = min(n - 4, max(1, int(math.ceil(math.log2(8 * nthreads)))))
-    ntask = 1 << r
-    cost = np.array([q ** bin(t).count("1") * (q + 1) ** (n - r) for t in range(ntask)],
-                    dtype=np.float64)
-    order = np.argsort(-cost, kind="stable")
-    nb = max(1, min(nthreads, ntask))
+def _pack(tasks: list[int], cost: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Longest-processing-time-first packing of ``tasks`` into ``nbins`` bins."""
+    order = sorted(tasks, key=lambda t: (-cost[t], t))
+    nb = max(1, min(nbins, len(order)))
     load = np.zeros(nb)
     bins: list[list[int]] = [[] for _ in range(nb)]
     for t in order:
@@ -281,22 +274,77 @@ def _plan(n: int, q: int, nthreads: int) -> tuple[int, np.ndarray, np.ndarray]:
     for b, lst in enumerate(bins):
         bin_tasks[b, : len(lst)] = lst
         bin_counts[b] = len(lst)
-    return r, bin_tasks, bin_counts
+    return bin_tasks, bin_counts
+
+
+def _task_costs(n: int, q: int, r: int) -> np.ndarray:
+    """Marginal entries touched by each sub-sweep: ``q^kept * (q+1)^(n-r)``."""
+    return np.array([float(q) ** bin(t).count("1") * float(q + 1) ** (n - r)
+                     for t in range(1 << r)])
+
+
+def _plan(n: int, q: int, nthreads: int, rounds: int = 1
+          ) -> tuple[int, list[tuple[np.ndarray, np.ndarray]], list[float]]:
+    """Choose the split length ``r`` and pack the ``2^r`` tasks onto threads.
+
+    With ``rounds > 1`` the tasks are cut into that many consecutive groups (by
+    decreasing cost) so that a progress bar can advance between Numba calls.
+    """
+    want = 8 * max(nthreads, 1) * rounds
+    if (nthreads <= 1 and rounds <= 1) or n < 8:
+        r = 0
+    else:
+        # each task first sums its dropped suffix axes out of the full table
+        # (~q^n work); keep that overhead under ~2% of the (q+1)^n sweep.
+        cap = int(math.floor(math.log2(max(2.0, 0.02 * ((q + 1) / q) ** n))))
+        r = min(n - 4, max(1, min(cap, int(math.ceil(math.log2(want))))))
+    cost = _task_costs(n, q, r)
+    order = sorted(range(1 << r), key=lambda t: (-cost[t], t))
+    rounds = max(1, min(rounds, len(order)))
+    groups = [order[g::rounds] for g in range(rounds)]  # interleave: similar loads
+    plan = [_pack(g, cost, nthreads) for g in groups]
+    return r, plan, [float(cost[g].sum()) for g in groups]
 
 
 def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
-                    nthreads: int | None = None) -> tuple[np.ndarray | None, np.ndarray]:
+                    nthreads: int | None = None, progress: bool | None = False
+                    ) -> tuple[np.ndarray | None, np.ndarray]:
     """Run the sweep on a flat C-ordered float64 table.
 
-    Returns ``(H, sums)``: ``H[mask]`` the entropy (nats) of the marginal on the
-    positions whose bits are set in ``mask`` (``None`` unless ``store``), and
-    ``sums[m]`` the sum of ``H`` over all subsets of size ``m``.
+    Parameters
+    ----------
+    progress : bool or None
+        Show a tqdm bar (in marginal entries).  ``None``: only for sweeps of
+        more than ``2e9`` entries (several seconds), and only on a terminal.
+
+    Returns
+    -------
+    H : ndarray or None
+        ``H[mask]``, the entropy (nats) of the marginal on the positions whose
+        bits are set in ``mask``; ``None`` unless ``store``.
+    sums : ndarray, shape (n+1,)
+        ``sums[m]``, the sum of ``H`` over all subsets of size ``m``.
     """
     if nthreads is None:
         nthreads = numba.get_num_threads()
     flat = np.ascontiguousarray(p, dtype=np.float64).reshape(-1)
-    r, bin_tasks, bin_counts = _plan(n, q, nthreads)
+    total = float(q + 1) ** n
+    show = (total > 2e9) if progress is None else bool(progress)
+    r, plan, costs = _plan(n, q, nthreads, rounds=16 if show else 1)
     out = np.zeros((1 << n) if store else 1)
-    acc = np.zeros((bin_counts.size, n + 1))
-    _sweep(flat, n, q, r, bin_tasks, bin_counts, store, out, acc)
+    acc = np.zeros((max(bc.size for _, bc in plan), n + 1))
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, unit="entries", unit_scale=True, desc=f"sweep q={q} n={n}",
+                   disable=None if progress is None else False)
+    try:
+        for (bin_tasks, bin_counts), c in zip(plan, costs):
+            _sweep(flat, n, q, r, bin_tasks, bin_counts, store, out, acc)
+            if bar is not None:
+                bar.update(c)
+    finally:
+        if bar is not None:
+            bar.close()
     return (out if store else None), acc.sum(axis=0)

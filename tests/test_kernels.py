@@ -41,7 +41,7 @@ def test_sweep_matches_naive_for_any_thread_plan(n, q, seed, threads, zeros):
         p[rng.random(p.shape) < 0.5] = 0.0
         p.flat[0] += 1.0
     p /= p.sum()
-    H, sums = sweep_entropies(p, n, q, store=True, nthreads=threads)
+    H, sums = sweep_entropies(p, n, q, store=True, nthreads=threads, progress=threads % 2 == 0)
     ref = naive_subset_entropies(p)
     np.testing.assert_allclose(H, ref, rtol=0, atol=1e-12)
     sizes = np.array([bin(mask).count("1") for mask in range(1 << n)])
@@ -51,6 +51,10 @@ def test_sweep_matches_naive_for_any_thread_plan(n, q, seed, threads, zeros):
 
 @pytest.mark.parametrize("n,q,threads", [(12, 2, 2), (10, 3, 4), (9, 2, 16)])
 def test_plan_covers_every_task_once(n, q, threads):
-    r, tasks, counts = _plan(n, q, threads)
-    got = sorted(int(t) for b in range(counts.size) for t in tasks[b, : counts[b]])
-    assert got == list(range(1 << r))
+    for rounds in (1, 5):
+        r, plan, costs = _plan(n, q, threads, rounds=rounds)
+        got = sorted(int(t) for tasks, counts in plan
+                     for b in range(counts.size) for t in tasks[b, : counts[b]])
+        assert got == list(range(1 << r))
+        # the round costs add up to the (q+1)^n floor
+        assert np.isclose(sum(costs), float(q + 1) ** n)
