@@ -84,7 +84,11 @@ def random_dirichlet(n: int, q: int, alpha: float = 1.0, *, seed=None,
     near-uniform ones.  Seeded through :func:`numpy.random.default_rng`.
     """
     n, q = _nq(n, q)
-    if not (np.isfinite(alpha) and alpha > 0):
+    try:
+        ok = bool(np.isfinite(alpha) and alpha > 0)
+    except (TypeError, ValueError):  # a string (TypeError) or an array (ambiguous truth)
+        ok = False
+    if not ok:
         raise ValueError(f"alpha must be positive and finite, got {alpha!r}")
     check_table_size(q, n, what="random Dirichlet table")
     rng = np.random.default_rng(seed)
