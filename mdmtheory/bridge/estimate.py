@@ -1,0 +1,645 @@
+"""Estimate the information curve ``Z`` of a real masked model, then a schedule
+(issue 7 item 2; spec theory.md §2 "practical estimator" [D], §3).
+
+The estimator
+-------------
+theory.md §2: ``Z_j = d_1 - d_j`` with ``d_j = E[H(X_i | X_A)]``, ``|A| = j-1``,
+``i`` uniform outside ``A``; with an MDM and samples ``x``, ``d_j`` is the average
+entropy of the model's predicted marginal at masked positions given ``j-1``
+revealed coordinates of ``x``.
+
+One **row** ``r`` of the draw matrix is one sequence ``x_r`` (length ``n_r``) and
+one uniform random permutation ``pi_r`` of its positions; ``rank_r`` is its
+inverse.  For the *cell* ``(r, j)`` the masked set of size ``m = n_r - j + 1`` is
+``M_c = {i : (rank_r(i) - c m) mod n_r < m}`` for passes ``c = 0..b_j - 1``
+(consecutive, wrapped chunks of ``pi_r``), with
+``b_j = max(1, ceil(positions_per_cell / m))``.  Every ``M_c`` is marginally a
+uniform ``m``-subset (a fixed index window of a uniform permutation), so each
+pass gives an unbiased estimate of ``d_j`` -- the mean over ``i in M_c`` of
+
+* ``form="entropy"``: ``H(p(. | x_{[n] - M_c}))`` at ``i``;
+* ``form="cross_entropy"``: ``-log p(x_i | x_{[n] - M_c})``;
+
+and ``D[r, j-1]`` is the mean over the ``b_j`` passes.  The chunks of one cell
+are disjoint while ``c m < n_r`` (stratification over positions), and pass
+``c = 0`` has nested revealed sets across ``j`` (shared randomness, as in
+:mod:`mdmtheory.montecarlo`).  ``positions_per_cell = 1`` is the plain
+one-pass-per-cell estimator (:func:`mdmtheory.montecarlo.prefix_draws` with
+``average_masked=True``); larger values spend more passes where few positions
+are masked (large ``j``), which is where the per-pass variance is largest.
+Rows are i.i.d., so the statistics (means, paired differences, Student-t
+intervals) are those of :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
+
+Entropy vs cross-entropy form: both are unbiased for ``d_j`` when ``x`` is drawn
+from the law whose conditionals the model computes.  For a model and data that
+are not one joint law, ``d^CE_j - d^H_j = E[KL(law of X_i | x_A || model)]``-type
+excess (``>= 0`` when ``x`` follows the data law and the data conditionals are
+exact) -- see :mod:`mdmtheory.bridge.validate` for what each curve predicts.
+
+Lengths
+-------
+``lengths="common"``: all sequences have one length ``n`` (the setting of
+Thm 1.4).  ``lengths="relative"``: sequences of different lengths are put on the
+grid ``j = 1..n_ref`` (``n_ref`` = median length by default) by revealing
+``j_r - 1 = round((j-1)(n_r-1)/(n_ref-1))`` positions of row ``r``; the result is
+the length-mixture curve at matched *fractions* revealed, an approximation that
+Thm 1.4 covers only per fixed length.  Either way batches mix lengths with right
+padding (attention mask 0).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from ..montecarlo import CurveEstimate, curve_estimate_from_draws
+from ..schedule import Schedule, as_schedule, left_riemann_error
+from .models import MaskedModel, entropy_and_nll
+
+__all__ = [
+    "AutocastWarning",
+    "ModelCurveEstimate",
+    "ErrorEstimate",
+    "ScheduleEstimate",
+    "autocast_context",
+    "autocast_accuracy",
+    "estimate_information_curve",
+    "predicted_error",
+    "schedule_from_estimate",
+    "row_plan",
+]
+
+FORMS = ("entropy", "cross_entropy")
+
+_AUTOCAST = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
+             "fp16": torch.float16, "float16": torch.float16}
+
+
+class AutocastWarning(UserWarning):
+    """Reduced-precision forward passes moved the per-position entropies by more
+    than the stated tolerance (see :func:`autocast_accuracy`)."""
+
+
+def autocast_context(device: torch.device | str, autocast: str | None
+                     ) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` for ``'bf16'``/``'fp16'``, a null context for ``None``."""
+    if autocast is None:
+        return contextlib.nullcontext()
+    if autocast not in _AUTOCAST:
+        raise ValueError(f"autocast must be None, 'bf16' or 'fp16'; got {autocast!r}")
+    dev = torch.device(device)
+    if dev.type == "cpu" and _AUTOCAST[autocast] is torch.float16:
+        raise ValueError("fp16 autocast is not supported on CPU; use 'bf16'")
+    return torch.autocast(device_type=dev.type, dtype=_AUTOCAST[autocast])
+
+
+# ============================================================================ sequences
+SequenceSource = (np.ndarray | Sequence[Sequence[int]]
+                  | Callable[[int, np.random.SeedSequence], Any])
+
+
+def _as_rows(seqs, q: int) -> list[np.ndarray]:
+    if isinstance(seqs, np.ndarray) and seqs.ndim == 2:
+        rows = [np.asarray(r) for r in seqs]
+    else:
+        rows = [np.asarray(r) for r in seqs]
+    out = []
+    for k, r in enumerate(rows):
+        if r.ndim != 1 or r.size < 1:
+            raise ValueError(f"sequence {k} must be a non-empty 1-D array of token indices")
+        if not np.issubdtype(r.dtype, np.integer):
+            raise ValueError(f"sequence {k} must hold integers, got dtype {r.dtype}")
+        if r.min() < 0 or r.max() >= q:
+            raise ValueError(f"sequence {k} has tokens outside the alphabet [0, {q})")
+        out.append(r.astype(np.int64))
+    return out
+
+
+# ============================================================================ pass plan
+def _grid_to_length(n_grid: int, nx: int, mode: str) -> np.ndarray:
+    """``j_x`` (1-based) for grid ``j = 1..n_grid`` on a sequence of length ``nx``."""
+    g = np.arange(n_grid)
+    if mode == "common":
+        return g + 1
+    if n_grid == 1:
+        return np.ones(1, dtype=np.int64)
+    return 1 + np.rint(g * (nx - 1) / (n_grid - 1)).astype(np.int64)
+
+
+def row_plan(nx: int, n_grid: int, positions_per_cell: int, rng: np.random.Generator,
+             mode: str = "common") -> tuple[np.ndarray, np.ndarray]:
+    """Passes of one row: grid indices ``g`` (``j = g+1``) and masked sets.
+
+    Returns
+    -------
+    cells : ndarray of int64, shape (J,)
+        Grid index ``j - 1`` of each pass.
+    masks : ndarray of bool, shape (J, nx)
+        True at masked positions; pass ``c`` of cell ``j`` masks
+        ``{i : (rank(i) - c m) mod nx < m}`` with ``m = nx - j_x + 1``.
+    """
+    perm = rng.permutation(nx)
+    rank = np.empty(nx, dtype=np.int64)
+    rank[perm] = np.arange(nx)
+    jx = _grid_to_length(n_grid, nx, mode)
+    cells, masks = [], []
+    for g in range(n_grid):
+        m = nx - int(jx[g]) + 1
+        b = max(1, -(-positions_per_cell // m))
+        c = np.arange(b)[:, None]
+        masks.append(((rank[None, :] - c * m) % nx) < m)
+        cells.append(np.full(b, g, dtype=np.int64))
+    return np.concatenate(cells), np.concatenate(masks, axis=0)
+
+
+# ============================================================================ autocast check
+def autocast_accuracy(model: MaskedModel, sequences, autocast: str, *, passes: int = 64,
+                      seed: int = 0, batch_size: int = 32) -> dict[str, float]:
+    """Compare per-position entropies/NLLs under ``autocast`` with float32.
+
+    Draws ``passes`` random masked sets (uniform ``j``) on the given sequences,
+    runs each batch once in float32 and once under autocast, and compares the
+    entropy and the NLL at every masked position.
+
+    Returns
+    -------
+    dict
+        ``mean_abs_dH``, ``max_abs_dH``, ``mean_dH`` (signed: a *bias* of the
+        ``d_j`` estimate), ``mean_abs_dNLL``, ``max_abs_dNLL``, ``positions``.
+
+    Notes
+    -----
+    Why this suffices: ``d_j`` is a mean of per-position entropies, so its
+    autocast error is bounded by ``max_abs_dH`` and is, to first order, the
+    signed mean ``mean_dH``; ``Z_j = d_1 - d_j`` cancels the part of that bias
+    common to all ``j``.  The estimator warns (:class:`AutocastWarning`) when
+    ``|mean_dH|`` exceeds its tolerance.
+    """
+    rows = _as_rows(sequences, model.vocab_size)
+    rng = np.random.default_rng(seed)
+    dev = model.device
+    diffs_H, diffs_N = [], []
+    done = 0
+    while done < passes:
+        B = min(batch_size, passes - done)
+        pick = rng.integers(len(rows), size=B)
+        L = max(rows[k].size for k in pick)
+        tok = np.zeros((B, L), dtype=np.int64)
+        valid = np.zeros((B, L), dtype=bool)
+        masked = np.zeros((B, L), dtype=bool)
+        for b, k in enumerate(pick):
+            nx = rows[k].size
+            tok[b, :nx] = rows[k]
+            valid[b, :nx] = True
+            m = int(rng.integers(1, nx + 1))
+            masked[b, rng.choice(nx, size=m, replace=False)] = True
+        t, mk, va = (torch.as_tensor(a, device=dev) for a in (tok, masked, valid))
+        lp32 = model.log_probs(t, mk, va).double()
+        with autocast_context(dev, autocast):
+            lp16 = model.log_probs(t, mk, va).double()
+        H32, N32 = entropy_and_nll(lp32, t)
+        H16, N16 = entropy_and_nll(lp16, t)
+        sel = mk & va
+        diffs_H.append((H16 - H32)[sel].cpu().numpy())
+        diffs_N.append((N16 - N32)[sel].cpu().numpy())
+        done += B
+    dH, dN = np.concatenate(diffs_H), np.concatenate(diffs_N)
+    return {"autocast": autocast, "positions": int(dH.size),
+            "mean_abs_dH": float(np.abs(dH).mean()), "max_abs_dH": float(np.abs(dH).max()),
+            "mean_dH": float(dH.mean()), "mean_abs_dNLL": float(np.abs(dN).mean()),
+            "max_abs_dNLL": float(np.abs(dN).max())}
+
+
+# ============================================================================ results
+@dataclass(frozen=True)
+class ModelCurveEstimate:
+    """The information curve of a masked model, both forms, with provenance.
+
+    Attributes
+    ----------
+    entropy, cross_entropy : CurveEstimate
+        Estimates from the entropy and the cross-entropy form of ``d_j``
+        (``Z[j-1] = Z_j``, per-``j`` Student-t intervals at ``level``).
+    draws_entropy, draws_cross_entropy : ndarray, shape (R, n)
+        The i.i.d. rows ``D[r, j-1]`` behind them (used for the error of a
+        schedule, :func:`predicted_error`).
+    lengths : ndarray of int, shape (R,)
+        Length of each row's sequence.
+    n : int
+        Grid size (the common length, or ``n_ref``).
+    length_mode : str
+        ``"common"`` or ``"relative"``.
+    positions_per_cell : int
+        See the module docstring.
+    passes, positions : int
+        Forward passes run, and sequence positions processed (excluding special
+        tokens and padding).
+    seconds : float
+        Wall-clock time of the estimation (excluding the autocast check).
+    device, model_name : str
+    autocast : str or None
+    autocast_check : dict or None
+        Output of :func:`autocast_accuracy` when autocast was used.
+    seed : int
+    """
+
+    entropy: CurveEstimate
+    cross_entropy: CurveEstimate
+    draws_entropy: np.ndarray = field(repr=False)
+    draws_cross_entropy: np.ndarray = field(repr=False)
+    lengths: np.ndarray = field(repr=False)
+    n: int
+    length_mode: str
+    positions_per_cell: int
+    passes: int
+    positions: int
+    seconds: float
+    device: str
+    model_name: str
+    autocast: str | None
+    autocast_check: dict | None
+    seed: int
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.draws_entropy.shape[0])
+
+    def curve(self, form: str = "entropy") -> CurveEstimate:
+        if form not in FORMS:
+            raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+        return self.entropy if form == "entropy" else self.cross_entropy
+
+    def draws(self, form: str = "entropy") -> np.ndarray:
+        if form not in FORMS:
+            raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+        return self.draws_entropy if form == "entropy" else self.draws_cross_entropy
+
+    def max_halfwidth(self, form: str = "entropy") -> float:
+        """Largest CI half-width of ``Z_j`` over ``j``."""
+        c = self.curve(form)
+        return float(np.max((c.Z_hi - c.Z_lo) / 2.0))
+
+    @property
+    def positions_per_second(self) -> float:
+        return self.positions / self.seconds if self.seconds > 0 else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable summary (curves, intervals, provenance; not the draws)."""
+        out: dict[str, Any] = {
+            "n": self.n, "rows": self.n_rows, "length_mode": self.length_mode,
+            "positions_per_cell": self.positions_per_cell, "passes": self.passes,
+            "positions": self.positions, "seconds": self.seconds, "device": self.device,
+            "model": self.model_name, "autocast": self.autocast,
+            "autocast_check": self.autocast_check, "seed": self.seed,
+            "lengths_min": int(self.lengths.min()), "lengths_max": int(self.lengths.max()),
+        }
+        for form in FORMS:
+            c = self.curve(form)
+            out[form] = {"Z": c.Z.tolist(), "Z_lo": c.Z_lo.tolist(), "Z_hi": c.Z_hi.tolist(),
+                         "Z_se": c.Z_se.tolist(), "d": c.d.tolist(), "d_se": c.d_se.tolist(),
+                         "Z_monotone": c.monotone().tolist(), "level": c.level,
+                         "max_halfwidth": self.max_halfwidth(form)}
+        return out
+
+
+# ============================================================================ the estimator
+def _batches(jobs: Iterator[tuple[int, int, np.ndarray, np.ndarray]], batch_size: int):
+    buf = []
+    for job in jobs:
+        buf.append(job)
+        if len(buf) == batch_size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _run_rows(model: MaskedModel, rows: list[np.ndarray], row_ids: list[int], n_grid: int,
+              mode: str, ppc: int, seed: int, batch_size: int, autocast: str | None,
+              bar) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Draw rows ``D`` (both forms) for the given sequences; returns (DH, DCE, passes, pos)."""
+    R = len(rows)
+    sH = np.zeros((R, n_grid))
+    sN = np.zeros((R, n_grid))
+    cnt = np.zeros((R, n_grid))
+    dev = model.device
+    n_pass = n_pos = 0
+
+    def jobs():
+        for k, (x, rid) in enumerate(zip(rows, row_ids)):
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(rid,)))
+            cells, masks = row_plan(x.size, n_grid, ppc, rng, mode)
+            for g, mk in zip(cells, masks):
+                yield k, int(g), x, mk
+
+    for batch in _batches(jobs(), batch_size):
+        B = len(batch)
+        L = max(job[2].size for job in batch)
+        tok = np.zeros((B, L), dtype=np.int64)
+        msk = np.zeros((B, L), dtype=bool)
+        val = np.zeros((B, L), dtype=bool)
+        for b, (_, _, x, mk) in enumerate(batch):
+            tok[b, :x.size] = x
+            msk[b, :x.size] = mk
+            val[b, :x.size] = True
+        t, m_, v_ = (torch.as_tensor(a, device=dev) for a in (tok, msk, val))
+        with autocast_context(dev, autocast):
+            lp = model.log_probs(t, m_, v_)
+        H, N = entropy_and_nll(lp, t.to(lp.device))
+        sel = (m_ & v_).to(lp.device)
+        zero = torch.zeros((), dtype=H.dtype, device=H.device)
+        cntm = sel.sum(1).to(H.dtype)
+        mH = (torch.where(sel, H, zero).sum(1) / cntm).double().cpu().numpy()
+        mN = (torch.where(sel, N, zero).sum(1) / cntm).double().cpu().numpy()
+        for b, (k, g, x, _) in enumerate(batch):
+            sH[k, g] += mH[b]
+            sN[k, g] += mN[b]
+            cnt[k, g] += 1
+        n_pass += B
+        n_pos += int(val.sum())
+        if bar is not None:
+            bar.update(B)
+    return sH / cnt, sN / cnt, n_pass, n_pos
+
+
+def _passes_per_row(nx: int, n_grid: int, ppc: int, mode: str) -> int:
+    jx = _grid_to_length(n_grid, nx, mode)
+    m = nx - jx + 1
+    return int(np.maximum(1, -(-ppc // m)).sum())
+
+
+def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
+                               num_sequences: int | None = None,
+                               positions_per_cell: int = 1, batch_size: int = 64,
+                               level: float = 0.95, seed: int = 0,
+                               autocast: str | None = None, autocast_tolerance: float = 5e-3,
+                               lengths: str = "common", n_ref: int | None = None,
+                               target_halfwidth: float | None = None,
+                               rows_per_round: int = 32, max_rows: int | None = None,
+                               progress: bool = True) -> ModelCurveEstimate:
+    """Estimate ``Z`` (both forms of ``d_j``) of a masked model, with intervals.
+
+    Implements the practical estimator of spec theory.md §2 [D] on a
+    :class:`~mdmtheory.bridge.models.MaskedModel` (see the module docstring for
+    the pass plan); the statistics are
+    :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
+
+    Parameters
+    ----------
+    model : MaskedModel
+        Runs on ``model.device`` (CUDA when the model is there, else CPU).
+    sequences : array (R, n), list of 1-D arrays, or callable
+        Alphabet-index sequences ``x`` (one row each).  A callable
+        ``more(num, seed_sequence) -> sequences`` is asked for more sequences in
+        rounds of ``rows_per_round`` (e.g. a sampler of the model itself).
+    num_sequences : int, optional
+        Number of rows to use (default: all given; required for a callable
+        without ``target_halfwidth``).
+    positions_per_cell : int
+        Masked positions evaluated per ``(row, j)`` cell at least (1 = one pass
+        per cell; ``n`` = a full stratified sweep of the positions for every
+        ``j``).  Cost per row ``sum_j max(1, ceil(ppc / (n-j+1)))`` passes.
+    batch_size : int
+        Forward passes per batch.
+    level : float
+        Confidence level of the per-``j`` intervals.
+    seed : int
+        Row ``r``'s permutation comes from ``SeedSequence(seed, spawn_key=(r,))``,
+        so results do not depend on ``batch_size`` or rounds.
+    autocast : {None, 'bf16', 'fp16'}
+        Reduced-precision forward passes.  Before estimating, 64 random passes
+        are compared with float32 (:func:`autocast_accuracy`); if the mean
+        signed entropy shift exceeds ``autocast_tolerance`` nats an
+        :class:`AutocastWarning` is issued.  The check is in the result.
+    lengths : {'common', 'relative'}
+        See the module docstring.  ``'common'`` refuses sequences of different
+        lengths.
+    n_ref : int, optional
+        Grid size in ``'relative'`` mode (default: median length).
+    target_halfwidth : float, optional
+        Sequential stopping: add rounds of ``rows_per_round`` rows until the
+        largest CI half-width of ``Z_j`` (entropy form) is at most this, or
+        ``max_rows``/the supplied sequences run out.
+    rows_per_round, max_rows : int
+    progress : bool
+        tqdm bar over forward passes.
+
+    Returns
+    -------
+    ModelCurveEstimate
+
+    Raises
+    ------
+    ValueError
+        Bad arguments, fewer than 2 rows, mixed lengths in ``'common'`` mode,
+        tokens outside the alphabet.
+    """
+    from tqdm.auto import tqdm
+
+    if lengths not in ("common", "relative"):
+        raise ValueError(f"lengths must be 'common' or 'relative', got {lengths!r}")
+    if positions_per_cell < 1 or batch_size < 1 or rows_per_round < 2:
+        raise ValueError("positions_per_cell and batch_size must be >= 1, rows_per_round >= 2")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    if target_halfwidth is not None and not target_halfwidth > 0:
+        raise ValueError(f"target_halfwidth must be > 0, got {target_halfwidth!r}")
+    q = model.vocab_size
+    dev = model.device
+    src_callable = callable(sequences) and not isinstance(sequences, np.ndarray)
+    pool: list[np.ndarray] = [] if src_callable else _as_rows(sequences, q)
+    if src_callable and num_sequences is None and target_halfwidth is None:
+        raise ValueError("with a callable source give num_sequences or target_halfwidth")
+    cap = num_sequences if num_sequences is not None else (
+        max_rows if max_rows is not None else (None if src_callable else len(pool)))
+    if cap is not None and cap < 2:
+        raise ValueError(f"need at least 2 sequences (rows), got {cap}")
+    if not src_callable:
+        if len(pool) < 2:
+            raise ValueError(f"need at least 2 sequences (rows), got {len(pool)}")
+        pool = pool[:cap]
+
+    def fetch(k0: int, num: int) -> list[np.ndarray]:
+        if not src_callable:
+            return pool[k0:k0 + num]
+        ss = np.random.SeedSequence(seed, spawn_key=(2**31, k0))
+        return _as_rows(sequences(num, ss), q)
+
+    # first batch of rows fixes the grid
+    first_n = cap if (target_halfwidth is None and cap is not None) else min(
+        rows_per_round, cap if cap is not None else rows_per_round)
+    rows = fetch(0, first_n)
+    lens = [r.size for r in rows]
+    if lengths == "common":
+        n_grid = lens[0]
+    else:
+        n_grid = int(n_ref) if n_ref is not None else int(np.median(lens))
+        if n_grid < 1:
+            raise ValueError(f"n_ref must be >= 1, got {n_ref}")
+
+    check = None
+    if autocast is not None:
+        autocast_context(dev, autocast)  # validates the name/device
+        check = autocast_accuracy(model, rows, autocast, seed=seed)
+        if abs(check["mean_dH"]) > autocast_tolerance:
+            warnings.warn(f"{autocast} autocast shifts the mean per-position entropy by "
+                          f"{check['mean_dH']:+.2e} nats (tolerance {autocast_tolerance:g}); "
+                          "the d_j estimates are biased by about that much",
+                          AutocastWarning, stacklevel=2)
+
+    DH: list[np.ndarray] = []
+    DN: list[np.ndarray] = []
+    all_lens: list[int] = []
+    passes = positions = 0
+    bar = tqdm(desc=f"Z-curve {model.name}", unit="pass", disable=not progress, leave=False)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    t0 = time.perf_counter()
+    k0 = 0
+    while True:
+        if lengths == "common" and any(r.size != n_grid for r in rows):
+            raise ValueError("sequences have different lengths; use lengths='relative' "
+                             f"(got lengths {sorted(set(r.size for r in rows))[:8]})")
+        bar.total = (bar.total or 0) + sum(_passes_per_row(r.size, n_grid, positions_per_cell,
+                                                            lengths) for r in rows)
+        bar.refresh()
+        dh, dn, np_, npos = _run_rows(model, rows, list(range(k0, k0 + len(rows))), n_grid,
+                                      lengths, positions_per_cell, seed, batch_size, autocast,
+                                      bar)
+        DH.append(dh)
+        DN.append(dn)
+        all_lens.extend(r.size for r in rows)
+        passes += np_
+        positions += npos
+        k0 += len(rows)
+        if target_halfwidth is None or (cap is not None and k0 >= cap):
+            break
+        if k0 >= 2:
+            est = curve_estimate_from_draws(np.concatenate(DH), level=level, form="entropy")
+            if float(np.max((est.Z_hi - est.Z_lo) / 2)) <= target_halfwidth:
+                break
+        num = rows_per_round if cap is None else min(rows_per_round, cap - k0)
+        rows = fetch(k0, num)
+        if not rows:
+            break
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    seconds = time.perf_counter() - t0
+    bar.close()
+    D_H, D_N = np.concatenate(DH), np.concatenate(DN)
+    if D_H.shape[0] < 2:
+        raise ValueError("need at least 2 rows")
+    return ModelCurveEstimate(
+        entropy=curve_estimate_from_draws(D_H, level=level, form="entropy"),
+        cross_entropy=curve_estimate_from_draws(D_N, level=level, form="cross_entropy"),
+        draws_entropy=D_H, draws_cross_entropy=D_N, lengths=np.asarray(all_lens),
+        n=n_grid, length_mode=lengths, positions_per_cell=int(positions_per_cell),
+        passes=passes, positions=positions, seconds=seconds, device=str(dev),
+        model_name=model.name, autocast=autocast, autocast_check=check, seed=int(seed))
+
+
+# ============================================================================ schedules
+@dataclass(frozen=True)
+class ErrorEstimate:
+    """Thm 1.4's predicted error of one schedule on an estimated curve.
+
+    Attributes
+    ----------
+    schedule : Schedule
+    value : float
+        ``left_riemann_error`` on the monotone (isotonic) estimate of ``Z``.
+    mean, se, lo, hi : float
+        The error as a linear functional of the rows,
+        ``err_r = sum_t [s_t D[r, a_t-1] - sum_{j in B_t} D[r, j-1]]``
+        (Thm 1.4 with ``Z_j = d_1 - d_j``; ``d_1`` cancels), its standard error
+        and Student-t interval at ``level``: an unbiased estimate of the
+        schedule's true error with a valid CI (``mean`` may differ slightly from
+        ``value``, which uses the projected curve).
+    level : float
+    form : str
+    """
+
+    schedule: Schedule
+    value: float
+    mean: float
+    se: float
+    lo: float
+    hi: float
+    level: float
+    form: str
+
+
+def predicted_error(est: ModelCurveEstimate, schedule, *, form: str = "entropy",
+                    level: float | None = None) -> ErrorEstimate:
+    """Predicted ``E_S KL`` of ``schedule`` (Thm 1.4, spec §3) with uncertainty."""
+    from scipy import stats
+
+    D = est.draws(form)
+    s = as_schedule(schedule, est.n)
+    lv = est.curve(form).level if level is None else float(level)
+    starts = np.repeat(s.starts - 1, s.sizes)  # a_t - 1 for every j
+    err_rows = (D[:, starts] - D).sum(axis=1)
+    R = err_rows.size
+    mean = float(err_rows.mean())
+    se = float(err_rows.std(ddof=1) / math.sqrt(R))
+    tq = float(stats.t.ppf(0.5 + lv / 2, R - 1))
+    value = left_riemann_error(est.curve(form).monotone(), s)
+    return ErrorEstimate(schedule=s, value=value, mean=mean, se=se, lo=mean - tq * se,
+                         hi=mean + tq * se, level=lv, form=form)
+
+
+@dataclass(frozen=True)
+class ScheduleEstimate:
+    """The optimal k-step schedule for an estimated curve, with uncertainty.
+
+    Attributes
+    ----------
+    k : int
+    schedule : Schedule
+        ``optimal_schedule`` (spec §3, Eq. "bestkstep" [D]) of the monotone
+        estimate of ``Z``.
+    error : ErrorEstimate
+        Predicted error of that schedule (value on the estimate; unbiased mean
+        and CI for this fixed schedule).
+    opt_lo, opt_hi : float
+        Percentile bootstrap interval (rows resampled, curve re-projected,
+        schedule re-optimised) of the optimal error ``OPT_k``; it includes the
+        selection effect of optimising on a noisy curve.
+    n_boot : int
+    """
+
+    k: int
+    schedule: Schedule
+    error: ErrorEstimate
+    opt_lo: float
+    opt_hi: float
+    n_boot: int
+
+
+def schedule_from_estimate(est: ModelCurveEstimate, k: int, *, form: str = "entropy",
+                           n_boot: int = 200, seed: int = 0) -> ScheduleEstimate:
+    """``optimal_schedule`` on the estimated curve, with the predicted error and its CI."""
+    from ..montecarlo import curve_estimate_from_draws as _ced
+    from ..optimal import optimal_schedule
+
+    Zm = est.curve(form).monotone()
+    opt = optimal_schedule(Zm, k)
+    err = predicted_error(est, opt.schedule, form=form)
+    D = est.draws(form)
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(int(n_boot)):
+        idx = rng.integers(D.shape[0], size=D.shape[0])
+        Zb = _ced(D[idx], level=est.curve(form).level, form=form).monotone()
+        boots.append(optimal_schedule(Zb, k).error)
+    a = (1 - err.level) / 2
+    lo, hi = (np.quantile(boots, [a, 1 - a]).tolist() if boots else (math.nan, math.nan))
+    return ScheduleEstimate(k=int(k), schedule=opt.schedule, error=err, opt_lo=float(lo),
+                            opt_hi=float(hi), n_boot=int(n_boot))
