@@ -139,6 +139,8 @@ class Schedule:
             N = np.concatenate([[0], N])
         if N.size < 2:
             raise ValueError("cumulative counts need at least N_1 = n")
+        if np.issubdtype(N.dtype, np.number) and np.any(np.diff(N) <= 0):
+            raise ValueError(f"cumulative counts must be strictly increasing, got {N.tolist()}")
         return cls(np.diff(N), name=name)
 
     def block_of(self) -> np.ndarray:

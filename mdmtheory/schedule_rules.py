@@ -38,7 +38,8 @@ the bound equal a target error ``eps``.
 The floors are taken in exact rational arithmetic on the binary value of
 ``lam`` (``float.as_integer_ratio``), so ``s_t - 1 = floor(lam x)`` is exact
 and the conditions hold exactly, without rounding surprises such as
-``0.7 * 10 = 7.000000000000001``.
+``0.7 * 10 == 7.0`` in floating point although the binary value of ``0.7``
+is slightly below ``7/10`` (so the exact floor is 6).
 """
 
 from __future__ import annotations
