@@ -90,7 +90,8 @@ class CurveEstimate:
         Estimate of ``Z_j`` at index ``j-1``; ``Z[0] = Z_1 = 0`` exactly.
     Z_lo, Z_hi : ndarray, shape (n,)
         Two-sided Student-t confidence interval at ``level`` for each ``j``
-        separately (raw, *not* simultaneous and not forced to be monotone).
+        separately (raw, *not* simultaneous and not forced to be monotone); the
+        half-width is at least ``16 eps max|D|`` (a rounding allowance).
     Z_se : ndarray, shape (n,)
         Standard error of ``Z`` (paired differences ``d_1 - d_j`` across draws).
     d, d_se : ndarray, shape (n,)
@@ -263,7 +264,14 @@ def curve_estimate_from_draws(D: np.ndarray, *, level: float = 0.95,
     Z[0] = 0.0
     Z_se[0] = 0.0
     tq = float(stats.t.ppf(0.5 + level / 2.0, R - 1))
-    Z_lo, Z_hi = Z - tq * Z_se, Z + tq * Z_se
+    # Floating-point allowance: when every draw gives the same Z_j (e.g. a curve
+    # that is exactly flat there) the sample s.d. is pure rounding (~1e-16) and a
+    # zero-width interval could miss the exact value by one ulp.  The half-width is
+    # therefore at least 16 eps * max|D| (Z_se itself is reported unchanged).
+    half = np.maximum(tq * Z_se, 16.0 * np.finfo(np.float64).eps
+                      * max(1.0, float(np.nanmax(np.abs(D)))))
+    half[0] = 0.0
+    Z_lo, Z_hi = Z - half, Z + half
     for a in (Z, Z_lo, Z_hi, Z_se, d, d_se):
         a.setflags(write=False)
     return CurveEstimate(Z=Z, Z_lo=Z_lo, Z_hi=Z_hi, Z_se=Z_se, d=d, d_se=d_se,
