@@ -473,9 +473,80 @@ def _dense_source(dist) -> Source:
                   method="dense")
 
 
+#: ``--method auto`` uses the structured exact method once the dense table has more
+#: cells than this (the dense sweep is the reference; both are exact).
+AUTO_STRUCTURED_CELLS = 2 ** 20
+
+
+def _summary_from_curve(Z: np.ndarray, H: float | None) -> dict[str, Any]:
+    tc = float(Z.sum())  # spec item 3: sum_j Z_j = TC
+    dtc = float(Z.size * Z[-1] - tc)  # spec item 4: n Z_n - TC = DTC
+    return {"Z": Z, "TC": tc, "DTC": dtc, "mutual_information_sum": tc + dtc, "H": H}
+
+
 def _structured_source(args) -> Source | None:
-    """A structured (no dense table) exact source for long sequences, if one applies."""
-    return None
+    """An exact structured source (no ``q^n`` table) for the families that have one.
+
+    * ``markov``: :func:`mdmtheory.structured.markov_information_summary` (gap sums);
+    * ``mixture`` (exchangeable): :func:`mdmtheory.structured.exchangeable_mixture_information_curve`;
+    * ``rs``, ``repetition``, ``parity``: the closed form of an MDS code
+      (``Z_j = 0`` for ``j <= d``, ``log q`` after; spec §4; repetition is the
+      ``[n, 1]`` and parity the ``[n, n-1]`` MDS code), ``H(X) = d log q``.
+
+    Returns ``None`` where no structured method applies.
+    """
+    fam = args.family
+    if fam not in ("markov", "mixture", "rs", "repetition", "parity"):
+        return None
+    try:
+        st = importlib.import_module("mdmtheory.structured")
+    except ImportError:  # not installed (or broken): fall back to the dense table
+        return None
+    if fam == "markov":
+        q, flip, n = args.q, args.flip, args.n
+        T = np.full((q, q), flip / (q - 1))
+        np.fill_diagonal(T, 1.0 - flip)
+        label = f"markov(flip={flip:g})" if q == 2 else f"markov(q={q}, flip={flip:g})"
+
+        def build(base: float | None) -> dict[str, Any]:
+            s = st.markov_information_summary(n, T, np.full(q, 1.0 / q), base=base)
+            return {"Z": np.asarray(s["Z"], dtype=np.float64), "TC": float(s["TC"]),
+                    "DTC": float(s["DTC"]),
+                    "mutual_information_sum": float(s["mutual_information_sum"]),
+                    "H": float(s["H"])}
+
+        return Source(label=label, n=n, q=q, build=build, method="structured (Markov gap sums)")
+    if fam == "mixture":
+        n, b, w = args.n, args.bias, args.weight
+        comps = np.array([[1 - b, b], [b, 1 - b]])
+
+        def build_mix(base: float | None) -> dict[str, Any]:
+            Z = st.exchangeable_mixture_information_curve([w, 1 - w], comps, n, base=base)
+            e = st.mixtures.exchangeable_mixture_entropy_profile([w, 1 - w], comps, n, base=base)
+            return _summary_from_curve(np.asarray(Z, dtype=np.float64), float(e[-1]))
+
+        return Source(label=f"mixture(bias={b:g}, weight={w:g})", n=n, q=2, build=build_mix,
+                      method="structured (exchangeable mixture)")
+    if fam == "rs":
+        n, d, q = args.n, args.d, args.p
+        st.reed_solomon_information_curve(n, d, q)  # validates p prime, d <= n <= p
+        label = f"RS[{n},{d}]_{q}"
+    elif fam == "repetition":
+        n, d, q, label = args.n, 1, args.q, "repetition"
+    else:
+        n, d, q, label = args.n, max(args.n - 1, 0), args.q, "parity"
+
+    def build_code(base: float | None) -> dict[str, Any]:
+        Z = np.asarray(st.mds_information_curve(n, d, q, base=base), dtype=np.float64)
+        H = d * math.log(q) / (math.log(base) if base else 1.0)
+        return _summary_from_curve(Z, H)
+
+    return Source(label=label, n=n, q=q, build=build_code, method="closed form (MDS code)")
+
+
+def _dense_cells(args) -> int:
+    q = getattr(args, "q", None) or getattr(args, "p", None) or 2
+    return int(q) ** int(args.n)
 
 
 def _make_source(args) -> Source:
@@ -484,13 +555,16 @@ def _make_source(args) -> Source:
     if args.family == "zcurve":
         return _curve_source(Path(args.path), args.key, args.unit)
     fam = FAMILIES[args.family]
-    if getattr(args, "method", "auto") in ("auto", "structured"):
-        src = _structured_source(args)
-        if src is not None:
-            return src
-        if args.method == "structured":
-            raise CLIError(f"no structured exact method for '{args.family}'; use --method dense")
+    method = getattr(args, "method", "auto")
     try:
+        if method == "structured" or (method == "auto"
+                                      and _dense_cells(args) > AUTO_STRUCTURED_CELLS):
+            src = _structured_source(args)
+            if src is not None:
+                return src
+            if method == "structured":
+                raise CLIError(f"no structured exact method for '{args.family}'; "
+                               "use --method dense")
         dist = fam.make(args)
     except (ValueError, MemoryError) as exc:
         raise CLIError(f"{args.family}: {exc}") from None
@@ -731,12 +805,19 @@ def _named_rows(Z: np.ndarray, rules: Sequence[str], k: int | None, eps: float |
         else:
             assert eps is not None
             if rule in ("tc", "dtc", "min"):
-                budget = {"tc": tc, "dtc": dtc, "min": min(tc, dtc)}[rule]
-                lam_used = lam if lam is not None else (
-                    1.0 if budget <= eps else max(eps / budget, 1e-12))
-                s = _greedy(rule, n, min(lam_used, 1.0))
+                R = _rules_mod()
+                budget_name = {"tc": "TC", "dtc": "DTC", "min": "min(TC,DTC)"}[rule]
+                if lam is not None:
+                    lam_used = lam
+                elif eps > 0:
+                    lam_used = {"tc": lambda: R.tc_rule_lambda(eps, tc),
+                                "dtc": lambda: R.dtc_rule_lambda(eps, dtc),
+                                "min": lambda: R.min_rule_lambda(eps, tc, dtc)}[rule]()
+                else:  # eps = 0: only lambda < 1/n (all steps of size 1) is certified
+                    lam_used = 1.0 / (n + 1)
+                s = _greedy(rule, n, lam_used)
                 row["lambda"] = lam_used
-                row["note"] = f"guarantee lambda*{rule.upper() if rule != 'min' else 'min(TC,DTC)'}"
+                row["note"] = f"certified: error <= lambda*{budget_name}"
             else:
                 s = None
                 for kk in range(1, n + 1):
@@ -842,16 +923,21 @@ def cmd_schedule(args) -> int:
     else:
         print(f"target: error <= {_fmt(args.eps)} {unit}; smallest k for each rule "
               f"(greedy rules: lambda = eps / budget)")
+    # errors below this are float64 rounding of an exact 0 (differences of entropies)
+    zero_tol = 1e-12 * max(1.0, abs(res["TC"]))
     rows = []
     for r in out["schedules"]:
-        ratio = None if err <= 0 else r["error"] / err
-        if err <= 0:
-            ratio_s = "-" if r["error"] <= 0 else "inf"
+        if args.k is not None:
+            if err <= zero_tol:
+                rel = "-" if r["error"] <= zero_tol else "inf"
+            else:
+                rel = f"{r['error'] / err:.3g}"
         else:
-            ratio_s = f"{ratio:.3g}"
-        rows.append([r["rule"], r["k"], r["lambda"], r["error"], ratio_s,
+            rel = f"{r['k'] / len(sizes):.3g}"
+        rows.append([r["rule"], r["k"], r["lambda"], r["error"], rel,
                      _abbrev_sizes(r["sizes"]), r["note"]])
-    print(format_table(["schedule", "k", "lambda", f"error ({unit})", "/optimal", "sizes", "note"],
+    rel_head = "error/optimal" if args.k is not None else "k/k_optimal"
+    print(format_table(["schedule", "k", "lambda", f"error ({unit})", rel_head, "sizes", "note"],
                        rows, "lrrrrll"))
     return 0
 
