@@ -536,7 +536,9 @@ class MonteCarloEstimate:
     ----------
     mean, stderr : float
     low, high : float
-        ``mean -/+ t_{(1+confidence)/2, N-1} * stderr``.
+        ``mean -/+ (t_{(1+confidence)/2, N-1} * stderr + 1e-12 * mean|values|)``;
+        the second term is a floating-point slack that matters only for
+        (near-)zero variance.
     confidence : float
     num_samples : int
     """
@@ -562,7 +564,10 @@ def _estimate(values: np.ndarray, confidence: float) -> MonteCarloEstimate:
     se = float(values.std(ddof=1)) / math.sqrt(N)
     if not math.isfinite(mean):
         return MonteCarloEstimate(mean, math.inf, mean, mean, confidence, N)
-    half = float(student_t.ppf(0.5 + confidence / 2, N - 1)) * se
+    # + a floating-point slack: each value is a sum of ~2n logs, accurate to ~1e-15
+    # relative; this matters only when the variance is (near) zero, e.g. codes.
+    slack = 1e-12 * float(np.abs(values).mean())
+    half = float(student_t.ppf(0.5 + confidence / 2, N - 1)) * se + slack
     return MonteCarloEstimate(mean, se, mean - half, mean + half, confidence, N)
 
 
