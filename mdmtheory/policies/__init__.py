@@ -1,0 +1,80 @@
+"""Unmasking policies: the MDP, heuristic rules, exact evaluation, a learned policy.
+
+Spec: ``shared/spec/policies.md`` (MDP §1, policy and GRPO §2, heuristics §3)
+and ``theory.md`` §1 (the sampler).  Submodules:
+
+* :mod:`~mdmtheory.policies.mdp` -- the environment over any conditional oracle;
+* :mod:`~mdmtheory.policies.heuristics` -- random-k, top-k confidence / margin /
+  entropy, Fast-dLLM threshold and factor rules, EB-sampler;
+* :mod:`~mdmtheory.policies.exact` -- exact output law, KL, NFE distribution and
+  Pareto fronts of any policy on a small dense ``mu``;
+* :mod:`~mdmtheory.policies.learned` -- a small DiT-style policy trained by GRPO
+  (needs torch; *not* imported here, so ``import mdmtheory.policies`` never
+  imports torch).
+"""
+
+from .exact import (
+    FrontPoint,
+    PolicyLaw,
+    evaluate_policy,
+    expected_selection_kl,
+    kl_divergence,
+    make_mdp,
+    optimal_schedule_points,
+    pareto_front,
+    policy_front,
+    selection_laws,
+)
+from .heuristics import (
+    ConfidenceThreshold,
+    EBSampler,
+    FactorRule,
+    RandomK,
+    TopK,
+    TopKConfidence,
+    TopKEntropy,
+    TopKMargin,
+    eb_select,
+    factor_select,
+    threshold_select,
+    topk_select,
+)
+from .mdp import (
+    MASK,
+    BernoulliPolicy,
+    ExactOracle,
+    Observation,
+    Policy,
+    UnmaskingMDP,
+)
+
+__all__ = [
+    "MASK",
+    "ExactOracle",
+    "Observation",
+    "Policy",
+    "BernoulliPolicy",
+    "UnmaskingMDP",
+    "RandomK",
+    "TopK",
+    "TopKConfidence",
+    "TopKMargin",
+    "TopKEntropy",
+    "ConfidenceThreshold",
+    "FactorRule",
+    "EBSampler",
+    "topk_select",
+    "threshold_select",
+    "factor_select",
+    "eb_select",
+    "PolicyLaw",
+    "evaluate_policy",
+    "selection_laws",
+    "expected_selection_kl",
+    "kl_divergence",
+    "make_mdp",
+    "FrontPoint",
+    "pareto_front",
+    "optimal_schedule_points",
+    "policy_front",
+]

@@ -1,0 +1,586 @@
+"""The unmasking MDP over any conditional oracle (spec policies.md §1, theory.md §1).
+
+A *policy* decides, at every forward pass of a masked diffusion model, which
+masked positions to unmask; this module is the environment it acts in.
+
+State
+    The response buffer ``x`` of ``n`` positions (``x[i] = MASK = -1`` while
+    position ``i`` is masked), the number ``nfe`` of forward passes spent so
+    far, and the semi-autoregressive block pointer (block index, iterations
+    spent in the block).
+Observation (what a policy may use, spec §1 "State s_t")
+    The oracle's conditionals ``probs[i] = p(X_i = . | x_revealed)`` at the
+    current buffer (one forward pass), from which the anchors' features are
+    read: the per-position top-1 probability ``c_i = max_v probs[i, v]``, the
+    mask bit ``m_i`` and the time feature ``t = nfe / L`` (forward passes spent
+    *before* this step, divided by the horizon ``L``); plus the ``active`` set
+    = masked positions inside the current block (the only ones a policy may
+    unmask).
+Action
+    A set ``A`` of active positions (a boolean vector).  Learned policies draw
+    it as independent Bernoulli variables (:class:`BernoulliPolicy`).  With
+    ``fallback=True`` (the anchors' evaluation mode ``bernoulli-argmax``) an
+    empty action is replaced by the single active position with the largest
+    fallback score; with ``fallback=False`` (their training mode
+    ``bernoulli``) an empty action spends one NFE and changes nothing.
+Transition
+    One forward pass (``nfe += 1``).  Every ``i`` in ``A`` receives a token:
+    ``token_mode="sample"`` draws the tokens of one step *independently* from
+    the oracle's conditionals ``probs[i]`` (the sampler of theory.md §1, the
+    anchors' dLLM at temperature 1); ``token_mode="argmax"`` writes
+    ``argmax_v probs[i, v]`` (the anchors' greedy dLLM, temperature 0; ties go
+    to the smallest token within :data:`TIE_ATOL`).  Nothing is remasked.
+Blocks
+    Positions are cut into blocks of length ``block_length = BL`` (the last
+    one may be shorter), taken left to right.  The next block starts when the
+    current one has no masks left or after ``BL`` iterations in it (spec §1
+    "Blocks"); ``BL = n`` is full diffusion.
+Horizon and termination
+    At most ``L = horizon`` forward passes in total (default ``L = n``).  A
+    rollout ends when the last block is left or ``nfe = L``; positions still
+    masked then make the rollout *incomplete* (possible only with
+    ``fallback=False`` or ``L < n``).
+
+Oracle protocol
+---------------
+An oracle is any ``callable(x, revealed_mask) -> probs`` with ``x`` of shape
+``(B, n)`` (int, values in ``[0, q)``; masked entries are passed as 0 and must be
+ignored), ``revealed_mask`` ``(B, n)`` bool and ``probs`` ``(B, n, q)`` float -- the
+protocol of :mod:`mdmtheory.montecarlo` (so its ``DistributionOracle`` and the
+torch bridge's model wrappers plug in).  :class:`ExactOracle` is the exact
+oracle of a dense :class:`~mdmtheory.Distribution` with O(1) look-ups by state
+code, used by the exact evaluator (:mod:`mdmtheory.policies.exact`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Literal
+
+import numpy as np
+
+from .._validation import as_int
+from ..distribution import Distribution, as_distribution
+from ..information import extended_marginal_tensor
+
+__all__ = [
+    "MASK",
+    "TIE_ATOL",
+    "Oracle",
+    "ExactOracle",
+    "Observation",
+    "Policy",
+    "BernoulliPolicy",
+    "UnmaskingMDP",
+    "MDPState",
+    "Rollout",
+    "argmax_with_ties",
+    "confidence",
+]
+
+#: Token value of a masked position in a state buffer.
+MASK: int = -1
+
+#: Two scores (or probabilities) closer than this are a tie.  Exact conditionals
+#: are ratios of sums of at most ``q^n`` float64 terms, accurate to ~1e-15; real
+#: differences between conditionals of the small distributions studied here are
+#: far larger than 1e-12, so 1e-12 separates rounding noise from genuine order.
+TIE_ATOL: float = 1e-12
+
+#: ``oracle(x (B, n) int, revealed_mask (B, n) bool) -> (B, n, q) probabilities``.
+Oracle = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+TokenMode = Literal["sample", "argmax"]
+
+
+def argmax_with_ties(values: np.ndarray, axis: int = -1, atol: float = TIE_ATOL) -> np.ndarray:
+    """Index of the maximum along ``axis``; ties (within ``atol``) go to the smallest index."""
+    v = np.asarray(values, dtype=np.float64)
+    top = v.max(axis=axis, keepdims=True)
+    return np.argmax(v >= top - atol, axis=axis)
+
+
+def confidence(probs: np.ndarray) -> np.ndarray:
+    """Top-1 probability ``c_i = max_v p_i(v)`` (spec §1 feature; §3 confidence score)."""
+    return np.asarray(probs).max(axis=-1)
+
+
+# ============================================================================ exact oracle
+class ExactOracle:
+    """Exact conditional oracle of a dense distribution, with look-ups by state code.
+
+    A partial assignment is encoded as one integer: digit ``i`` (base ``q+1``,
+    most significant first) is ``x_i`` if revealed and ``q`` if masked -- the
+    index of the extended marginal tensor ``T`` of
+    :func:`mdmtheory.extended_marginal_tensor`, so ``T[code] = mu(X_U = y_U)`` and
+    ``mu(X_i = v | y_U) = T[code + (v - q) w_i] / T[code]`` with ``w_i = (q+1)^(n-1-i)``.
+
+    Parameters
+    ----------
+    dist : Distribution or array_like
+        The target ``mu``.
+    null_context : {"uniform", "raise"}
+        What a context of probability zero returns.  Such contexts arise when
+        the tokens of one step, drawn independently, form a partial assignment
+        outside the support of ``mu``.  ``"uniform"`` (default) returns the
+        uniform law on the masked positions -- a convention that only affects
+        where such dead rollouts go *outside* the support of ``mu`` and how
+        many NFE they spend; ``KL(mu || nu)`` and the accuracy ``nu(supp mu)``
+        do not depend on it.  ``"raise"`` raises ``ValueError``.
+
+    Notes
+    -----
+    Memory: the ``(q+1)^n`` tensor (memory-guarded by
+    :func:`mdmtheory.extended_marginal_tensor`).
+    """
+
+    def __init__(self, dist, *, null_context: Literal["uniform", "raise"] = "uniform"):
+        if null_context not in ("uniform", "raise"):
+            raise ValueError(f"null_context must be 'uniform' or 'raise', got {null_context!r}")
+        self.dist: Distribution = as_distribution(dist)
+        self.null_context = null_context
+        n, q = self.dist.n, self.dist.q
+        self._T = np.ascontiguousarray(extended_marginal_tensor(self.dist)).ravel()
+        self.strides = (q + 1) ** np.arange(n - 1, -1, -1, dtype=np.int64)
+        self.strides.setflags(write=False)
+        self.full_mask_code = int((q * self.strides).sum())
+
+    @property
+    def n(self) -> int:
+        return self.dist.n
+
+    @property
+    def q(self) -> int:
+        return self.dist.q
+
+    # -------------------------------------------------------------- codes
+    def encode(self, x: np.ndarray) -> np.ndarray:
+        """Codes of buffers ``x`` (``(B, n)``, ``MASK`` for masked) -> ``(B,)`` int64."""
+        x = np.asarray(x, dtype=np.int64)
+        digits = np.where(x == MASK, self.q, x)
+        return digits @ self.strides
+
+    def decode(self, codes: np.ndarray) -> np.ndarray:
+        """Buffers ``(B, n)`` (``MASK`` for masked) of codes ``(B,)``."""
+        c = np.asarray(codes, dtype=np.int64)
+        digits = (c[:, None] // self.strides[None, :]) % (self.q + 1)
+        return np.where(digits == self.q, MASK, digits)
+
+    def mass(self, codes: np.ndarray) -> np.ndarray:
+        """``mu(X_U = y_U)`` of the partial assignments ``codes``."""
+        return self._T[np.asarray(codes, dtype=np.int64)]
+
+    def probs_from_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Conditionals ``(B, n, q)`` at the partial assignments ``codes``.
+
+        Rows of revealed positions are point masses on their value.
+        """
+        codes = np.asarray(codes, dtype=np.int64)
+        n, q = self.n, self.q
+        x = self.decode(codes)
+        masked = x == MASK
+        den = self._T[codes]
+        idx = codes[:, None, None] + (np.arange(q)[None, None, :] - q) * self.strides[None, :, None]
+        idx = np.where(masked[:, :, None], idx, codes[:, None, None])
+        num = self._T[idx]
+        dead = ~(den > 0)
+        if dead.any() and self.null_context == "raise":
+            raise ValueError("a revealed context has probability zero under mu; "
+                             "its conditionals are undefined (null_context='raise')")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = num / np.where(dead, 1.0, den)[:, None, None]
+        out[dead] = 1.0 / q
+        rb, rk = np.nonzero(~masked)
+        out[rb, rk, :] = 0.0
+        out[rb, rk, x[rb, rk]] = 1.0
+        return out
+
+    def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
+        """The oracle protocol: ``(B, n)`` tokens and revealed mask -> ``(B, n, q)``."""
+        x = np.asarray(x)
+        mask = np.asarray(revealed_mask, dtype=bool)
+        if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
+            raise ValueError(f"x and revealed_mask must both have shape (B, {self.n}); got "
+                             f"{x.shape} and {mask.shape}")
+        xs = np.where(mask, x, MASK)
+        if ((xs < MASK) | (xs >= self.q)).any() or (mask & (x < 0)).any():
+            raise ValueError(f"revealed tokens must lie in [0, {self.q})")
+        return self.probs_from_codes(self.encode(xs))
+
+
+# ============================================================================ observation
+@dataclass(frozen=True)
+class Observation:
+    """A batch of MDP observations (spec policies.md §1 "State s_t").
+
+    Attributes
+    ----------
+    x : ndarray of int64, shape (B, n)
+        Buffers, ``MASK`` (-1) where masked.
+    probs : ndarray of float64, shape (B, n, q)
+        Oracle conditionals at ``x`` (point masses on revealed positions).
+    active : ndarray of bool, shape (B, n)
+        Masked positions inside the current block: the positions a policy may unmask.
+    nfe : ndarray of int64, shape (B,)
+        Forward passes spent *before* this step.
+    horizon : int
+        ``L``, the NFE budget (the time feature is ``nfe / L``).
+    """
+
+    x: np.ndarray
+    probs: np.ndarray
+    active: np.ndarray
+    nfe: np.ndarray
+    horizon: int
+
+    @property
+    def batch(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def q(self) -> int:
+        return int(self.probs.shape[2])
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Mask bit ``m_i`` (1 = still masked), float64 ``(B, n)``."""
+        return (self.x == MASK).astype(np.float64)
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """Top-1 probability ``c_i`` (``(B, n)``; 1 on revealed positions)."""
+        return self.probs.max(axis=-1)
+
+    @property
+    def time(self) -> np.ndarray:
+        """Fraction of the NFE budget used, ``t = nfe / L`` (``(B,)``)."""
+        return self.nfe / float(self.horizon)
+
+    def row(self, b: int) -> "Observation":
+        """The ``b``-th observation as a batch of one."""
+        s = slice(b, b + 1)
+        return Observation(self.x[s], self.probs[s], self.active[s], self.nfe[s], self.horizon)
+
+    def take(self, rows: np.ndarray) -> "Observation":
+        """A sub-batch."""
+        return Observation(self.x[rows], self.probs[rows], self.active[rows], self.nfe[rows],
+                           self.horizon)
+
+
+# ============================================================================ policies
+class Policy:
+    """Base class of unmasking policies (spec policies.md §1 "Action", §3).
+
+    Subclasses implement :meth:`action_distribution` -- the exact law of the
+    action at one state, used by the exact evaluator -- and may override
+    :meth:`sample_actions` with a vectorised sampler.
+
+    Attributes
+    ----------
+    name : str
+        A label for tables and figures.
+    """
+
+    name: str = "policy"
+
+    def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+        """Exact action law at the single state ``obs`` (batch of one).
+
+        Returns
+        -------
+        actions : ndarray of bool, shape (A, n)
+            Distinct subsets of ``obs.active[0]``.
+        probs : ndarray of float64, shape (A,)
+            Their probabilities (positive, summing to one).
+        """
+        raise NotImplementedError
+
+    def sample_actions(self, obs: Observation, rng: np.random.Generator) -> np.ndarray:
+        """Draw one action per row, ``(B, n)`` bool.
+
+        The default groups identical states, asks :meth:`action_distribution`
+        once per distinct state and samples from it.
+        """
+        B, n = obs.x.shape
+        key = np.concatenate([obs.x, obs.active.astype(np.int64), obs.nfe[:, None]], axis=1)
+        uniq, inv = np.unique(key, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        out = np.zeros((B, n), dtype=bool)
+        for g in range(uniq.shape[0]):
+            rows = np.flatnonzero(inv == g)
+            acts, pr = self.action_distribution(obs.row(int(rows[0])))
+            pick = rng.choice(len(pr), size=rows.size, p=pr / pr.sum())
+            out[rows] = acts[pick]
+        return out
+
+    def fallback_scores(self, obs: Observation) -> np.ndarray:
+        """Scores whose arg-max (over active positions) replaces an empty action.
+
+        Default: the top-1 probability (Fast-dLLM's "always unmask the most
+        confident").  :class:`BernoulliPolicy` uses its logits (Apple's
+        ``bernoulli-argmax``).
+        """
+        return obs.confidence
+
+    def check(self, mdp: "UnmaskingMDP") -> None:
+        """Raise ``ValueError`` if the policy cannot act in ``mdp`` (default: no check)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+class BernoulliPolicy(Policy):
+    """A policy that unmasks each active position independently (spec §1 "Action").
+
+    Subclasses implement :meth:`unmask_probabilities`.  The action law is the
+    product ``prod_{i active} p_i^{a_i} (1 - p_i)^{1 - a_i}``; the exact
+    evaluator uses this product form directly (all ``(1+q)^m`` children of a
+    state in one vectorised pass).
+    """
+
+    product_form: bool = True
+
+    def unmask_probabilities(self, obs: Observation) -> np.ndarray:
+        """``(B, n)`` probabilities ``p_i``, zero outside ``obs.active``."""
+        raise NotImplementedError
+
+    def logits(self, obs: Observation) -> np.ndarray:
+        """``(B, n)`` logits used by the fallback (default: ``logit(p)``)."""
+        p = np.clip(self.unmask_probabilities(obs), 1e-300, 1 - 1e-16)
+        return np.log(p) - np.log1p(-p)
+
+    def fallback_scores(self, obs: Observation) -> np.ndarray:
+        return self.logits(obs)
+
+    def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+        """All ``2^m`` subsets of the ``m`` active positions with their product probabilities."""
+        p = self.unmask_probabilities(obs)[0]
+        act = np.flatnonzero(obs.active[0])
+        m = act.size
+        bits = ((np.arange(2 ** m)[:, None] >> np.arange(m)[None, :]) & 1).astype(bool)
+        pa = np.prod(np.where(bits, p[act][None, :], 1.0 - p[act][None, :]), axis=1)
+        actions = np.zeros((2 ** m, obs.n), dtype=bool)
+        actions[:, act] = bits
+        keep = pa > 0
+        return actions[keep], pa[keep]
+
+    def sample_actions(self, obs: Observation, rng: np.random.Generator) -> np.ndarray:
+        p = self.unmask_probabilities(obs)
+        return (rng.random(p.shape) < p) & obs.active
+
+
+# ============================================================================ the MDP
+@dataclass(frozen=True)
+class MDPState:
+    """Batched MDP state: buffers, NFE, block pointer, iterations in the block, done flag."""
+
+    x: np.ndarray
+    nfe: np.ndarray
+    block: np.ndarray
+    iters: np.ndarray
+    done: np.ndarray
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """Result of :meth:`UnmaskingMDP.rollout`.
+
+    Attributes
+    ----------
+    x : ndarray (B, n)
+        Final buffers (``MASK`` where a rollout ended incomplete).
+    nfe : ndarray (B,)
+        Forward passes spent.
+    complete : ndarray of bool (B,)
+        No position left masked.
+    steps : list of dict
+        With ``record=True``: per step, ``obs`` (the :class:`Observation` of the
+        rows still running), ``rows`` (their indices) and ``actions`` (the
+        actions as drawn by the policy, before the fallback).
+    """
+
+    x: np.ndarray
+    nfe: np.ndarray
+    complete: np.ndarray
+    steps: list = field(default_factory=list)
+
+
+class UnmaskingMDP:
+    """The unmasking MDP of spec policies.md §1 over one oracle.
+
+    Parameters
+    ----------
+    oracle : Oracle or Distribution
+        The conditional oracle (a :class:`~mdmtheory.Distribution` is wrapped in
+        an :class:`ExactOracle`).
+    n, q : int, optional
+        Sequence length and alphabet size; read from the oracle's ``n``/``q``
+        attributes when omitted.
+    block_length : int, optional
+        ``BL``; default ``n`` (full diffusion).
+    token_mode : {"sample", "argmax"}
+        How the tokens of a step are drawn (module docstring).
+    fallback : bool
+        Replace an empty action by the arg-max of the policy's fallback score
+        (default ``True``, the anchors' evaluation mode).
+    horizon : int, optional
+        ``L``, the NFE budget; default ``n``.
+    """
+
+    def __init__(self, oracle, *, n: int | None = None, q: int | None = None,
+                 block_length: int | None = None, token_mode: TokenMode = "sample",
+                 fallback: bool = True, horizon: int | None = None):
+        if isinstance(oracle, Distribution):
+            oracle = ExactOracle(oracle)
+        if not callable(oracle):
+            raise ValueError("oracle must be a callable(x, revealed_mask) -> probs or a "
+                             "Distribution")
+        self.oracle = oracle
+        n = getattr(oracle, "n", None) if n is None else n
+        q = getattr(oracle, "q", None) if q is None else q
+        if n is None or q is None:
+            raise ValueError("pass n and q: the oracle has no n/q attributes")
+        self.n = as_int(n, "n", minimum=1)
+        self.q = as_int(q, "q", minimum=2)
+        self.block_length = self.n if block_length is None else \
+            as_int(block_length, "block_length", minimum=1)
+        if self.block_length > self.n:
+            raise ValueError(f"block_length={self.block_length} exceeds n={self.n}")
+        if token_mode not in ("sample", "argmax"):
+            raise ValueError(f"token_mode must be 'sample' or 'argmax', got {token_mode!r}")
+        self.token_mode: TokenMode = token_mode
+        self.fallback = bool(fallback)
+        self.horizon = self.n if horizon is None else as_int(horizon, "horizon", minimum=1)
+        self.n_blocks = -(-self.n // self.block_length)
+
+    def __repr__(self) -> str:
+        return (f"UnmaskingMDP(n={self.n}, q={self.q}, BL={self.block_length}, "
+                f"tokens={self.token_mode!r}, fallback={self.fallback}, L={self.horizon})")
+
+    # -------------------------------------------------------------- helpers
+    def block_bounds(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and one-past-last position of blocks ``block``."""
+        b = np.asarray(block, dtype=np.int64)
+        lo = b * self.block_length
+        return lo, np.minimum(lo + self.block_length, self.n)
+
+    def active_mask(self, x: np.ndarray, block: np.ndarray) -> np.ndarray:
+        """Masked positions inside each row's current block, ``(B, n)`` bool."""
+        lo, hi = self.block_bounds(block)
+        pos = np.arange(self.n)[None, :]
+        return (x == MASK) & (pos >= lo[:, None]) & (pos < hi[:, None])
+
+    def query(self, x: np.ndarray) -> np.ndarray:
+        """One forward pass of the oracle on buffers ``x`` -> ``(B, n, q)``."""
+        revealed = x != MASK
+        probs = np.asarray(self.oracle(np.where(revealed, x, 0), revealed), dtype=np.float64)
+        if probs.shape != (x.shape[0], self.n, self.q):
+            raise ValueError(f"oracle returned shape {probs.shape}, expected "
+                             f"({x.shape[0]}, {self.n}, {self.q})")
+        return probs
+
+    def initial_state(self, batch: int) -> MDPState:
+        B = as_int(batch, "batch", minimum=1)
+        z = np.zeros(B, dtype=np.int64)
+        return MDPState(np.full((B, self.n), MASK, dtype=np.int64), z.copy(), z.copy(), z.copy(),
+                        np.zeros(B, dtype=bool))
+
+    def observe(self, state: MDPState, rows: np.ndarray | None = None) -> Observation:
+        """Observation of the (running) rows ``rows`` (default: all rows)."""
+        rows = np.arange(state.x.shape[0]) if rows is None else rows
+        x = state.x[rows]
+        return Observation(x, self.query(x), self.active_mask(x, state.block[rows]),
+                           state.nfe[rows], self.horizon)
+
+    def apply_fallback(self, policy: Policy, obs: Observation, actions: np.ndarray) -> np.ndarray:
+        """Replace empty actions by the active arg-max of ``policy.fallback_scores``."""
+        actions = actions & obs.active
+        if not self.fallback:
+            return actions
+        empty = ~actions.any(axis=1) & obs.active.any(axis=1)
+        if empty.any():
+            sc = np.asarray(policy.fallback_scores(obs.take(np.flatnonzero(empty))),
+                            dtype=np.float64)
+            sc = np.where(obs.active[empty], sc, -np.inf)
+            j = argmax_with_ties(sc, axis=1)
+            actions = actions.copy()
+            actions[np.flatnonzero(empty), j] = True
+        return actions
+
+    def draw_tokens(self, probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One token per position: independent draws from ``probs`` or the arg-max."""
+        if self.token_mode == "argmax":
+            return argmax_with_ties(probs, axis=-1).astype(np.int64)
+        cdf = np.cumsum(probs, axis=-1)
+        u = rng.random(probs.shape[:-1])[..., None] * cdf[..., -1:]
+        return np.minimum((u >= cdf).sum(axis=-1), self.q - 1).astype(np.int64)
+
+    def step(self, state: MDPState, actions: np.ndarray, probs: np.ndarray,
+             rng: np.random.Generator, rows: np.ndarray | None = None) -> MDPState:
+        """Apply (already fallback-corrected) ``actions`` of the running ``rows``.
+
+        ``probs`` are the conditionals of the forward pass these actions were
+        chosen at; the pass is counted here (``nfe += 1``).
+        """
+        rows = np.arange(state.x.shape[0]) if rows is None else rows
+        x, nfe = state.x.copy(), state.nfe.copy()
+        block, iters, done = state.block.copy(), state.iters.copy(), state.done.copy()
+        toks = self.draw_tokens(probs, rng)
+        xr = x[rows]
+        xr[actions] = toks[actions]
+        x[rows] = xr
+        nfe[rows] += 1
+        iters[rows] += 1
+        # block pointer: leave a block when it is full or after BL iterations in it
+        for _ in range(self.n_blocks):
+            cur = block[rows]
+            lo, hi = self.block_bounds(np.minimum(cur, self.n_blocks - 1))
+            pos = np.arange(self.n)[None, :]
+            left = ((x[rows] == MASK) & (pos >= lo[:, None]) & (pos < hi[:, None])).any(axis=1)
+            adv = (cur < self.n_blocks) & (~left | (iters[rows] >= self.block_length))
+            if not adv.any():
+                break
+            r = rows[adv]
+            block[r] += 1
+            iters[r] = 0
+        done[rows] = (block[rows] >= self.n_blocks) | (nfe[rows] >= self.horizon)
+        return MDPState(x, nfe, block, iters, done)
+
+    def rollout(self, policy: Policy, size: int, rng: np.random.Generator | int | None = None,
+                *, record: bool = False) -> Rollout:
+        """Run ``size`` independent episodes of ``policy`` (Monte Carlo).
+
+        Parameters
+        ----------
+        policy : Policy
+        size : int
+            Number of episodes (vectorised as one batch).
+        rng : Generator or seed
+        record : bool
+            Keep the per-step observations and actions (for GRPO).
+        """
+        rng = np.random.default_rng(rng)
+        policy.check(self)
+        st = self.initial_state(size)
+        steps = []
+        while not st.done.all():
+            rows = np.flatnonzero(~st.done)
+            obs = self.observe(st, rows)
+            raw = np.asarray(policy.sample_actions(obs, rng), dtype=bool) & obs.active
+            acts = self.apply_fallback(policy, obs, raw)
+            if record:
+                steps.append({"obs": obs, "rows": rows, "actions": raw})
+            st = self.step(st, acts, obs.probs, rng, rows)
+        complete = ~(st.x == MASK).any(axis=1)
+        return Rollout(st.x, st.nfe, complete, steps)
+
+    def with_options(self, **kw) -> "UnmaskingMDP":
+        """A copy with some options changed (same oracle)."""
+        opts = dict(n=self.n, q=self.q, block_length=self.block_length,
+                    token_mode=self.token_mode, fallback=self.fallback, horizon=self.horizon)
+        opts.update(kw)
+        return UnmaskingMDP(self.oracle, **opts)
