@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mdmtheory import Distribution, families
@@ -37,8 +37,6 @@ def _table(n, q, f) -> np.ndarray:
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_family_returns_a_valid_distribution(family):
     """Each strategy-drawn family member is a normalised Distribution of the drawn (n, q)."""
-    from hypothesis import settings
-
     @settings(max_examples=5)
     @given(family_distributions(names=[family]))
     def check(mu):
