@@ -95,7 +95,7 @@ def _max_n(q: int, n_max: int, max_cells: int) -> int:
 @st.composite
 def nq_pairs(draw, n_min: int = 1, n_max: int = 6, q_min: int = 2, q_max: int = 4,
              max_cells: int = 4096) -> tuple[int, int]:
-    """Draw ``(n, q)`` with ``n_min <= n <= n_max``, ``q_min <= q <= q_max``, ``q**n <= max_cells``."""
+    """Draw ``(n, q)``: ``n_min <= n <= n_max``, ``q_min <= q <= q_max``, ``q**n <= max_cells``."""
     q = draw(st.integers(q_min, q_max))
     hi = _max_n(q, n_max, max_cells)
     if hi < n_min:  # q too large for the cell budget at n_min: fall back to q_min
