@@ -66,7 +66,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._validation import format_bytes, get_max_table_bytes
 from .schedule import Schedule, validate_curve
@@ -242,6 +242,52 @@ def _plain_kernel(Zi, P, kmax, A, opt):
 
 
 @njit(cache=True)
+def _dnc_layer(Zi, P, t, A, prev, cur, stack):
+    """Layer t by divide and conquer: rows m in [t, n], argmins monotone in m."""
+    n = Zi.size
+    stack[0, 0] = t
+    stack[0, 1] = n
+    stack[0, 2] = t - 1
+    stack[0, 3] = n - 1
+    sp = 1
+    while sp > 0:
+        sp -= 1
+        mlo = stack[sp, 0]
+        mhi = stack[sp, 1]
+        jlo = stack[sp, 2]
+        jhi = stack[sp, 3]
+        if mlo > mhi:
+            continue
+        mid = (mlo + mhi) // 2
+        lo = jlo if jlo > t - 1 else t - 1
+        hi = jhi if jhi < mid - 1 else mid - 1
+        best = _INF
+        bj = -1
+        Pm = P[mid]
+        for j in range(lo, hi + 1):
+            v = prev[j] + (Pm - P[j] - (mid - j) * Zi[j])
+            if v <= best:
+                best = v
+                bj = j
+        cur[mid] = best
+        A[t, mid] = bj
+        # push the right half first so the left half is processed next (depth-first:
+        # at most one pending entry per level, i.e. <= log2(n) + 1 entries)
+        if mid + 1 <= mhi:
+            stack[sp, 0] = mid + 1
+            stack[sp, 1] = mhi
+            stack[sp, 2] = bj
+            stack[sp, 3] = jhi
+            sp += 1
+        if mlo <= mid - 1:
+            stack[sp, 0] = mlo
+            stack[sp, 1] = mid - 1
+            stack[sp, 2] = jlo
+            stack[sp, 3] = bj
+            sp += 1
+
+
+@njit(cache=True)
 def _dnc_kernel(Zi, P, kmax, A, opt):
     """O(kmax n log n): per-layer divide and conquer on monotone rightmost argmins."""
     n = Zi.size
@@ -251,46 +297,7 @@ def _dnc_kernel(Zi, P, kmax, A, opt):
     opt[1] = prev[n]
     stack = np.empty((2 * 64 + 8, 4), dtype=np.int64)
     for t in range(2, kmax + 1):
-        sp = 0
-        stack[0, 0] = t
-        stack[0, 1] = n
-        stack[0, 2] = t - 1
-        stack[0, 3] = n - 1
-        sp = 1
-        while sp > 0:
-            sp -= 1
-            mlo = stack[sp, 0]
-            mhi = stack[sp, 1]
-            jlo = stack[sp, 2]
-            jhi = stack[sp, 3]
-            if mlo > mhi:
-                continue
-            mid = (mlo + mhi) // 2
-            lo = jlo if jlo > t - 1 else t - 1
-            hi = jhi if jhi < mid - 1 else mid - 1
-            best = _INF
-            bj = -1
-            Pm = P[mid]
-            for j in range(lo, hi + 1):
-                v = prev[j] + (Pm - P[j] - (mid - j) * Zi[j])
-                if v <= best:
-                    best = v
-                    bj = j
-            cur[mid] = best
-            A[t, mid] = bj
-            # push right half first so the left half is processed next (depth-first)
-            if mid + 1 <= mhi:
-                stack[sp, 0] = mid + 1
-                stack[sp, 1] = mhi
-                stack[sp, 2] = bj
-                stack[sp, 3] = jhi
-                sp += 1
-            if mlo <= mid - 1:
-                stack[sp, 0] = mlo
-                stack[sp, 1] = mid - 1
-                stack[sp, 2] = jlo
-                stack[sp, 3] = bj
-                sp += 1
+        _dnc_layer(Zi, P, t, A, prev, cur, stack)
         opt[t] = cur[n]
         prev, cur = cur, prev
     return prev
@@ -355,27 +362,43 @@ def _path_error(Z, A, n, k):
     return err
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _all_path_errors(Z, A, n, kmax, out):
-    for k in range(1, kmax + 1):
+    """Float errors of every k (``O(n kmax)``); each k is computed by one thread, so
+    the values do not depend on the number of threads."""
+    for k in prange(1, kmax + 1):
         out[k - 1] = _path_error(Z, A, n, k)
 
 
 @njit(cache=True)
-def _knuth_until(Zi, P, Z, kmax, A, opt, eps):
-    """Knuth layers 1..kmax, stopping at the first k whose schedule has error <= eps."""
+def _layers_until(Zi, P, Z, t0, kmax, A, opt, prev, cur, gate, eps, switch):
+    """Layers ``t0..kmax`` (layer ``t0 - 1`` is in ``prev``), stopping at the first ``t``
+    whose schedule has float error ``<= eps``; returns ``t`` or ``-1``.
+
+    Layers ``t < switch`` use divide and conquer (``O(n log n)`` each), later ones
+    the Knuth bounds (whose total over all layers is ``O(n^2)``); both produce the
+    same exact rightmost argmins, so they can be mixed.  The ``O(n)`` float error
+    is evaluated only once the exact optimum ``opt[t]`` is ``<= gate`` (``eps``
+    plus the proven rounding margin, in grid units).  On return ``prev`` holds
+    the last layer computed.
+    """
     n = Zi.size
-    prev = np.zeros(n + 1, dtype=np.int64)
-    cur = np.zeros(n + 1, dtype=np.int64)
-    _layer_one(Zi, P, A, prev)
-    opt[1] = prev[n]
-    if _path_error(Z, A, n, 1) <= eps:
-        return 1
-    for t in range(2, kmax + 1):
-        _knuth_layer(Zi, P, t, A, prev, cur)
+    stack = np.empty((2 * 64 + 8, 4), dtype=np.int64)
+    if t0 == 1:
+        _layer_one(Zi, P, A, prev)
+        opt[1] = prev[n]
+        if opt[1] <= gate and _path_error(Z, A, n, 1) <= eps:
+            return 1
+        t0 = 2
+    for t in range(t0, kmax + 1):
+        if t < switch:
+            _dnc_layer(Zi, P, t, A, prev, cur, stack)
+        else:
+            _knuth_layer(Zi, P, t, A, prev, cur)
         opt[t] = cur[n]
-        prev, cur = cur, prev
-        if _path_error(Z, A, n, t) <= eps:
+        for m in range(t, n + 1):
+            prev[m] = cur[m]
+        if opt[t] <= gate and _path_error(Z, A, n, t) <= eps:
             return t
     return -1
 
@@ -511,12 +534,21 @@ def optimal_frontier(Z, kmax: int | None = None, *, method: str = "knuth") -> Fr
 def min_steps(Z, eps: float) -> OptimalSchedule:
     """The fewest steps ``k`` whose optimal schedule has error ``<= eps``, and that schedule.
 
-    Runs the Knuth DP layer by layer and stops at the first ``k`` whose optimal
+    Runs the exact DP layer by layer and stops at the first ``k`` whose optimal
     schedule has Thm 1.4 error ``<= eps``; this is the smallest such ``k``
-    because ``OPT_k`` is nonincreasing in ``k`` (spec item 12).  Cost
-    ``O(n (n + k*))`` time at worst, usually far less, and a ``(k*+1) x (n+1)``
-    argmin table (grown geometrically, so at most ~4x the final size is
-    recomputed).
+    because ``OPT_k`` is nonincreasing in ``k`` (spec item 12).  Layers
+    ``t < n/log2(n)`` use divide and conquer (``O(n log n)`` each), later ones
+    the Knuth bounds (``O(n^2)`` for all of them together), so the cost is
+    ``O(min(k* n log n, n^2))``.  The ``(k*+1) x (n+1)`` argmin table is grown
+    geometrically (by copying; nothing is recomputed).  The ``O(n)`` float
+    error of a layer's schedule is only evaluated once its exact optimum is
+    within the rounding margin of ``eps``.
+
+    Notes
+    -----
+    The search needs only the monotonicity of ``OPT_k``; its convexity (item 12)
+    would allow a Lagrangian (WQS) search for ``k*`` in ``O(n log n log C)``
+    without the per-layer table, which is not implemented here.
 
     Parameters
     ----------
@@ -528,15 +560,30 @@ def min_steps(Z, eps: float) -> OptimalSchedule:
     Zarr, Zi, P, scale = _prepare(Z)
     n = Zarr.size
     eps = _check_eps(eps)
-    kcap = min(n, 64)
+    # |float error - opt * h| <= n h (grid rounding) + sum|dev| + n max|dev| (the change
+    # made by cleaning the curve, dev = running max - Z) + the float rounding of the
+    # termwise sums (< n eps per unit of error); doubled for safety
+    dev = np.abs(np.maximum.accumulate(Zarr) - Zarr)
+    margin = 2.0 * (n * scale + float(dev.sum()) + n * float(dev.max())) \
+        + 4.0 * n * np.finfo(np.float64).eps * (eps + float(np.abs(Zarr).sum()))
+    gate = int(min(math.floor((eps + margin) / scale), 2**62))
+    switch = max(2, int(n / math.log2(max(n, 2))))  # D&C below, Knuth from here on
+    prev = np.zeros(n + 1, dtype=np.int64)
+    cur = np.zeros(n + 1, dtype=np.int64)
+    kcap, done = min(n, 64), 0
+    A = _alloc_argmins(kcap, n)
+    opt = np.zeros(kcap + 1, dtype=np.int64)
     while True:
-        A = _alloc_argmins(kcap, n)
-        opt = np.zeros(kcap + 1, dtype=np.int64)
-        k = int(_knuth_until(Zi, P, Zarr, kcap, A, opt, eps))
+        k = int(_layers_until(Zi, P, Zarr, done + 1, kcap, A, opt, prev, cur, gate, eps, switch))
         if k > 0 or kcap == n:
             break
-        kcap = min(n, 4 * kcap)
+        done, kcap = kcap, min(n, 4 * kcap)
+        A2 = _alloc_argmins(kcap, n)
+        A2[:done + 1] = A
+        opt = np.concatenate([opt, np.zeros(kcap - done, dtype=np.int64)])
+        A = A2
     if k < 0:  # pragma: no cover - k = n has error exactly 0
         raise AssertionError("k = n must reach error 0")
     s = Schedule(_backtrack(A, n, k), n, name=f"optimal(k={k})")
-    return OptimalSchedule(s, float(_path_error(Zarr, A, n, k)), k, int(opt[k]), scale, "knuth")
+    return OptimalSchedule(s, float(_path_error(Zarr, A, n, k)), k, int(opt[k]), scale,
+                           "dnc+knuth")
