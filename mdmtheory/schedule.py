@@ -4,6 +4,16 @@ A k-step schedule is a composition ``s_1 + ... + s_k = n`` of positive
 integers; :class:`Schedule` carries that invariant.  The error functions take
 an information curve ``Z`` as a 1-D array with ``Z[j-1] = Z_j`` (see
 :mod:`mdmtheory.information`).
+
+* :func:`left_riemann_error` -- Thm 1.4's exact ``E_S KL(mu || nu^S)``;
+  :func:`step_errors` its per-step terms; :func:`weight_form_error` /
+  :func:`riemann_weights` the weight form (item 10);
+  :func:`left_riemann_approximation` the step function ``Z^N`` (Def. 1.2).
+* :func:`compositions` -- every schedule of ``n`` (brute force on small ``n``).
+
+Related modules: :mod:`mdmtheory.schedule_rules` (schedule families and the
+derived TC/DTC greedy rules), :mod:`mdmtheory.optimal` (DP-optimal schedules),
+:mod:`mdmtheory.sampler` (the sampler itself, an independent check of Thm 1.4).
 """
 
 from __future__ import annotations

@@ -265,6 +265,23 @@ def test_min_steps_large_and_zero_target():
     assert min_steps(np.zeros(50), 0.0).k == 1
 
 
+def test_curves_with_admitted_rounding_decreases():
+    """validate_curve admits decreases up to 1e-9 (rounding of exact curves); the DP runs on
+    the running maximum, and the reported errors are those of the given curve."""
+    rng = np.random.default_rng(3)
+    Z = np.concatenate([[0.0], np.cumsum(rng.random(9))])
+    Z[4] = Z[3] - 5e-10  # a tiny decrease
+    Z[0] = 3e-10  # and a Z_1 that is not exactly 0
+    fr = optimal_frontier(Z)
+    for k in range(1, 11):
+        bf = brute_force_opt(Z, k)
+        assert fr.errors[k - 1] == pytest.approx(left_riemann_error(Z, fr.schedule(k)), abs=1e-13)
+        assert fr.errors[k - 1] <= bf + 1e-8  # optimal up to the cleaning (n * 1e-9)
+    for eps in (0.0, 0.5, 2.0):
+        r = min_steps(Z, eps)
+        assert r.error <= eps and r.k == fr.min_steps(eps)
+
+
 # ----------------------------------------------------------------------------- bad input
 @pytest.mark.parametrize("call, err", [
     (lambda: optimal_schedule([0.0, 1.0, 2.0], 0), ValueError),
