@@ -81,15 +81,24 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(cfg, args.items, progress=not args.json)
     dt = time.perf_counter() - t0
     n_ok = sum(r.verdict == VERIFIED for r in rows)
+    from .errata import collect
+
+    errata = collect()
     if args.json:
         print(json.dumps({"rows": [r.to_json() for r in rows], "verified": n_ok,
                           "total": len(rows), "seconds": dt, "quick": args.quick,
-                          "seed": args.seed}, indent=1))
+                          "seed": args.seed,
+                          "errata": [{"key": f.key, "spec": f.spec, "status": f.status,
+                                      "summary": f.summary, "file": f.file} for f in errata]},
+                         indent=1))
     else:
         print(format_table(rows, args.verbose))
         print(f"\n{n_ok}/{len(rows)} verified in {dt:.1f} s "
               f"({'quick' if args.quick else 'full'} mode, seed {args.seed}, "
               f"numeric tolerance {rows[0].tol if rows else 0:g})")
+        print("\nspec statements outside §7 (python -m proofs_check.errata):")
+        for f in errata:
+            print(f"  [{f.status}] {f.spec}: {f.summary} ({f.file})")
     return 0 if n_ok == len(rows) else 1
 
 

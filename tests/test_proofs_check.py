@@ -91,3 +91,16 @@ def test_registry_matches_spec_items():
         chk = proofs_check.REGISTRY[i]
         assert chk.mutation, i
         assert any(t.startswith("tests/") for t in chk.tests), i
+
+
+def test_errata_findings_stand():
+    """Spec statements outside §7 found false / not sharp, with their saved evidence."""
+    from proofs_check.errata import collect
+
+    found = {f.key: f for f in collect()}
+    assert found["spec-s4-mds-dtc-at-d-equals-n"].status == "refuted"
+    assert found["spec-s4-rounds-n-not-n-minus-1"].status == "not sharp"
+    assert found["spec-s5-pinning-constant-not-sharp"].status == "not sharp"
+    for f in found.values():
+        saved = json.loads((ROOT / f.file).read_text())
+        assert saved["finding"] == f.key and saved["status"] == f.status
