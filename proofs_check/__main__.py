@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="check deliberately FALSE variants of these items (checker self-test; "
                          "each must come out refuted)")
     ap.add_argument("--counterexample-dir", type=Path, default=DEFAULT_CE_DIR,
-                    help=f"where refuted items write their counterexample (default {DEFAULT_CE_DIR})")
+                    help="where refuted items write their counterexample "
+                         f"(default {DEFAULT_CE_DIR})")
     args = ap.parse_args(argv)
     bad = [i for i in (args.items or []) + args.mutate if i not in REGISTRY]
     if bad:

@@ -41,6 +41,12 @@ def _setfn_range(cfg: Config) -> range:
     return range(2, 5 if cfg.quick else 7)
 
 
+def _nr(cfg: Config) -> str:
+    """``"n=2..N"``: the set-function sizes of the symbolic checks."""
+    r = _setfn_range(cfg)
+    return f"n={r.start}..{r.stop - 1}"
+
+
 def _curve_range(cfg: Config) -> range:
     return range(2, 8 if cfg.quick else 10)
 
@@ -82,7 +88,7 @@ _RS_CACHE: dict[tuple[int, int, int], Case] = {}
 
 
 def _rs(n: int, d: int, p: int) -> Case:
-    """The [n, d] Reed–Solomon code over F_p as a brute-force case (table from mdmtheory.families)."""
+    """The [n, d] Reed–Solomon code over F_p as a brute-force case (table: mdmtheory.families)."""
     key = (n, d, p)
     if key not in _RS_CACHE:
         from mdmtheory import families as F
@@ -133,7 +139,7 @@ def item01(cfg: Config, tr: Tracker):
             tr.symbolic((d[j - 1] - d[j]) - sign * cert, {"n": n, "j": j})
         tr.symbolic(d[0] - d[0], {"n": n})  # Z_1 = d_1 - d_1
     tr.add_method(f"symbolic: Z_(j+1) - Z_j = mean I(X_i;X_k|X_A) >= 0, generic h, "
-                  f"n={_setfn_range(cfg).start}..{_setfn_range(cfg).stop - 1}")
+                  f"{_nr(cfg)}")
     from mdmtheory import information_curve
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -157,7 +163,7 @@ def item02(cfg: Config, tr: Tracker):
         Z, d = h.curve_def13(), h.increments()
         for j in range(n):
             tr.symbolic(Z[j] - (d[first] - d[j]), {"n": n, "j": j + 1})
-    tr.add_method("symbolic: Def. 1.3 vs profile form, generic h")
+    tr.add_method(f"symbolic: Def. 1.3 vs profile form, generic h, {_nr(cfg)}")
     from mdmtheory import curve_from_profile, entropy_profile
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -180,7 +186,7 @@ def item03(cfg: Config, tr: Tracker):
         h = SetFunction(n)
         Z = h.curve_def13()
         tr.symbolic(sp.Add(*Z) - (h.tc() + (Z[-1] if extra else 0)), {"n": n})
-    tr.add_method(f"symbolic: generic h, n={_setfn_range(cfg).start}..{_setfn_range(cfg).stop - 1}")
+    tr.add_method(f"symbolic: generic h, {_nr(cfg)}")
     from mdmtheory import information_curve, total_correlation
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -202,7 +208,7 @@ def item04(cfg: Config, tr: Tracker):
         h = SetFunction(n)
         Z = h.curve_def13()
         tr.symbolic(n * Z[-1] + sgn * sp.Add(*Z) - h.dtc(), {"n": n})
-    tr.add_method(f"symbolic: generic h, n={_setfn_range(cfg).start}..{_setfn_range(cfg).stop - 1}")
+    tr.add_method(f"symbolic: generic h, {_nr(cfg)}")
     from mdmtheory import dual_total_correlation, information_curve
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -224,7 +230,7 @@ def item05(cfg: Config, tr: Tracker):
         f = h.full
         mi = sp.Add(*[h.sym[1 << i] + h.sym[f & ~(1 << i)] - h.sym[f] for i in range(n)])
         tr.symbolic((n - shift) * Z[-1] - mi, {"n": n})
-    tr.add_method(f"symbolic: generic h, n={_setfn_range(cfg).start}..{_setfn_range(cfg).stop - 1}")
+    tr.add_method(f"symbolic: generic h, {_nr(cfg)}")
     from mdmtheory import mutual_information_sum
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -246,7 +252,7 @@ def item06(cfg: Config, tr: Tracker):
         pairs = [h.mi(i, [k]) for i in range(n) for k in range(n) if k != i]
         lhs = (d[0] - d[-1]) if mut else (d[0] - d[1])
         tr.symbolic(lhs - sp.Add(*pairs) / len(pairs), {"n": n})
-    tr.add_method("symbolic: profile form d_1 - d_2 vs pair average, generic h")
+    tr.add_method(f"symbolic: profile form d_1 - d_2 vs pair average, generic h, {_nr(cfg)}")
     from mdmtheory import information_curve, pairwise_mutual_information
 
     cs = [c for c in corpus(cfg.seed, cfg.quick) if c.n >= 2]
@@ -530,8 +536,8 @@ def _rule_item(cfg: Config, tr: Tracker, item: int, rule: str) -> None:
             cf = C.coefficients(sp.Rational(lam_s.numerator, lam_s.denominator) * target
                                 - C.error(s))
             tr.fact(all(x >= 0 for x in cf), {"n": n, "sizes": list(s), "lambda": str(lam_s)})
-    tr.add_method("symbolic: lambda*%s - E KL coefficient-wise >= 0 for every composition"
-                  % rule.upper())
+    tr.add_method(f"symbolic: lambda*{rule.upper()} - E KL coefficient-wise >= 0 for every "
+                  f"composition, n<={_curve_range(cfg).stop - 1}")
     # 3. numeric: package bound on corpus distributions; tightness on MDS codes
     from mdmtheory import bounds
 
@@ -598,8 +604,8 @@ def item15(cfg: Config, tr: Tracker):
         # d_1 - Z_n = d_n = mean_i H(X_i | X_-i) >= 0
         tr.symbolic(d[-1] - sp.Add(*[h.sym[f] - h.sym[f & ~(1 << i)] for i in range(n)]) / n,
                     {"n": n})
-    tr.add_method("symbolic: (S-1) Z_n - E KL coefficient-wise >= 0 for every composition; "
-                  "Z_n = d_1 - mean_i H(X_i|X_-i)")
+    tr.add_method(f"symbolic: (S-1) Z_n - E KL coefficient-wise >= 0 for every composition, "
+                  f"n<={_curve_range(cfg).stop - 1}; Z_n = d_1 - mean_i H(X_i|X_-i), generic h")
     from mdmtheory import bounds
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -624,7 +630,8 @@ def item15(cfg: Config, tr: Tracker):
             e = brute.riemann_error(code.Z, s)
             tr.eq(e, (max(s) - drop) * math.log(p), {"code": [n, d, p], "sizes": list(s)})
             nt += 1
-    tr.add_method(f"tightness: attained (1e-9) on the MDS code [n, a_t] of a longest block, {nt} schedules")
+    tr.add_method(f"tightness: attained (1e-9) on the MDS code [n, a_t] of a longest block, "
+                  f"{nt} schedules")
 
 
 # ============================================================================ items 16-18
@@ -673,7 +680,7 @@ def item17(cfg: Config, tr: Tracker):
         h = SetFunction(n)
         loo = sp.Add(*[h.tc([a for a in range(n) if a != i]) for i in range(n)])
         tr.symbolic(h.dtc() - ((n - c0) * h.tc() - loo), {"n": n})
-    tr.add_method(f"symbolic: generic h, n={_setfn_range(cfg).start}..{_setfn_range(cfg).stop - 1}")
+    tr.add_method(f"symbolic: generic h, {_nr(cfg)}")
     from mdmtheory import bounds
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -705,7 +712,8 @@ def item18(cfg: Config, tr: Tracker):
         Z = h.curve_def13()
         for m in range(0, n + 1):
             Us = list(itertools.combinations(range(n), m))
-            lhs = sp.Add(*[h.tc([a for a in range(n) if a not in U], given=U) for U in Us]) / len(Us)
+            lhs = sp.Add(*[h.tc([a for a in range(n) if a not in U], given=U)
+                           for U in Us]) / len(Us)
             rhs = sp.Add(*[Z[j - 1] - Z[m] for j in range(m + 1, n + 1)]) if m < n else 0
             tr.symbolic(lhs - rhs, {"n": n, "m": m})
     for n in _curve_range(cfg):
@@ -717,8 +725,9 @@ def item18(cfg: Config, tr: Tracker):
             sharp = sp.Rational(n - m - 1, m + 1)
             tr.fact(all(x >= 0 for x in C.coefficients(sharp * C.dtc() - resid)),
                     {"n": n, "m": m, "sharp": True})
-    tr.add_method("symbolic: equality over generic h; inequality coefficient-wise over a "
-                  "generic curve (also with the sharper (n-m-1)/(m+1))")
+    tr.add_method(f"symbolic: equality over generic h (n<={_setfn_range(cfg).stop - 1}); "
+                  "inequality coefficient-wise over a generic curve (also with the sharper "
+                  "(n-m-1)/(m+1))")
     from mdmtheory import bounds
 
     cs = corpus(cfg.seed, cfg.quick)
