@@ -85,7 +85,7 @@ class SetFunction:
         return self.sym[1 << i] + self.sym[mA] - self.sym[mA | (1 << i)]
 
     def curve_def13(self) -> list[sp.Expr]:
-        """``Z_j`` straight from Def. 1.3: mean over ``i`` and ``(j-1)``-sets ``A`` without ``i``."""
+        """``Z_j`` from Def. 1.3: mean over ``i`` and ``(j-1)``-sets ``A`` without ``i``."""
         n = self.n
         out = []
         for j in range(1, n + 1):
