@@ -572,14 +572,15 @@ def _make_source(args) -> Source:
 
 
 def _add_source_parsers(sub_parent: argparse.ArgumentParser, common: argparse.ArgumentParser,
-                        what: str) -> None:
+                        what: str, example_suffix: str = "") -> None:
     """Add one sub-subcommand per family, plus ``table`` and ``zcurve``."""
     subs = sub_parent.add_subparsers(dest="family", metavar="SOURCE", required=True,
                                      parser_class=_Parser)
     for fam in FAMILIES.values():
         p = subs.add_parser(fam.name, aliases=list(fam.aliases), parents=[common],
                             help=fam.help, description=f"{what} of the {fam.help}.",
-                            epilog=f"example: {PROG} {sub_parent.prog.split()[-1]} {fam.example}")
+                            epilog=f"example: {PROG} {sub_parent.prog.split()[-1]} {fam.example}"
+                                   f"{example_suffix}")
         fam.add(p)
         p.add_argument("--method", choices=("auto", "dense", "structured"), default="auto",
                        help="exact method: the dense table, or a structured formula for long "
@@ -1226,7 +1227,7 @@ def build_parser(*, with_estimate: bool = False) -> argparse.ArgumentParser:
                                    "lambda with <= k steps, or eps/TC etc. with --eps)")
     common_sched.add_argument("--sizes", type=_int_list, action="append", default=None,
                               help="also evaluate this schedule, e.g. 2,3,5 (repeatable)")
-    _add_source_parsers(p, common_sched, "Schedules")
+    _add_source_parsers(p, common_sched, "Schedules", example_suffix=" --k 3")
     p.set_defaults(func=cmd_schedule)
 
     p = sub.add_parser("figures", help="reproduce every figure (figures/fig_*.py)",
