@@ -9,7 +9,6 @@ Tolerance 1e-10 nats for exact paths (observed ~1e-15).
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
