@@ -894,4 +894,15 @@ def item21(cfg: Config, tr: Tracker):
                 if not extra and rule == "min":
                     tr.le(e, bounds.min_rule_bound(c.mu, g, lam=lam), c.ctx)
     tr.add_method(f"randomized: guaranteed bounds on {len(cs)} distributions")
+    # the step counts of spec §5's table (columns TC / DTC / both)
+    table = {(10**3, 0.5): (10, 15, 23), (10**3, 0.1): (50, 53, 88),
+             (10**3, 0.01): (292, 293, 456), (10**5, 0.5): (17, 27, 41),
+             (10**5, 0.1): (93, 101, 180), (10**5, 0.01): (745, 751, 1357)}
+    for (n, lam), counts in table.items():
+        got = tuple(len(brute.greedy(n, rule, lam, extra=extra)) for rule in ("tc", "dtc", "min"))
+        tr.fact(got == counts, {"n": n, "lambda": lam, "spec": counts, "greedy": got})
+        if pkg is not None and not extra:
+            tr.fact(tuple(pkg[r](n, lam).k for r in ("tc", "dtc", "min")) == counts,
+                    {"n": n, "lambda": lam, "spec": counts})
+    tr.add_method("exhaustive: spec §5 step-count table (n = 1e3, 1e5)")
     return None if pkg is not None else "mdmtheory.schedule_rules absent: own greedy only"
