@@ -793,7 +793,15 @@ def _eval(Z: np.ndarray, sched) -> float:
 
 
 def _named_rows(Z: np.ndarray, rules: Sequence[str], k: int | None, eps: float | None,
-                lam: float | None, tc: float, dtc: float) -> list[dict[str, Any]]:
+                lam: float | None, tc: float, dtc: float, k_start: int = 1
+                ) -> list[dict[str, Any]]:
+    """Rows for the named schedules: at ``k`` steps, or the fewest steps reaching ``eps``.
+
+    With ``eps``, the fixed schedules are scanned upwards from ``k_start``: a valid
+    start is the optimal ``k`` for ``eps``, since any ``k``-step schedule has error
+    ``>= OPT_k > eps`` below it.  The scan cannot bisect: the error of a fixed
+    family need not be monotone in ``k``.
+    """
     n = Z.size
     rows = []
     for rule in rules:
@@ -821,7 +829,7 @@ def _named_rows(Z: np.ndarray, rules: Sequence[str], k: int | None, eps: float |
                 row["note"] = f"certified: error <= lambda*{budget_name}"
             else:
                 s = None
-                for kk in range(1, n + 1):
+                for kk in range(max(1, k_start), n + 1):
                     cand, _ = _rule_schedule_k(rule, n, kk, None)
                     if _eval(Z, cand) <= eps:
                         s = cand
@@ -911,7 +919,8 @@ def cmd_schedule(args) -> int:
         out["target"] = {"eps": eps}
     opt_row = {"rule": "optimal", "lambda": None, "note": "DP (spec §3)", "k": len(sizes),
                "error": err, "sizes": sizes}
-    named = _named_rows(Z, args.rules, args.k, args.eps, args.lam, res["TC"], res["DTC"])
+    named = _named_rows(Z, args.rules, args.k, args.eps, args.lam, res["TC"], res["DTC"],
+                        k_start=len(sizes))
     out["optimal"] = {"k": len(sizes), "error": err, "sizes": sizes}
     out["schedules"] = [opt_row] + named + extra
     if args.json:
