@@ -211,47 +211,52 @@ def _token_law(mdp: UnmaskingMDP, probs: np.ndarray) -> np.ndarray:
     return probs
 
 
-def _expand_action(code: int, mass: float, positions: np.ndarray, tok: np.ndarray,
-                   strides: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Children codes/masses of revealing ``positions`` with token laws ``tok[i]``."""
-    codes = np.array([code], dtype=np.int64)
-    masses = np.array([mass])
-    for i in positions:
-        sup = np.flatnonzero(tok[i] > 0)
-        codes = (codes[:, None] + (sup - q)[None, :] * strides[i]).ravel()
-        masses = (masses[:, None] * tok[i, sup][None, :]).ravel()
-    return codes, masses
+def _expand_bernoulli_batch(codes: np.ndarray, mass: np.ndarray, active: np.ndarray,
+                            P: np.ndarray, tok: np.ndarray, strides: np.ndarray, q: int,
+                            fbpos: np.ndarray | None
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All children of product-form Bernoulli actions, for a whole level at once.
 
+    Position by position, every partial child of state ``b`` is split into the
+    options "skip" (weight ``1 - P[b, i]``) and "reveal ``v``" (``P[b, i] tok[b, i, v]``);
+    zero-weight options are dropped as they appear, so the work is proportional
+    to the number of children.  With the fallback, the single all-skip child of
+    each state is replaced by the reveal of ``fbpos[b]``.
 
-def _expand_bernoulli(code: int, mass: float, active: np.ndarray, p: np.ndarray,
-                      tok: np.ndarray, strides: np.ndarray, q: int, fb: int | None
-                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Children of a product-form Bernoulli action: each active position is skipped
-    (probability ``1 - p_i``) or revealed with value ``v`` (``p_i tok_i(v)``).
-
-    Returns child codes, masses and the bit masks of the revealed positions.
+    Returns child codes, masses, parent rows and revealed-position bit masks.
     """
-    codes = np.array([code], dtype=np.int64)
-    masses = np.array([mass])
-    bits = np.zeros(1, dtype=np.int64)
-    for i in active:
-        sup = np.flatnonzero(tok[i] > 0)
-        dc = np.concatenate([[0], (sup - q) * strides[i]])
-        w = np.concatenate([[1.0 - p[i]], p[i] * tok[i, sup]])
-        db = np.concatenate([[0], np.full(sup.size, 1 << int(i))])
-        codes = (codes[:, None] + dc[None, :]).ravel()
-        masses = (masses[:, None] * w[None, :]).ravel()
-        bits = (bits[:, None] + db[None, :]).ravel()
-    if fb is not None:
-        # entry 0 is "every position skipped": the empty action -> the fallback position
-        m0 = masses[0]
-        masses = masses.copy()
-        masses[0] = 0.0
-        c2, m2 = _expand_action(code, m0, np.array([fb]), tok, strides, q)
-        codes = np.concatenate([codes, c2])
-        masses = np.concatenate([masses, m2])
-        bits = np.concatenate([bits, np.full(c2.size, 1 << int(fb))])
-    return codes, masses, bits
+    B, n = active.shape
+    row = np.arange(B)
+    cc = codes.copy()
+    cm = mass.copy()
+    bits = np.zeros(B, dtype=np.int64)
+    vals = np.arange(q)
+    for i in range(n):
+        a = active[row, i]
+        if not a.any():
+            continue
+        w = np.empty((row.size, q + 1))
+        w[:, 0] = np.where(a, 1.0 - P[row, i], 1.0)
+        w[:, 1:] = np.where(a[:, None], P[row, i][:, None] * tok[row, i], 0.0)
+        keep = w > 0
+        e, o = np.nonzero(keep)
+        dc = np.where(o == 0, 0, (o - 1 - q) * strides[i])
+        cc = cc[e] + dc
+        cm = cm[e] * w[e, o]
+        bits = bits[e] + np.where(o == 0, 0, 1 << i)
+        row = row[e]
+    if fbpos is not None:
+        empty = bits == 0
+        if empty.any():
+            er, em, ec = row[empty], cm[empty], cc[empty]
+            j = fbpos[er]
+            t = tok[er, j]  # (E, q)
+            e, v = np.nonzero(t > 0)
+            cc = np.concatenate([cc[~empty], ec[e] + (vals[v] - q) * strides[j[e]]])
+            cm = np.concatenate([cm[~empty], em[e] * t[e, v]])
+            bits = np.concatenate([bits[~empty], (1 << j[e]).astype(np.int64)])
+            row = np.concatenate([row[~empty], er[e]])
+    return cc, cm, row, bits
 
 
 _CHUNK = 1 << 22  # entries per vectorised expansion chunk (bounds temporary memory)
@@ -395,14 +400,12 @@ def _run(mdp: UnmaskingMDP, policy: Policy, *, track_history: bool, max_states: 
             if mdp.fallback:
                 sc = np.where(active, np.asarray(policy.fallback_scores(obs), float), -np.inf)
                 fbpos = argmax_with_ties(sc, axis=1)
-            for b in range(codes.size):
-                act = np.flatnonzero(active[b])
-                c, m, rb = _expand_bernoulli(int(codes[b]), float(mass[b]), act, P[b], tok[b],
-                                             strides, q, None if fbpos is None else int(fbpos[b]))
-                ch_codes.append(c)
-                ch_mass.append(m)
-                ch_parent.append(np.full(c.size, b))
-                ch_act.append(rb)
+            c, m, r, rb = _expand_bernoulli_batch(codes, mass, active, P, tok, strides, q,
+                                                  fbpos)
+            ch_codes.append(c)
+            ch_mass.append(m)
+            ch_parent.append(r)
+            ch_act.append(rb)
         else:
             rows_a, acts, pa = _action_table(policy, obs, mdp)
             sizes = acts.sum(axis=1)
