@@ -363,11 +363,23 @@ def _path_error(Z, A, n, k):
 
 
 @njit(cache=True, parallel=True)
-def _all_path_errors(Z, A, n, kmax, out):
+def _all_path_errors_parallel(Z, A, n, kmax, out):
     """Float errors of every k (``O(n kmax)``); each k is computed by one thread, so
     the values do not depend on the number of threads."""
     for k in prange(1, kmax + 1):
         out[k - 1] = _path_error(Z, A, n, k)
+
+
+@njit(cache=True)
+def _all_path_errors_serial(Z, A, n, kmax, out):
+    for k in range(1, kmax + 1):
+        out[k - 1] = _path_error(Z, A, n, k)
+
+
+def _all_path_errors(Z, A, n, kmax, out):
+    # thread start-up costs ~ms: go parallel only for large tables (same values)
+    fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
+    fn(Z, A, n, kmax, out)
 
 
 @njit(cache=True)
