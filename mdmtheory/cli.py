@@ -931,8 +931,8 @@ def cmd_schedule(args) -> int:
         print(f"target: k = {k} steps; exact expected KL E_S KL(mu || nu^S) by Thm 1.4 "
               f"(in {unit})")
     else:
-        print(f"target: error <= {_fmt(args.eps)} {unit}; smallest k for each rule "
-              f"(greedy rules: lambda = eps / budget)")
+        print(f"target: error <= {_fmt(args.eps)} {unit}; fewest steps for each fixed schedule; "
+              f"greedy rules: the lambda whose bound certifies the target")
     # errors below this are float64 rounding of an exact 0 (differences of entropies)
     zero_tol = 1e-12 * max(1.0, abs(res["TC"]))
     rows = []
