@@ -108,3 +108,19 @@ def test_figures_shown_in_the_docs_exist():
     assert shown, "the docs should show the figures"
     missing = sorted(f for f in shown if not (REPO / "figures" / f).is_file())
     assert not missing, f"run `mdmtheory figures`: missing {missing}"
+
+
+def test_cli_examples_in_the_docs_match_the_real_output(capsys):
+    """Each ```console block of docs/cli.md ('$ mdmtheory ...' + output) is reproduced exactly."""
+    import shlex
+
+    from mdmtheory.cli import main
+
+    text = (DOCS / "cli.md").read_text()
+    blocks = re.findall(r"```console\n\$ (mdmtheory [^\n]*)\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 3
+    for command, expected in blocks:
+        rc = main(shlex.split(command)[1:])
+        out, _ = capsys.readouterr()
+        assert rc == 0, command
+        assert out.rstrip() == expected.rstrip(), f"docs/cli.md is out of date for: {command}"
