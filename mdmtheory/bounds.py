@@ -170,9 +170,10 @@ def certified_lambda(schedule, rule: Rule) -> float:
 def satisfies_rule(schedule, rule: Rule, lam: float) -> bool:
     """Whether ``schedule`` meets the condition of ``rule`` with parameter ``lam``.
 
-    The comparison is exact in integers where possible: ``s_t - 1 <= lam * den_t``
-    is tested as given, with a relative slack of ``1e-12`` so that a ``lam``
-    computed as a ratio (e.g. ``certified_lambda``) certifies its own schedule.
+    Tests ``(s_t - 1)/den_t <= lam (1 + 1e-12)`` for every step.  The relative
+    slack lets a ``lam`` computed in floating point as one of these ratios (e.g.
+    by :func:`certified_lambda`) certify its own schedule; it is far below the
+    gap between two distinct ratios (at least ``1/n^2`` relative).
     """
     lam = _check_lambda(lam)
     r = rule_ratios(schedule, rule)

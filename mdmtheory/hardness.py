@@ -133,7 +133,7 @@ def mds_curve(n: int, d: int, q: int, *, base: float | None = None) -> np.ndarra
 
     ``Z_j = 0`` for ``j <= d``, ``log q`` for ``j > d`` (``Z[j-1] = Z_j``).
     """
-    n, d, q = as_int(n, "n", minimum=1), as_int(d, "d", minimum=0), as_int(q, "q", minimum=2)
+    n, d, q = as_int(n, "n", minimum=1), as_int(d, "d", minimum=1), as_int(q, "q", minimum=2)
     if d > n:
         raise ValueError(f"dimension d={d} must be <= n={n}")
     Z = np.zeros(n)
@@ -150,7 +150,7 @@ def mds_error(schedule, d: int, q: int, *, base: float | None = None) -> float:
     ``log q``.  ``d = n`` (uniform law) has error 0.
     """
     s = as_schedule(schedule)
-    d = as_int(d, "d", minimum=0)
+    d = as_int(d, "d", minimum=1)
     if d > s.n:
         raise ValueError(f"dimension d={d} must be <= n={s.n}")
     q = as_int(q, "q", minimum=2)

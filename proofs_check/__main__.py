@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="where refuted items write their counterexample "
                          f"(default {DEFAULT_CE_DIR})")
     args = ap.parse_args(argv)
+    if args.seed < 0:
+        ap.error(f"--seed must be >= 0, got {args.seed}")
     bad = [i for i in (args.items or []) + args.mutate if i not in REGISTRY]
     if bad:
         ap.error(f"unknown item(s) {bad}; valid items are {ITEMS[0]}..{ITEMS[-1]}")

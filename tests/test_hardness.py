@@ -275,6 +275,10 @@ def test_bad_inputs():
         hardness.code_family(3, 4)
     with pytest.raises(ValueError, match="d="):
         hardness.mds_error([2, 2], 5, 3)
+    with pytest.raises(ValueError, match="d must be >= 1"):
+        hardness.mds_error([2, 2], 0, 3)
+    with pytest.raises(ValueError, match="d must be >= 1"):
+        hardness.mds_curve(4, 0, 3)
     with pytest.raises(ValueError, match="eps"):
         hardness.min_rounds_for_family(4, 3, -1.0)
     with pytest.raises(ValueError, match="step curve"):

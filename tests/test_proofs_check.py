@@ -68,6 +68,8 @@ def test_cli_exits_nonzero_when_a_statement_is_false(tmp_path):
 def test_unknown_item_is_a_usage_error():
     proc = _cli("--items", "22")
     assert proc.returncode == 2 and "unknown item" in proc.stderr
+    proc = _cli("--seed", "-1")
+    assert proc.returncode == 2 and "--seed" in proc.stderr
 
 
 def test_other_seed_also_verifies(tmp_path):
