@@ -442,7 +442,10 @@ class HMMOracle:
         Default: stationary (homogeneous) or uniform (per-step), as
         ``families.hidden_markov``.
 
-    ``__call__(x, mask)`` costs ``O(B n h (h + q))``; ``.sample(size, rng)``.
+    Notes
+    -----
+    ``__call__(x, mask)`` costs ``O(B n h (h + q))``; ``.sample(size, rng)`` draws
+    observation sequences.
     """
 
     def __init__(self, n: int, transition, emission, initial=None):
