@@ -91,6 +91,18 @@ def test_random_k_law_equals_permutation_average(sizes):
     assert law.kl() <= ekl + 1e-12
 
 
+@pytest.mark.parametrize("sizes", [[2, 3], [1, 1, 3], [3, 1, 1], [1, 2, 1, 1]])
+def test_random_k_agrees_with_the_schedules_sampler(sizes):
+    """Cross-check with mdmtheory.sampler (issue 3), which enumerates position-set
+    sequences with its own code: E_S nu^S and E_S KL(mu || nu^S)."""
+    sampler = pytest.importorskip("mdmtheory.sampler")
+    mu = F.random_dirichlet(5, 2, alpha=0.6, seed=4)
+    law = evaluate_policy(mu, RandomK(sizes))
+    np.testing.assert_allclose(law.nu, sampler.sampler_output_law(mu, sizes), rtol=0, atol=1e-13)
+    assert abs(expected_selection_kl(mu, RandomK(sizes))
+               - sampler.exact_expected_kl(mu, sizes)) < 1e-12
+
+
 @settings(max_examples=15)
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([2, 3]), data=st.data())
 def test_thm14_equals_selection_averaged_kl(seed, q, data):
@@ -267,6 +279,8 @@ def test_pareto_front_hand_example():
     err = [5.0, 3.0, 4.0, 3.0, 1.0, 1.0]
     # (2,4) dominated by (2,3); (3,3) by (2,3); (5,1) by (4,1)
     assert pareto_front(nfe, err) == [0, 1, 4]
+    # expected NFEs equal up to float rounding are one NFE: (2 - 2e-16, 1.6) is dominated
+    assert pareto_front([2.0 - 2e-16, 2.0], [1.6, 0.0]) == [1]
 
 
 def test_upper_concave_envelope_hand_example():

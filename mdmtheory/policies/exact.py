@@ -599,7 +599,8 @@ def pareto_front(points: Sequence[FrontPoint] | np.ndarray, err: np.ndarray | No
         idx = pareto_front(np.array([p.expected_nfe for p in pts]),
                            np.array([p.kl for p in pts]))
         return [pts[i] for i in idx]
-    x = np.asarray(points, dtype=np.float64)
+    # expected NFEs that differ only by float rounding (~1e-15) count as equal
+    x = np.round(np.asarray(points, dtype=np.float64), 9)
     y = np.asarray(err, dtype=np.float64)
     order = np.lexsort((y, x))
     keep, best = [], np.inf

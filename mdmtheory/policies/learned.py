@@ -62,10 +62,11 @@ try:
     from torch import nn
     import torch.nn.functional as Fnn
 except ImportError as exc:  # pragma: no cover - exercised only without torch
-    raise ImportError(
+    raise ModuleNotFoundError(
         "mdmtheory.policies.learned needs PyTorch. Install the pinned CPU build with "
         "`pip install torch==2.13.0` (or `pip install mdmtheory[torch]`); the exact "
-        "evaluation and heuristics in mdmtheory.policies work without it."
+        "evaluation and heuristics in mdmtheory.policies work without it.",
+        name="torch",
     ) from exc
 
 from ..distribution import Distribution, as_distribution
@@ -85,6 +86,8 @@ __all__ = [
     "speed_reward",
     "grpo_advantages",
     "action_log_prob",
+    "code_family",
+    "train_code_family_policy",
 ]
 
 
@@ -477,3 +480,25 @@ def _grpo_loop(it, cfg, mus, oracles, rewards, mdp, net, policy, opt, sched, his
             nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
             opt.step()
             sched.step()
+
+
+def code_family(n: int = 4, p: int = 5) -> list[Distribution]:
+    """The MDS code family ``RS[n, d]_p`` for ``d = 1..n-1`` (theory.md §4), one "prompt" per ``d``."""
+    from .. import families
+
+    return [families.reed_solomon(n, d, p) for d in range(1, n)]
+
+
+def train_code_family_policy(n: int = 4, p: int = 5, *, alpha: float = 1.0,
+                             iterations: int = 40, fallback: bool = True, seed: int = 0,
+                             groups_per_batch: int = 12) -> TrainResult:
+    """A quick seeded GRPO run on :func:`code_family` (about 10 s on one CPU core).
+
+    The settings of the tests and figures: the policy never sees ``d``; the
+    best it can do without knowing ``d`` is to unmask one position per pass
+    until the conditionals become point masses, then everything (``d + 1``
+    passes, no error) -- what Fast-dLLM's threshold rule does on this family.
+    """
+    cfg = GRPOConfig(alpha=alpha, iterations=iterations, fallback=fallback, seed=seed,
+                     groups_per_batch=groups_per_batch)
+    return train_grpo(code_family(n, p), cfg)
