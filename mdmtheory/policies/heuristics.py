@@ -396,7 +396,11 @@ class RandomK(ScheduledPolicy):
 
 
 class TopK(ScheduledPolicy):
-    """Top-k by a score (spec §3 items 2, 5, 6): ``score`` in {"confidence", "margin", "entropy"}."""
+    """Top-k by a score (spec §3 items 2, 5, 6).
+
+    ``score`` is ``"confidence"`` (LLaDA ``low_confidence``), ``"margin"`` (Dream
+    ``topk_margin``) or ``"entropy"`` (Dream ``entropy``); see the module docstring.
+    """
 
     def __init__(self, schedule: Schedule | Sequence[int] | int,
                  score: Literal["confidence", "margin", "entropy"] = "confidence", *,

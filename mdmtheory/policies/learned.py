@@ -70,7 +70,6 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
     ) from exc
 
 from ..distribution import Distribution, as_distribution
-from .exact import PolicyLaw, evaluate_policy, make_mdp, upper_concave_envelope
 from .mdp import BernoulliPolicy, ExactOracle, Observation, UnmaskingMDP
 
 __all__ = [
@@ -309,7 +308,7 @@ class TrainResult:
 
 
 def speed_reward(correct: np.ndarray, nfe: np.ndarray, length: int, alpha: float) -> np.ndarray:
-    """``R = correct * ((L - NFE + 1)/L)^alpha`` with ``NFE`` clipped at ``L`` (spec §1 "Reward")."""
+    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (spec §1 "Reward")."""
     nfe = np.minimum(np.asarray(nfe, dtype=np.float64), length)
     return np.asarray(correct, dtype=np.float64) * ((length - nfe + 1) / length) ** float(alpha)
 
@@ -483,7 +482,7 @@ def _grpo_loop(it, cfg, mus, oracles, rewards, mdp, net, policy, opt, sched, his
 
 
 def code_family(n: int = 4, p: int = 5) -> list[Distribution]:
-    """The MDS code family ``RS[n, d]_p`` for ``d = 1..n-1`` (theory.md §4), one "prompt" per ``d``."""
+    """The MDS code family ``RS[n, d]_p``, ``d = 1..n-1`` (theory.md §4); one "prompt" per ``d``."""
     from .. import families
 
     return [families.reed_solomon(n, d, p) for d in range(1, n)]

@@ -54,7 +54,7 @@ code, used by the exact evaluator (:mod:`mdmtheory.policies.exact`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 import numpy as np
@@ -176,7 +176,7 @@ class ExactOracle:
         Rows of revealed positions are point masses on their value.
         """
         codes = np.asarray(codes, dtype=np.int64)
-        n, q = self.n, self.q
+        q = self.q
         x = self.decode(codes)
         masked = x == MASK
         den = self._T[codes]
