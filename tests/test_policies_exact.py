@@ -327,3 +327,44 @@ def test_memory_guard():
     mu = F.random_dirichlet(6, 2, seed=0)
     with pytest.raises(MemoryError, match="max_states"):
         evaluate_policy(mu, RandomK(6), max_states=10)
+
+
+def _core_families():
+    n = 4
+    return [
+        F.uniform(n, 2),
+        F.product([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5], [0.9, 0.1]]),
+        F.random_dirichlet(n, 2, alpha=0.5, seed=0),
+        F.binary_symmetric_chain(n, 0.2),
+        F.hidden_markov(n, [[0.8, 0.2], [0.3, 0.7]], [[0.9, 0.1], [0.2, 0.8]]),
+        F.mixture([F.product(np.tile([0.1, 0.9], (n, 1))), F.product(np.tile([0.8, 0.2], (n, 1)))]),
+        F.linear_code([[1, 1, 0, 1], [0, 1, 1, 1]], 2),
+        F.reed_solomon(3, 2, 3),
+        F.repetition(n, 3),
+        F.parity(n, 2),
+        F.ising_chain(n, 0.5, 0.2),
+        F.potts_chain(3, 3, 0.7),
+    ]
+
+
+@pytest.mark.parametrize("mu", _core_families(), ids=lambda m: m.name)
+def test_policy_front_on_every_core_family(mu):
+    """Laws on every family of the core issue: KL >= 0, 1 <= E[NFE] <= n, convexity for
+    random-k, OPT_k = Thm 1.4 on its schedule, and every policy exact on product measures."""
+    pts = policy_front(mu)
+    Z = information_curve(mu)
+    product = mu.is_product()
+    for p in pts:
+        assert p.kl >= -1e-12 and 1 - 1e-12 <= p.expected_nfe <= mu.n + 1e-12
+        if product:  # conditionals are the marginals: any order, any batch is exact
+            assert abs(p.kl) < 1e-12, p
+    for fam in ("random-k", "optimal schedule"):
+        by = {}
+        for p in pts:
+            if p.family == fam:
+                by.setdefault(p.param, {})[p.measure] = p
+        for d in by.values():
+            assert d["KL(mu||nu)"].kl <= d["E_S KL(mu||nu^S)"].kl + 1e-12
+            if fam == "optimal schedule":
+                assert d["E_S KL(mu||nu^S)"].kl == pytest.approx(
+                    left_riemann_error(Z, d["E_S KL(mu||nu^S)"].schedule), abs=1e-12)
