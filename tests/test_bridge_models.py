@@ -266,3 +266,76 @@ def test_autocast_check_on_cpu(tiny_bert):
     assert 0 <= chk["mean_abs_dH"] < 0.05 and chk["max_abs_dH"] < 0.2
     with pytest.raises(ValueError, match="fp16"):
         autocast_accuracy(m, x, "fp16", passes=4)
+
+
+# ---------------------------------------------------------------------------- real models
+TRASTUZUMAB_VH = ("EVQLVESGGGLVQPGGSLRLSCAASGFNIKDTYIHWVRQAPGKGLEWVARIYPTNGYTRYADSVKG"
+                  "RFTISADTSKNTAYLQMNSLRAEDTAVYYCSRWGGDGFYAMDYWGQGTLVTVSS")
+
+
+def test_antiberty_predicts_framework_residues():
+    """AntiBERTy (if installed) recovers masked framework residues of a real VH domain.
+
+    Fails if the residues were tokenized as [UNK] (lower-casing tokenizer) or the
+    special tokens were not excluded."""
+    pytest.importorskip("antiberty")
+    from mdmtheory.bridge.antiberty import RESIDUES, load_antiberty
+
+    m = load_antiberty("cpu")
+    assert m.vocab_size == 20 and "".join(m.tokens) == RESIDUES
+    x = torch.as_tensor(m.encode(TRASTUZUMAB_VH))[None].repeat(12, 1)
+    pos = torch.tensor([1, 4, 8, 12, 17, 20, 38, 44, 46, 84, 88, 106])  # framework positions
+    masked = torch.zeros_like(x, dtype=torch.bool)
+    masked[torch.arange(12), pos] = True
+    lp = m.log_probs(x, masked)
+    np.testing.assert_allclose(torch.logsumexp(lp, -1).numpy(), 0.0, atol=1e-5)
+    hits = (lp[torch.arange(12), pos].argmax(-1) == x[0, pos]).float().mean()
+    assert hits >= 0.8
+
+
+def test_kjv_fetch_fails_clearly_without_apt(tmp_path, monkeypatch):
+    from mdmtheory.bridge.kjv import KJVUnavailable, fetch_kjv
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(KJVUnavailable, match="apt-get"):
+        fetch_kjv(tmp_path / "cache")
+
+
+def test_kjv_checkpoint_is_a_trained_model():
+    from mdmtheory.bridge.train_dlm import DEFAULT_CHECKPOINT, load_kjv_dlm
+
+    if not DEFAULT_CHECKPOINT.with_suffix(".safetensors").is_file():
+        pytest.skip("no committed KJV checkpoint")
+    m = load_kjv_dlm(device="cpu")
+    assert m.vocab_size == len(m.meta["alphabet"]) == 62
+    # better than the unigram entropy of KJV characters (2.99 nats)
+    assert m.meta["heldout_masked_nll"] < 2.5
+    text = "And God said, Let there be light: and there was light."
+    x = torch.as_tensor(m.encode(text))[None]
+    masked = torch.zeros_like(x, dtype=torch.bool)
+    masked[0, [10, 19, 45]] = True  # 'i' of 'said', 'h' of 'there', 'a' of 'was'
+    lp = m.log_probs(x, masked)
+    assert (lp[0, [10, 19, 45]].argmax(-1) == x[0, [10, 19, 45]]).all()
+
+
+def test_cli_estimate_on_the_kjv_model(capsys):
+    import json as _json
+
+    from mdmtheory.bridge.train_dlm import DEFAULT_CHECKPOINT
+    from mdmtheory.cli import main
+
+    if not DEFAULT_CHECKPOINT.with_suffix(".safetensors").is_file():
+        pytest.skip("no committed KJV checkpoint")
+    rc = main(["estimate", "kjv", "--sample", "4", "--length", "12", "-k", "2", "3", "--json",
+               "--no-progress", "--n-boot", "10", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    res = _json.loads(out)
+    assert res["n"] == 12 and res["rows"] == 4
+    assert res["entropy"]["Z"][0] == 0.0 and len(res["entropy"]["Z"]) == 12
+    for s in res["schedules"]:
+        assert sum(s["sizes"]) == 12 and len(s["sizes"]) == s["k"]
+        assert s["error_lo"] <= s["error_mean"] <= s["error_hi"]
+    rc = main(["estimate", "kjv", "--no-progress"])  # neither --sequences nor --sample
+    assert rc == 2
+    assert "exactly one of" in capsys.readouterr().err
