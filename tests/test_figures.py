@@ -25,7 +25,7 @@ FIG_DIR = REPO / "figures"
 SCRIPTS = sorted(FIG_DIR.glob("fig_*.py"))
 
 #: Scripts that take more than ~20 s on the 2-core CI machine (run with -m slow).
-SLOW = {"fig_bridge_validation", "fig_policy_fronts"}
+SLOW = {"fig_policy_fronts"}
 OPTIONAL = {"torch", "transformers", "antiberty"}
 
 
