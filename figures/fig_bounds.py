@@ -38,8 +38,10 @@ BOUNDS = (
     ("tc", r"TC rule $\lambda\,$TC", SCHEDULE_COLORS["tc"], (0, (5, 2))),
     ("dtc", r"DTC rule $\lambda\,$DTC", SCHEDULE_COLORS["dtc"], (0, (5, 2))),
     ("min", r"min rule $\lambda \min$(TC, DTC)", SCHEDULE_COLORS["min"], (0, (1, 1.5))),
-    ("step", r"uniform-step $(\max_t s_t - 1)\,Z_n$", SCHEDULE_COLORS["geometric"], (0, (3, 1, 1, 1))),
-    ("licai", r"Li-Cai form $(\mathrm{TC}+\mathrm{DTC})/k$", "#56B4E9", (0, (6, 1.5, 1, 1.5, 1, 1.5))),
+    ("step", r"uniform-step $(\max_t s_t - 1)\,Z_n$", SCHEDULE_COLORS["geometric"],
+     (0, (3, 1, 1, 1))),
+    ("licai", r"Li-Cai form $(\mathrm{TC}+\mathrm{DTC})/k$", "#56B4E9",
+     (0, (6, 1.5, 1, 1.5, 1, 1.5))),
 )
 
 

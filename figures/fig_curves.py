@@ -1,4 +1,5 @@
-"""Information curves Z_j of the families: product, Markov chains, mixtures, repetition, parity, MDS codes.
+"""Information curves Z_j of the families: product, Markov chains, mixtures,
+repetition, parity, MDS codes.
 
 Exact curves (Def. 1.3) from the dense entropy sweep, in bits.  (a) Binary
 symmetric Markov chains of several flip rates (flip 0.5 is the uniform product

@@ -1,4 +1,5 @@
-"""Exact error vs number of steps k: the optimal schedule (DP) against uniform, cosine, log-linear and the TC/DTC greedy rules.
+"""Exact error vs number of steps k: the optimal schedule (DP) against uniform,
+cosine, log-linear and the TC/DTC greedy rules.
 
 Six families of length n = 256 (bits).  Every point is the exact expected KL of
 Thm 1.4 on the exact curve ``Z``: Markov chains (structured gap-sum formula,
@@ -107,7 +108,7 @@ def error_curves(Z: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
-    """Draw error vs k for every family; write ``fig_error_vs_steps.png``/``.pdf`` (default: figures/)."""
+    """Draw error vs k per family; write ``fig_error_vs_steps.png``/``.pdf`` (default figures/)."""
     outdir = pathlib.Path(__file__).resolve().parent if outdir is None else pathlib.Path(outdir)
     unit = unit_label(BASE)
     with style_context():

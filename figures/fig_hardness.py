@@ -1,4 +1,5 @@
-"""Hardness (spec §4): on Reed-Solomon codes of every dimension d no schedule with few steps is good for all d.
+"""Hardness (spec §4): on Reed-Solomon codes of every dimension d no schedule
+with few steps is good for all d.
 
 Heat map of the exact expected KL (Thm 1.4) of fixed schedules (rows) on the
 uniform law over the [n, d] Reed-Solomon code over F_p, for every dimension

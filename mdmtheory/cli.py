@@ -387,7 +387,8 @@ def _table_source(path: Path, key: str | None) -> Source:
 
     arr = _load_array(path, key, want="table")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise CLIError(f"{str(path)!r}: expected a numeric probability table, got dtype {arr.dtype}")
+        raise CLIError(f"{str(path)!r}: expected a numeric probability table, "
+                       f"got dtype {arr.dtype}")
     try:
         dist = Distribution(arr, name=path.name)
     except (ValueError, MemoryError) as exc:
@@ -395,7 +396,8 @@ def _table_source(path: Path, key: str | None) -> Source:
     return _dense_source(dist)
 
 
-def _read_curve(path: Path, key: str | None, unit: str | None) -> tuple[np.ndarray, float | None, str]:
+def _read_curve(path: Path, key: str | None, unit: str | None
+                ) -> tuple[np.ndarray, float | None, str]:
     """Read a stored curve; return ``(Z, base, label)`` with ``Z`` in the unit of ``base``."""
     suffix = path.suffix.lower()
     base: float | None = None
@@ -466,7 +468,8 @@ def _dense_source(dist) -> Source:
     def build(base: float | None) -> dict[str, Any]:
         s = information_summary(dist, base=base)
         return {"Z": np.asarray(s["Z"], dtype=np.float64), "TC": float(s["TC"]),
-                "DTC": float(s["DTC"]), "mutual_information_sum": float(s["mutual_information_sum"]),
+                "DTC": float(s["DTC"]),
+                "mutual_information_sum": float(s["mutual_information_sum"]),
                 "H": float(s["H"])}
 
     return Source(label=dist.name or "distribution", n=dist.n, q=dist.q, build=build,
@@ -488,7 +491,8 @@ def _structured_source(args) -> Source | None:
     """An exact structured source (no ``q^n`` table) for the families that have one.
 
     * ``markov``: :func:`mdmtheory.structured.markov_information_summary` (gap sums);
-    * ``mixture`` (exchangeable): :func:`mdmtheory.structured.exchangeable_mixture_information_curve`;
+    * ``mixture`` (exchangeable):
+      :func:`mdmtheory.structured.exchangeable_mixture_information_curve`;
     * ``rs``, ``repetition``, ``parity``: the closed form of an MDS code
       (``Z_j = 0`` for ``j <= d``, ``log q`` after; spec §4; repetition is the
       ``[n, 1]`` and parity the ``[n, n-1]`` MDS code), ``H(X) = d log q``.
@@ -1001,14 +1005,17 @@ def _load_script(path: Path):
 
 
 def _describe(path: Path) -> str:
-    """First line of a script's module docstring, without importing it."""
+    """First paragraph of a script's module docstring (one line), without importing it."""
     import ast
 
     try:
         doc = ast.get_docstring(ast.parse(path.read_text()))
     except (OSError, SyntaxError, UnicodeDecodeError):
         doc = None
-    return (doc or "").strip().splitlines()[0].rstrip(".") if doc else ""
+    if not doc:
+        return ""
+    first = doc.strip().split("\n\n", 1)[0]
+    return " ".join(first.split()).rstrip(".")
 
 
 def _missing_optional(exc: BaseException) -> str | None:
@@ -1049,7 +1056,8 @@ def run_figure(path: Path, outdir: Path) -> dict[str, Any]:
     except BaseException as exc:  # a failing script must not stop the others
         pkg = _missing_optional(exc)
         if pkg is not None:
-            row["status"] = f"skipped (needs {pkg}: pip install 'mdmtheory[{OPTIONAL_PACKAGES[pkg]}]')"
+            extra = OPTIONAL_PACKAGES[pkg]
+            row["status"] = f"skipped (needs {pkg}: pip install 'mdmtheory[{extra}]')"
         else:
             msg = " ".join(str(exc).split()) or type(exc).__name__
             row["status"] = f"FAILED: {type(exc).__name__}: {msg}"

@@ -228,7 +228,8 @@ def test_schedule_frontier_and_human_output(capsys):
     Z = [0.0] + [math.log(3)] * (n - 1)  # spec §6 repetition curve
     errs = [r["error"] for r in out["frontier"]]
     np.testing.assert_allclose(errs, [_brute_opt(Z, k) for k in range(1, n + 1)], atol=1e-12)
-    assert errs[0] == pytest.approx((n - 1) * math.log(3)) and errs[1] == pytest.approx(0, abs=1e-12)
+    assert errs[0] == pytest.approx((n - 1) * math.log(3))
+    assert errs[1] == pytest.approx(0, abs=1e-12)
     rc, text, _ = run_main(capsys, "schedule", "repetition", "--n", str(n), "--q", "3", "--k", "2")
     assert rc == 0
     row = next(ln.split() for ln in text.splitlines() if ln.startswith("optimal"))
