@@ -33,6 +33,9 @@ SECTIONS = (("oracle", "exact oracle (Markov chain, n = 8)"),
             ("antiberty", "AntiBERTy (own samples, n = 120)"),
             ("kjv", "KJV masked diffusion LM (held-out text)"))
 _MARKERS = {"uniform": "s", "cosine": "^", "optimal(Z^H)": "o", "optimal(Z^CE)": "D"}
+_LABELS = {"uniform": "uniform", "cosine": "cosine", "optimal(Z^H)": "optimal for $Z^H$",
+           "optimal(Z^CE)": "optimal for $Z^{CE}$"}
+_COLORS = {"optimal(Z^CE)": "#CC79A7"}
 
 
 def _kind(name: str) -> str:
@@ -65,15 +68,15 @@ def _validation_panel(ax, sec: dict) -> None:
     for row in sec["validation"]:
         kind = _kind(row["name"])
         base = kind.split("(")[0]
-        color = SCHEDULE_COLORS.get(base, "0.3")
+        color = _COLORS.get(kind, SCHEDULE_COLORS.get(base, "0.3"))
         mk = _MARKERS.get(kind, "o")
         d = row["direct"]
         for key, fill in (("pred_entropy", color), ("pred_cross_entropy", "none")):
             p = row[key]
             lbl = None
-            if (kind, key) not in seen:
-                seen.add((kind, key))
-                lbl = f"{kind} vs {'$Z^H$' if key == 'pred_entropy' else '$Z^{CE}$'}"
+            if kind not in seen and key == "pred_entropy":
+                seen.add(kind)
+                lbl = _LABELS.get(kind, kind)
             ax.errorbar(p[0], d[0], xerr=[[p[0] - p[1]], [p[2] - p[0]]],
                         yerr=[[d[0] - d[1]], [d[2] - d[0]]], fmt=mk, mfc=fill, mec=color,
                         ecolor=color, elinewidth=0.7, capsize=1.5, markersize=4.5, label=lbl)
@@ -87,9 +90,17 @@ def _validation_panel(ax, sec: dict) -> None:
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
-    ax.set_xlabel("Thm 1.4 prediction (nats)")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("Thm 1.4 prediction (nats): filled on $Z^H$, open on $Z^{CE}$")
     ax.set_ylabel("direct $E[$par $-$ seq$]$ (nats)")
-    ax.legend(fontsize=5.5, loc="upper left", ncol=1)
+    ax.legend(fontsize=6.5, loc="upper left", ncol=1, title="k = " + ", ".join(
+        sorted({r["name"].split("k=")[1] for r in sec["validation"]}, key=int)),
+        title_fontsize=6.5)
 
 
 def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
