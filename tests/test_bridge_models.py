@@ -339,3 +339,17 @@ def test_cli_estimate_on_the_kjv_model(capsys):
     rc = main(["estimate", "kjv", "--no-progress"])  # neither --sequences nor --sample
     assert rc == 2
     assert "exactly one of" in capsys.readouterr().err
+
+
+def test_core_and_bridge_import_do_not_import_torch():
+    """The core never imports torch, and ``import mdmtheory.bridge`` is lazy."""
+    import subprocess
+    import sys
+
+    code = ("import sys, mdmtheory, mdmtheory.bridge as b; "
+            "assert 'torch' not in sys.modules, 'eager torch import'; "
+            "b.estimate_information_curve; assert 'torch' in sys.modules; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"

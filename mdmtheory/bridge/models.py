@@ -222,7 +222,8 @@ class HFMaskedLM:
             specials.add(int(pad_id))
         clash = specials.intersection(real)
         if clash:
-            raise ValueError(f"real_ids must exclude the mask/pad/prefix/suffix ids; found {sorted(clash)}")
+            raise ValueError("real_ids must exclude the mask/pad/prefix/suffix ids; "
+                             f"found {sorted(clash)}")
         if shift not in (0, 1):
             raise ValueError(f"shift must be 0 (plain logits) or 1 (Dream-style), got {shift!r}")
         if shift == 1 and len(prefix_ids) == 0:

@@ -4,30 +4,33 @@ Model and objective
 -------------------
 A character-level bidirectional transformer (:class:`TinyMDLM`: pre-LN
 encoder with learned absolute positions and a convolutional mixing block, no
-``[CLS]/[SEP]``, vocabulary ``[PAD] [MASK]`` + the 62 KJV characters) trained with the MDLM objective
-(Sahoo et al. 2024, absorbing-state diffusion with the linear schedule
-``alpha_t = 1 - t``): for each training window ``x`` draw ``t ~ U(0, 1]``
-(antithetic across the batch), mask every position independently with
-probability ``t``, and minimise
+``[CLS]/[SEP]``, vocabulary ``[PAD] [MASK]`` + the 62 KJV characters) trained
+as an MDLM-style absorbing-state diffusion model (Sahoo et al. 2024, linear
+schedule ``alpha_t = 1 - t``).  For each training window ``x`` of ``L``
+characters draw ``t ~ U(0, 1]`` (antithetic across the batch), mask every
+position independently with probability ``t``, and minimise either
 
-    NELBO(x) = E_t [ (1/t) sum_{i masked} -log p(x_i | x_t) ] / L,
+* ``objective="nelbo"``: the continuous-time negative ELBO per character,
+  ``E_t[(1/t) sum_{i masked} -log p(x_i | x_t)] / L``; or
+* ``objective="masked_ce"``: the mean cross-entropy over the masked positions
+  of the batch (the same per-``t`` terms, reweighted by about ``t``).  The
+  ``1/t`` weights make the NELBO gradient noisy at the small batches of a CPU
+  run, so the ``cpu-tiny`` config uses this one.
 
-the continuous-time negative ELBO per character (``objective="nelbo"``), or
-the plain mean cross-entropy over masked positions (``objective="masked_ce"``,
-the same per-``t`` terms reweighted by ``t``; the ``1/t`` weights make the
-NELBO gradient noisy at the small batches of a CPU run, and the ``cpu-tiny``
-config uses this objective).  Both are reported on held-out text.  At inference it is a plain
+Both are reported on held-out text.  At inference the network is a plain
 mask-predictor: :func:`load_kjv_dlm` wraps it with
 :func:`~mdmtheory.bridge.models.llada_style` (mask id, unshifted logits, no
 wrapper tokens).
 
 Configs
 -------
-``cpu-tiny`` (~0.8 M parameters, 64-character windows; 3000 steps, ~15 minutes
-on one CPU core) and ``gpu`` (~11 M parameters, 256-character windows; for a CUDA
-device).  The committed checkpoint ``mdmtheory/data/kjv_dlm.safetensors`` (+
-``kjv_dlm.json`` with the config, alphabet and training record) is the
-``cpu-tiny`` run, so nothing has to be retrained.
+``cpu-tiny`` (0.83 M parameters, 64-character windows, 3000 steps of 64
+windows: 24 minutes on one thread of the shared 2-core project machine) and
+``gpu`` (~11 M parameters, 256-character windows, NELBO objective; for a CUDA
+device, not run here).  The committed checkpoint
+``mdmtheory/data/kjv_dlm.safetensors`` (+ ``kjv_dlm.json`` with the config,
+alphabet and training record) is the ``cpu-tiny`` run, so nothing has to be
+retrained.
 
 Metrics
 -------
@@ -56,7 +59,8 @@ import torch
 
 from .models import HFMaskedLM, default_device, llada_style
 
-__all__ = ["DLMConfig", "CONFIGS", "TinyMDLM", "build_network", "mdlm_loss", "train", "heldout_metrics",
+__all__ = ["DLMConfig", "CONFIGS", "TinyMDLM", "build_network", "mdlm_loss", "train",
+           "heldout_metrics",
            "load_kjv_dlm", "DEFAULT_CHECKPOINT", "PAD_ID", "MASK_ID"]
 
 PAD_ID = 0
