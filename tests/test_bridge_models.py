@@ -353,3 +353,25 @@ def test_core_and_bridge_import_do_not_import_torch():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_cli_estimate_reads_a_sequence_file(tmp_path, capsys):
+    import json as _json
+
+    from mdmtheory.bridge.train_dlm import DEFAULT_CHECKPOINT
+    from mdmtheory.cli import main
+
+    if not DEFAULT_CHECKPOINT.with_suffix(".safetensors").is_file():
+        pytest.skip("no committed KJV checkpoint")
+    f = tmp_path / "seqs.txt"
+    f.write_text("In the beginning God created\nAnd the earth was without form,\n"
+                 "And God said, Let there be\n")
+    rc = main(["estimate", "kjv", "--sequences", str(f), "--lengths", "relative", "--n-ref",
+               "20", "-k", "3", "--json", "--no-progress", "--n-boot", "5", "--device", "cpu"])
+    res = _json.loads(capsys.readouterr().out)
+    assert rc == 0 and res["n"] == 20 and res["rows"] == 3
+    assert (res["lengths_min"], res["lengths_max"]) == (26, 31)
+    f.write_text("In the beginning\nZebedee's 7 sons\n")  # '7' is not a KJV character
+    rc = main(["estimate", "kjv", "--sequences", str(f), "--lengths", "relative", "--json",
+               "--no-progress", "--device", "cpu"])
+    assert rc == 2 and "alphabet" in capsys.readouterr().err
