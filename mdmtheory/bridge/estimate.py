@@ -426,7 +426,9 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
     target_halfwidth : float, optional
         Sequential stopping: add rounds of ``rows_per_round`` rows until the
         largest CI half-width of ``Z_j`` (entropy form) is at most this, or
-        ``max_rows``/the supplied sequences run out.
+        ``max_rows``/the supplied sequences run out.  (Stopping on the observed
+        width is a sequential design: the intervals are then valid
+        asymptotically, as the widths are estimated from many rows.)
     rows_per_round, max_rows : int
     progress : bool
         tqdm bar over forward passes.
