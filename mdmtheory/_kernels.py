@@ -2,19 +2,25 @@
 
 Algorithm (the "marginalisation sweep")
 ---------------------------------------
-Subsets ``T`` of ``[n]`` are visited by a depth-first search that removes axes
-in increasing order, so each subset is reached exactly once and each marginal
-table is computed from its parent by summing out *one* axis.  The work is
+Subsets ``T`` of ``[n]`` are visited by a depth-first search that removes
+positions in decreasing order, so each subset is reached exactly once and each
+marginal table is computed from its parent by summing out *one* axis (the
+smallest position removed: a leading axis with a long contiguous stride).  The work is
 ``sum_T q^|T| = (q+1)^n`` additions and ``(q+1)^n`` evaluations of ``x log x``
 -- the floor for an exact answer, since every marginal entry must be touched.
 The (q+1)^n tensor is never materialised: a DFS only keeps the chain of tables
 on the current path (``q^(n-1) + q^(n-2) + ...`` cells per worker).
 
-Parallelism: the lattice is cut by the keep/drop pattern of the last ``r``
-positions into ``2^r`` independent sub-sweeps, which are packed onto the worker
-threads by longest-processing-time-first.  Every subset's entropy is computed by
-one worker in a fixed order, so the per-subset values do not depend on the
-number of threads.
+Parallelism and memory: the top ``d`` levels of the DFS tree (``d = 2`` by
+default) are walked serially, keeping their tables (``q^(n-1) + q^(n-2)``
+cells); below each level-``d`` node the subtrees of its children are packed onto
+the threads (longest first) and each thread keeps its own chain (``< 2 q^(n-d-1)``
+cells for ``q = 2``).  For ``q = 2`` and 2 threads the workspace is therefore
+about ``1.25 x`` the table (peak ``~2.25 x`` counting the table itself), against
+``~1 x`` for the serial sweep.  The DFS tree does not depend on the number of
+threads, so every subset's entropy is bit-for-bit the same for any thread count;
+only the per-size sums ``sums[m]`` may differ in the last ulp (they are added
+per thread).
 """
 
 from __future__ import annotations
@@ -162,35 +168,17 @@ def _sum_axis_entropy(src, m, j, q, dst, scratch):
 
 
 @njit(cache=True, error_model="numpy")
-def _run_task(p, n, q, r, keep_pattern, store, out, acc_row):
-    """One sub-sweep: the last ``r`` positions are fixed kept/dropped by ``keep_pattern``.
+def _dfs(cur, size, m0, lim0, pos0, mask0, q, store, out, acc_row, scratch):
+    """Visit every subset below the node ``(cur, mask0)``, excluding the node itself.
 
-    The DFS then removes positions ``0..n-r-1`` in *decreasing* order, so a
-    subset's table is made by summing out the *smallest* position removed: that
-    axis is a leading one, whose stride is large, and the summation loop runs
-    over long contiguous rows (the increasing order would mostly sum out
-    trailing axes of stride 1, 2, 4, ... and be ~2x slower).
+    The node's table ``cur`` has ``m0`` axes holding positions ``pos0[:m0]``;
+    its axes ``0..lim0-1`` may be removed (decreasing-order DFS: a child made by
+    removing axis ``j`` may only remove its axes ``0..j-1``).  Buffers are
+    allocated once per call, one per depth.
     """
-    scratch = np.empty(_CHUNK)
-    size = p.size
-    cur = p
-    m = n
-    mask = (1 << n) - 1
-    # 1. start table: sum out the dropped suffix axes (highest first, so the
-    #    indices of the others do not move).
-    for t in range(r - 1, -1, -1):
-        if not (keep_pattern >> t) & 1:
-            a = n - r + t
-            nxt = np.empty(size // q)
-            _sum_axis_entropy(cur, m, a, q, nxt, scratch)
-            cur = nxt
-            m -= 1
-            size //= q
-            mask &= ~(1 << a)
-    m0 = m
-    lim0 = n - r  # axes 0..lim0-1 (= positions 0..n-r-1) are swept
-    # 2. DFS over subsets of positions 0..n-r-1, one buffer per depth.
     depth_max = lim0
+    if depth_max == 0:
+        return
     offs = np.zeros(depth_max + 2, np.int64)
     tot = 0
     sz = size
@@ -199,23 +187,16 @@ def _run_task(p, n, q, r, keep_pattern, store, out, acc_row):
         offs[d] = tot
         tot += sz
     buf = np.empty(max(tot, 1))
-    pos = np.empty((depth_max + 1, n), np.int64)  # original position of each current axis
-    c = 0
-    for a in range(n):
-        if (mask >> a) & 1:
-            pos[0, c] = a
-            c += 1
+    pos = np.empty((depth_max + 1, m0), np.int64)  # original position of each current axis
+    for t in range(m0):
+        pos[0, t] = pos0[t]
     jn = np.zeros(depth_max + 1, np.int64)    # next axis to remove at each depth
     lims = np.empty(depth_max + 1, np.int64)  # axes < lim may be removed
     masks = np.empty(depth_max + 1, np.int64)
     sizes = np.empty(depth_max + 1, np.int64)
-    masks[0] = mask
+    masks[0] = mask0
     sizes[0] = size
     lims[0] = lim0
-    h0 = _table_entropy(cur, size, scratch)
-    if store:
-        out[mask] = h0
-    acc_row[m0] += h0
     depth = 0
     while depth >= 0:
         j = jn[depth]
@@ -246,76 +227,111 @@ def _run_task(p, n, q, r, keep_pattern, store, out, acc_row):
             lims[d1] = j
             jn[d1] = 0
             depth = d1
-    return 0
 
 
-@njit(cache=True, parallel=True)
-def _sweep(p, n, q, r, bin_tasks, bin_counts, store, out, acc):
+@njit(cache=True, error_model="numpy")
+def _sweep_serial(p, n, q, store, out, acc_row):
+    """The whole sweep on one thread (root included)."""
+    scratch = np.empty(_CHUNK)
+    h = _table_entropy(p, p.size, scratch)
+    full = (1 << n) - 1
+    if store:
+        out[full] = h
+    acc_row[n] += h
+    _dfs(p, p.size, n, n, np.arange(n), full, q, store, out, acc_row, scratch)
+
+
+@njit(cache=True, error_model="numpy")
+def _node_child(parent, size, m, j, pos, mask, q, store, out, acc_row, child, scratch):
+    """Make child ``j`` of a node into ``child``, record its entropy, return its mask."""
+    h = _sum_axis_entropy(parent, m, j, q, child, scratch)
+    cmask = mask & ~(1 << pos[j])
+    if store:
+        out[cmask] = h
+    acc_row[m - 1] += h
+    return cmask
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store, out, acc):
+    """Children of one node (and their subtrees), packed onto threads by ``bin_js``."""
     nb = bin_counts.size
+    csize = size // q
     for b in prange(nb):
+        scratch = np.empty(_CHUNK)
+        child = np.empty(csize)
+        cpos = np.empty(max(m - 1, 1), np.int64)
         for t in range(bin_counts[b]):
-            _run_task(p, n, q, r, bin_tasks[b, t], store, out, acc[b])
-    return 0
+            j = bin_js[b, t]
+            cmask = _node_child(parent, size, m, j, pos, mask, q, store, out, acc[b], child,
+                                scratch)
+            for u in range(j):
+                cpos[u] = pos[u]
+            for u in range(j + 1, m):
+                cpos[u - 1] = pos[u]
+            _dfs(child, csize, m - 1, j, cpos, cmask, q, store, out, acc[b], scratch)
 
 
-def _pack(tasks: list[int], cost: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Longest-processing-time-first packing of ``tasks`` into ``nbins`` bins."""
-    order = sorted(tasks, key=lambda t: (-cost[t], t))
+def _pack(costs: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Longest-processing-time-first packing of items ``0..len(costs)-1`` into bins."""
+    order = sorted(range(costs.size), key=lambda t: (-costs[t], t))
     nb = max(1, min(nbins, len(order)))
     load = np.zeros(nb)
     bins: list[list[int]] = [[] for _ in range(nb)]
     for t in order:
         b = int(np.argmin(load))
         bins[b].append(int(t))
-        load[b] += cost[t]
-    width = max(len(x) for x in bins)
-    bin_tasks = np.zeros((nb, width), np.int64)
+        load[b] += costs[t]
+    width = max(1, max(len(x) for x in bins))
+    bin_js = np.zeros((nb, width), np.int64)
     bin_counts = np.zeros(nb, np.int64)
     for b, lst in enumerate(bins):
-        bin_tasks[b, : len(lst)] = lst
+        bin_js[b, : len(lst)] = lst
         bin_counts[b] = len(lst)
-    return bin_tasks, bin_counts
+    return bin_js, bin_counts
 
 
-def _task_costs(n: int, q: int, r: int) -> np.ndarray:
-    """Marginal entries touched by each sub-sweep: ``q^kept * (q+1)^(n-r)``."""
-    return np.array([float(q) ** bin(t).count("1") * float(q + 1) ** (n - r)
-                     for t in range(1 << r)])
+def subtree_entries(m: int, lim: int, q: int) -> float:
+    """Marginal entries below a node with ``m`` axes of which ``lim`` are removable.
 
-
-def _plan(n: int, q: int, nthreads: int, rounds: int = 1
-          ) -> tuple[int, list[tuple[np.ndarray, np.ndarray]], list[float]]:
-    """Choose the split length ``r`` and pack the ``2^r`` tasks onto threads.
-
-    With ``rounds > 1`` the tasks are cut into that many consecutive groups (by
-    decreasing cost) so that a progress bar can advance between Numba calls.
+    Every subset of the removable axes is visited once: ``q^(m-lim) (q+1)^lim``
+    entries, the node itself included.
     """
-    want = 8 * max(nthreads, 1) * rounds
-    if (nthreads <= 1 and rounds <= 1) or n < 8:
-        r = 0
-    else:
-        # each task first sums its dropped suffix axes out of the full table
-        # (~q^n work); keep that overhead under ~2% of the (q+1)^n sweep.
-        cap = int(math.floor(math.log2(max(2.0, 0.02 * ((q + 1) / q) ** n))))
-        r = min(n - 4, max(1, min(cap, int(math.ceil(math.log2(want))))))
-    cost = _task_costs(n, q, r)
-    order = sorted(range(1 << r), key=lambda t: (-cost[t], t))
-    rounds = max(1, min(rounds, len(order)))
-    groups = [order[g::rounds] for g in range(rounds)]  # interleave: similar loads
-    plan = [_pack(g, cost, nthreads) for g in groups]
-    return r, plan, [float(cost[g].sum()) for g in groups]
+    return float(q) ** (m - lim) * float(q + 1) ** lim
+
+
+#: Below this many marginal entries the whole sweep runs serially: launching the
+#: thread pool costs more than it saves (and pays a fixed ~ms on a busy machine).
+SERIAL_BELOW = 2e7
+#: Inside a threaded sweep, a node whose subtree has fewer entries than this
+#: (~ms of work) is swept by one call on one thread instead of a thread launch.
+NODE_SERIAL_BELOW = 5e5
 
 
 def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
-                    nthreads: int | None = None, progress: bool | None = False
+                    nthreads: int | None = None, progress: bool | None = False,
+                    serial_levels: int = 2, serial_below: float | None = None
                     ) -> tuple[np.ndarray | None, np.ndarray]:
     """Run the sweep on a flat C-ordered float64 table.
 
     Parameters
     ----------
+    p : ndarray
+        The table (any shape with ``q**n`` entries, C order).
+    store : bool
+        Keep every subset's entropy (a ``2^n`` vector) or only the per-size sums.
+    nthreads : int, optional
+        Worker threads (default: Numba's setting).  Sweeps below
+        :data:`SERIAL_BELOW` entries always run on one thread.
     progress : bool or None
         Show a tqdm bar (in marginal entries).  ``None``: only for sweeps of
-        more than ``2e9`` entries (several seconds), and only on a terminal.
+        more than ``2e9`` entries, and only on a terminal.
+    serial_levels : int
+        DFS levels walked serially before the work is split over threads
+        (more levels: less memory per thread, more thread launches).
+    serial_below : float, optional
+        Subtrees of fewer marginal entries run on one thread (default
+        :data:`SERIAL_BELOW`; ``0`` forces the threaded driver, for tests).
 
     Returns
     -------
@@ -329,21 +345,58 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
         nthreads = numba.get_num_threads()
     flat = np.ascontiguousarray(p, dtype=np.float64).reshape(-1)
     total = float(q + 1) ** n
-    show = (total > 2e9) if progress is None else bool(progress)
-    r, plan, costs = _plan(n, q, nthreads, rounds=16 if show else 1)
+    small = SERIAL_BELOW if serial_below is None else float(serial_below)
+    node_small = NODE_SERIAL_BELOW if serial_below is None else float(serial_below)
     out = np.zeros((1 << n) if store else 1)
-    acc = np.zeros((max(bc.size for _, bc in plan), n + 1))
+    if nthreads <= 1 or total < small or n < 2:
+        acc = np.zeros((1, n + 1))
+        _sweep_serial(flat, n, q, store, out, acc[0])
+        return (out if store else None), acc.sum(axis=0)
+
+    show = (total > 2e9) if progress is None else bool(progress)
     bar = None
     if show:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, unit="entries", unit_scale=True, desc=f"sweep q={q} n={n}",
                    disable=None if progress is None else False)
-    try:
-        for (bin_tasks, bin_counts), c in zip(plan, costs):
-            _sweep(flat, n, q, r, bin_tasks, bin_counts, store, out, acc)
+    acc = np.zeros((nthreads, n + 1))
+    scratch = np.empty(_CHUNK)
+    depth_par = max(0, min(int(serial_levels), n - 1))
+
+    def visit(table, m, lim, pos, mask, depth):
+        # the node itself has been recorded by its parent (or below, for the root)
+        if lim == 0:
+            return
+        if depth == depth_par or subtree_entries(m, lim, q) < node_small:
+            costs = np.array([subtree_entries(m - 1, j, q) for j in range(lim)])
+            if costs.sum() < node_small:  # small subtree: one thread, one call
+                _dfs(table, table.size, m, lim, pos, mask, q, store, out, acc[0], scratch)
+            else:
+                bin_js, bin_counts = _pack(costs, nthreads)
+                _children_parallel(table, table.size, m, pos, mask, q, bin_js, bin_counts,
+                                   store, out, acc)
             if bar is not None:
-                bar.update(c)
+                bar.update(subtree_entries(m, lim, q) - table.size)
+            return
+        child = np.empty(table.size // q)
+        for j in range(lim):
+            cmask = _node_child(table, table.size, m, j, pos, mask, q, store, out, acc[0],
+                                child, scratch)
+            if bar is not None:
+                bar.update(child.size)
+            cpos = np.delete(pos, j)
+            visit(child, m - 1, j, cpos, cmask, depth + 1)
+
+    try:
+        full = (1 << n) - 1
+        h = _table_entropy(flat, flat.size, scratch)
+        if store:
+            out[full] = h
+        acc[0, n] += h
+        if bar is not None:
+            bar.update(flat.size)
+        visit(flat, n, n, np.arange(n, dtype=np.int64), full, 0)
     finally:
         if bar is not None:
             bar.close()

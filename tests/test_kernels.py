@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mdmtheory._kernels import _log_array, _plan, sweep_entropies
+from mdmtheory._kernels import _log_array, _pack, subtree_entries, sweep_entropies
 from mdmtheory.reference import naive_subset_entropies
 
 
@@ -33,28 +33,42 @@ def test_zero_contributes_nothing():
 
 
 @given(n=st.integers(1, 9), q=st.integers(2, 3), seed=st.integers(0, 2**31 - 1),
-       threads=st.integers(1, 6), zeros=st.booleans())
-def test_sweep_matches_naive_for_any_thread_plan(n, q, seed, threads, zeros):
+       threads=st.integers(1, 6), levels=st.integers(0, 3), zeros=st.booleans())
+def test_sweep_matches_naive_for_any_thread_plan(n, q, seed, threads, levels, zeros):
     rng = np.random.default_rng(seed)
     p = rng.random((q,) * n)
     if zeros:
         p[rng.random(p.shape) < 0.5] = 0.0
         p.flat[0] += 1.0
     p /= p.sum()
-    H, sums = sweep_entropies(p, n, q, store=True, nthreads=threads, progress=threads % 2 == 0)
+    # serial_below=0 forces the threaded driver even on tiny tables
+    H, sums = sweep_entropies(p, n, q, store=True, nthreads=threads, serial_levels=levels,
+                              serial_below=0.0, progress=threads % 2 == 0)
     ref = naive_subset_entropies(p)
     np.testing.assert_allclose(H, ref, rtol=0, atol=1e-12)
     sizes = np.array([bin(mask).count("1") for mask in range(1 << n)])
     np.testing.assert_allclose(sums, np.bincount(sizes, weights=ref, minlength=n + 1),
                                rtol=0, atol=1e-10)
+    # the DFS tree does not depend on the threads: per-subset values are identical
+    H1, _ = sweep_entropies(p, n, q, store=True, nthreads=1)
+    assert np.array_equal(H, H1)
 
 
-@pytest.mark.parametrize("n,q,threads", [(12, 2, 2), (10, 3, 4), (9, 2, 16)])
-def test_plan_covers_every_task_once(n, q, threads):
-    for rounds in (1, 5):
-        r, plan, costs = _plan(n, q, threads, rounds=rounds)
-        got = sorted(int(t) for tasks, counts in plan
-                     for b in range(counts.size) for t in tasks[b, : counts[b]])
-        assert got == list(range(1 << r))
-        # the round costs add up to the (q+1)^n floor
-        assert np.isclose(sum(costs), float(q + 1) ** n)
+@pytest.mark.parametrize("nbins", [1, 2, 3, 7])
+def test_pack_places_every_item_once_and_balances(nbins):
+    costs = np.array([2.0 ** j for j in range(10)])
+    bin_js, bin_counts = _pack(costs, nbins)
+    got = sorted(int(t) for b in range(bin_counts.size) for t in bin_js[b, : bin_counts[b]])
+    assert got == list(range(10))
+    loads = [costs[bin_js[b, : bin_counts[b]]].sum() for b in range(bin_counts.size)]
+    # LPT on powers of two: the largest item alone is at least half of the total
+    assert max(loads) <= max(costs.max(), costs.sum() / len(loads) + costs.max())
+
+
+def test_subtree_entries_counts_every_marginal_entry():
+    # brute force: a node with m axes, lim removable -> sum over subsets of the removable ones
+    import itertools
+    for m, lim, q in [(5, 5, 2), (6, 3, 3), (4, 0, 2), (7, 2, 4)]:
+        want = sum(q ** (m - len(c)) for r in range(lim + 1)
+                   for c in itertools.combinations(range(lim), r))
+        assert subtree_entries(m, lim, q) == want
