@@ -59,6 +59,23 @@ def _entropy_nats(table: np.ndarray) -> float:
     return float(-(t * np.log(t)).sum())
 
 
+def _run_sweep(dist, base, nthreads, store: bool):
+    """One marginalisation sweep: ``(mu, H or None, e)``, all in the unit of ``base``."""
+    mu = as_distribution(dist)
+    factor = log_base_factor(base)  # validate base / nthreads before the sweep
+    nthreads = _check_nthreads(nthreads)
+    if store:
+        check_table_size(2, mu.n, what="vector of 2^n subset entropies")
+    H, sums = sweep_entropies(mu.p, mu.n, mu.q, store=store, nthreads=nthreads)
+    counts = np.array([comb(mu.n, m) for m in range(mu.n + 1)], dtype=np.float64)
+    e = sums / counts
+    e[0] = 0.0  # H(X_empty) = 0 exactly (the sweep returns -s log s of s = sum(p) ~ 1 +- ulp)
+    if H is not None:
+        H[0] = 0.0
+        H /= factor
+    return mu, H, e / factor
+
+
 def subset_entropies(dist, *, base: float | None = None, nthreads: int | None = None
                      ) -> np.ndarray:
     """Entropies ``H(X_T)`` of all ``2^n`` marginals, indexed by bit mask.
@@ -79,16 +96,11 @@ def subset_entropies(dist, *, base: float | None = None, nthreads: int | None = 
 
     Notes
     -----
-    Cost ``Theta((q+1)^n)`` time; memory: the ``2^n`` result plus, per thread,
-    at most one chain of marginal tables (``< q^n/(q-1)`` cells).
+    Cost ``Theta((q+1)^n)`` time; memory: the ``2^n`` result plus the sweep's
+    workspace (about ``1.25 x`` the table for ``q = 2`` and 2 threads, see
+    :mod:`mdmtheory._kernels`).  Values do not depend on ``nthreads``.
     """
-    mu = as_distribution(dist)
-    factor = log_base_factor(base)  # validate base / nthreads before the sweep
-    nthreads = _check_nthreads(nthreads)
-    check_table_size(2, mu.n, what="vector of 2^n subset entropies")
-    H, _ = sweep_entropies(mu.p, mu.n, mu.q, store=True, nthreads=nthreads)
-    H[0] = 0.0  # H(X_empty) = 0 exactly (the sweep returns -s log s of s = sum(p) ~ 1 +- ulp)
-    return H / factor
+    return _run_sweep(dist, base, nthreads, store=True)[1]
 
 
 def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = None
@@ -98,14 +110,7 @@ def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = N
     Returns an array of length ``n+1`` with ``e[0] = 0`` and ``e[n] = H(X)``.
     Uses the sweep without storing the ``2^n`` subset entropies.
     """
-    mu = as_distribution(dist)
-    factor = log_base_factor(base)  # validate base / nthreads before the sweep
-    nthreads = _check_nthreads(nthreads)
-    _, sums = sweep_entropies(mu.p, mu.n, mu.q, store=False, nthreads=nthreads)
-    counts = np.array([comb(mu.n, m) for m in range(mu.n + 1)], dtype=np.float64)
-    e = sums / counts
-    e[0] = 0.0
-    return e / factor
+    return _run_sweep(dist, base, nthreads, store=False)[2]
 
 
 def entropy_increments(profile: np.ndarray) -> np.ndarray:
@@ -252,22 +257,26 @@ class InformationSummary(dict):
         return f"InformationSummary({keys})"
 
 
-def information_summary(dist, *, base: float | None = None, nthreads: int | None = None
-                        ) -> InformationSummary:
+def information_summary(dist, *, base: float | None = None, nthreads: int | None = None,
+                        subsets: bool = False) -> InformationSummary:
     """``Z``, ``e``, TC, DTC, ``sum_i I(X_i;X_-i)`` and ``H(X)`` from one sweep.
 
     TC and DTC are read off the profile ends (``TC = n e(1) - e(n)``,
-    ``DTC = n e(n-1) - (n-1) e(n)``), so this costs one sweep.
+    ``DTC = n e(n-1) - (n-1) e(n)``), so this costs one sweep.  With
+    ``subsets=True`` the same sweep also keeps every marginal entropy
+    (key ``subset_entropies``, as :func:`subset_entropies`).
     """
-    mu = as_distribution(dist)
-    e = entropy_profile(mu, base=base, nthreads=nthreads)
+    mu, H, e = _run_sweep(dist, base, nthreads, store=subsets)
     n = mu.n
     Z = curve_from_profile(e)
     tc = n * e[1] - e[n]
     dtc = n * e[n - 1] - (n - 1) * e[n] if n > 1 else 0.0
-    return InformationSummary(Z=Z, profile=e, TC=float(tc), DTC=float(dtc),
-                              mutual_information_sum=float(tc + dtc), H=float(e[n]),
-                              n=n, q=mu.q, base=base)
+    out = InformationSummary(Z=Z, profile=e, TC=float(tc), DTC=float(dtc),
+                             mutual_information_sum=float(tc + dtc), H=float(e[n]),
+                             n=n, q=mu.q, base=base)
+    if subsets:
+        out["subset_entropies"] = H
+    return out
 
 
 def extended_marginal_tensor(dist) -> np.ndarray:

@@ -431,3 +431,16 @@ def test_kernel_log_is_within_one_ulp_of_numpy():
     _kernels._log_array(special, outs)
     assert np.all(np.isfinite(outs))
     assert np.all(special * outs == 0.0) or np.max(np.abs(special * outs)) < 1e-300
+
+
+def test_summary_with_subsets_is_one_consistent_sweep():
+    """information_summary(subsets=True) keeps the same H as the naive reference, and its
+    TC/DTC agree with the definitions computed from those H."""
+    mu = families.random_dirichlet(7, 3, alpha=0.4, seed=5)
+    s = mdm.information_summary(mu, subsets=True, base=2)
+    Hn = reference.naive_subset_entropies(mu.p) / np.log(2)
+    np.testing.assert_allclose(s.subset_entropies, Hn, rtol=0, atol=TOL)
+    tc, dtc = reference.naive_tc_dtc(mu.p)
+    assert s.TC == pytest.approx(tc / np.log(2), abs=TOL)
+    assert s.DTC == pytest.approx(dtc / np.log(2), abs=TOL)
+    assert "subset_entropies" not in mdm.information_summary(mu)
