@@ -12,7 +12,17 @@ from ._validation import (
     set_max_table_bytes,
 )
 from .distribution import Distribution
-from . import families
+from . import (
+    bounds,
+    families,
+    hardness,
+    montecarlo,
+    optimal,
+    sampler,
+    schedule,
+    schedule_rules,
+    structured,
+)
 from .information import (
     conditional_entropy,
     conditional_total_correlation,
@@ -32,11 +42,37 @@ from .information import (
     total_correlation,
 )
 
+from .montecarlo import CurveEstimate, estimate_information_curve
+from .optimal import Frontier, OptimalSchedule, min_steps, optimal_frontier, optimal_schedule
+from .schedule import Schedule, left_riemann_error, step_errors, weight_form_error
+
+# ``mdmtheory.policies`` (pure numpy) and ``mdmtheory.bridge`` (torch) are
+# imported on demand: ``import mdmtheory.policies``; the core never imports torch.
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Distribution",
+    "Schedule",
     "families",
+    "schedule",
+    "schedule_rules",
+    "optimal",
+    "sampler",
+    "bounds",
+    "hardness",
+    "structured",
+    "montecarlo",
+    "left_riemann_error",
+    "step_errors",
+    "weight_form_error",
+    "optimal_schedule",
+    "optimal_frontier",
+    "min_steps",
+    "OptimalSchedule",
+    "Frontier",
+    "CurveEstimate",
+    "estimate_information_curve",
     "SUM_ATOL",
     "get_max_table_bytes",
     "set_max_table_bytes",
