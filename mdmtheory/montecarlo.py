@@ -60,6 +60,8 @@ from scipy import stats
 
 from ._validation import as_int, check_table_size, log_base_factor
 from .distribution import Distribution
+from .oracle import DistributionOracle
+from .oracle import all_axis_marginals as _all_axis_marginals
 
 __all__ = [
     "CurveEstimate",
@@ -302,123 +304,6 @@ def _entropy_rows(P: np.ndarray) -> np.ndarray:
     return -t.sum(axis=-1)
 
 
-def _all_axis_marginals(t: np.ndarray) -> np.ndarray:
-    """All one-axis marginals of a ``(q,)*k`` array as a ``(k, q)`` array.
-
-    Divide and conquer: sum out the second half of the axes (one pass), recurse
-    on the first half, and vice versa; the cost is about ``2 q^k + O(q^{k/2})``
-    additions instead of the ``k q^k`` of ``k`` separate reductions.
-    """
-    k = t.ndim
-    if k == 1:
-        return np.asarray(t, dtype=np.float64)[None, :]
-    if k == 2:
-        return np.stack([t.sum(axis=1), t.sum(axis=0)])
-    h = k // 2
-    left = t.sum(axis=tuple(range(h, k)))
-    right = t.sum(axis=tuple(range(h)))
-    return np.concatenate([_all_axis_marginals(left), _all_axis_marginals(right)])
-
-
-class DistributionOracle:
-    """The exact conditional oracle of a dense :class:`Distribution`, batched.
-
-    ``DistributionOracle(mu)(x, mask)[b, i] = mu(X_i = . | X_S = x_S)`` with
-    ``S = {k : mask[b, k]}`` (spec §1, the perfect MDM).  Rows of revealed
-    positions are point masses on ``x[b, i]``.
-
-    Two exact back-ends, chosen by size:
-
-    * ``(q+1)^n <= max_cells`` (default ``2^24``): precompute the extended marginal
-      tensor (all ``(q+1)^n`` marginal entries, see
-      :func:`mdmtheory.extended_marginal_tensor`); each query is then two
-      vectorised look-ups, ``O(B n q)`` per call.
-    * otherwise (e.g. ``q = 2``, ``n = 24..26``, where the table fits but the sweep
-      does not): slice the table at the revealed values (a view) and get all
-      one-axis marginals by divide and conquer, ``O(q^(n - |S|))`` per row.
-
-    Parameters
-    ----------
-    dist : Distribution
-    max_cells : int
-        Largest extended tensor to precompute (memory ``8 * max_cells`` bytes).
-
-    Raises
-    ------
-    ValueError
-        (on call) if ``x``/``mask`` have the wrong shape or values, or a revealed
-        context has probability zero under ``mu``.
-    """
-
-    def __init__(self, dist: Distribution, *, max_cells: int = 2 ** 24):
-        if not isinstance(dist, Distribution):
-            dist = Distribution(dist)
-        self.dist = dist
-        n, q = dist.n, dist.q
-        self._ext: np.ndarray | None = None
-        if (q + 1) ** n <= max_cells:
-            from .information import extended_marginal_tensor
-
-            self._ext = np.ascontiguousarray(extended_marginal_tensor(dist)).ravel()
-            self._strides = (q + 1) ** np.arange(n - 1, -1, -1, dtype=np.int64)
-
-    @property
-    def n(self) -> int:
-        return self.dist.n
-
-    @property
-    def q(self) -> int:
-        return self.dist.q
-
-    def _check(self, x: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = np.asarray(x)
-        mask = np.asarray(mask, dtype=bool)
-        if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
-            raise ValueError(f"x and revealed_mask must both have shape (B, {self.n}); got "
-                             f"{x.shape} and {mask.shape}")
-        if x.size and (x.min() < 0 or x.max() >= self.q):
-            raise ValueError(f"tokens must lie in [0, {self.q})")
-        return x.astype(np.int64), mask
-
-    def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
-        x, mask = self._check(x, revealed_mask)
-        B, n, q = x.shape[0], self.n, self.q
-        out = np.zeros((B, n, q))
-        if self._ext is not None:
-            cur = np.where(mask, x, q)  # value q = "summed out"
-            base = cur @ self._strides  # (B,)
-            den = self._ext[base]
-            if np.any(den <= 0):
-                raise ValueError("a revealed context has probability zero under mu; "
-                                 "its conditionals are undefined")
-            # masked i: replace the "q" at axis i by a
-            idx = (base[:, None, None]
-                   + (np.arange(q)[None, None, :] - q) * self._strides[None, :, None])
-            num = self._ext[np.where(mask[:, :, None], base[:, None, None], idx)]
-            out = num / den[:, None, None]
-        else:
-            p = self.dist.p
-            for b in range(B):
-                idx = tuple(int(x[b, k]) if mask[b, k] else slice(None) for k in range(n))
-                view = p[idx]
-                free = np.flatnonzero(~mask[b])
-                if free.size == 0:
-                    if not view > 0:
-                        raise ValueError("a revealed context has probability zero under mu")
-                    continue
-                marg = _all_axis_marginals(view)
-                tot = marg[0].sum()
-                if not tot > 0:
-                    raise ValueError("a revealed context has probability zero under mu; "
-                                     "its conditionals are undefined")
-                out[b, free] = marg / tot
-        rb, rk = np.nonzero(mask)
-        out[rb, rk, :] = 0.0
-        out[rb, rk, x[rb, rk]] = 1.0
-        return out
-
-
-# ============================================================================ draws
 def _random_permutations(rng: np.random.Generator, B: int, n: int) -> np.ndarray:
     return np.argsort(rng.random((B, n)), axis=1)
 

@@ -58,7 +58,8 @@ import numpy as np
 
 from ._validation import as_int, check_table_size, log_base_factor
 from .distribution import Distribution, as_distribution
-from .schedule import Schedule, as_schedule
+from .oracle import DistributionOracle
+from .schedule import as_schedule
 
 __all__ = [
     "ConditionalOracle",
@@ -91,113 +92,16 @@ MAX_SEQUENCES = 200_000
 
 
 # ============================================================================ oracle
-class DistributionOracle:
-    """The exact conditional oracle of a dense distribution (a perfect MDM, spec §1).
-
-    Parameters
-    ----------
-    dist : Distribution or array_like
-        The target ``mu``.
-    null_context : {'uniform', 'raise'}
-        What to return for a context of probability zero (module docstring).
-
-    Notes
-    -----
-    Calls are vectorised by grouping the rows of a batch by their revealed set
-    ``U``; per ``U`` the table of all conditionals ``mu(X_i | X_U = c)`` for every
-    context value ``c`` and position ``i`` (``q^|U| * n * q`` floats) is built
-    once from the marginals of ``mu`` and cached.
-    """
-
-    def __init__(self, dist, *, null_context: str = "uniform"):
-        if null_context not in ("uniform", "raise"):
-            raise ValueError(f"null_context must be 'uniform' or 'raise', got {null_context!r}")
-        self.mu = as_distribution(dist)
-        self.null_context = null_context
-        self._cache: dict[int, np.ndarray] = {}
-
-    @property
-    def n(self) -> int:
-        return self.mu.n
-
-    @property
-    def q(self) -> int:
-        return self.mu.q
-
-    def table(self, mask: int) -> np.ndarray:
-        """Conditionals for revealed set ``mask`` (bit ``i`` = position ``i``).
-
-        Returns an array of shape ``(q^|U|, n, q)``: row ``c`` is the context
-        ``x_U`` flattened in C order over the positions of ``U`` in increasing
-        order; entries for ``i in U`` are the point mass at the context's value.
-        """
-        tab = self._cache.get(mask)
-        if tab is not None:
-            return tab
-        n, q = self.n, self.q
-        U = [i for i in range(n) if (mask >> i) & 1]
-        size = q ** len(U)
-        den = np.asarray(self.mu.marginal(U), dtype=np.float64).reshape(size)
-        null = den <= 0
-        if null.any() and self.null_context == "raise":
-            raise ValueError("a revealed context has probability zero under mu "
-                             "(null_context='raise')")
-        safe = np.where(null, 1.0, den)
-        tab = np.empty((size, n, q))
-        ctx = np.array(list(itertools.product(range(q), repeat=len(U))),
-                       dtype=np.int64).reshape(size, len(U))
-        for i in range(n):
-            if (mask >> i) & 1:
-                tab[:, i, :] = 0.0
-                tab[np.arange(size), i, ctx[:, U.index(i)]] = 1.0
-            else:
-                num = np.asarray(self.mu.marginal(U + [i])).reshape(size, q)
-                c = num / safe[:, None]
-                c[null] = 1.0 / q
-                tab[:, i, :] = c
-        tab.setflags(write=False)
-        self._cache[mask] = tab
-        return tab
-
-    def __call__(self, tokens: np.ndarray, revealed: np.ndarray) -> np.ndarray:
-        tokens, revealed = _check_batch(tokens, revealed, self.n, self.q)
-        B = tokens.shape[0]
-        out = np.empty((B, self.n, self.q))
-        weights = (1 << np.arange(self.n, dtype=np.int64))
-        masks = revealed.astype(np.int64) @ weights
-        uniq, inv = np.unique(masks, return_inverse=True)
-        for g, mask in enumerate(uniq.tolist()):
-            rows = np.flatnonzero(inv == g)
-            U = [i for i in range(self.n) if (mask >> i) & 1]
-            if U:
-                ctx = np.ravel_multi_index(tuple(tokens[rows][:, U].T), (self.q,) * len(U))
-            else:
-                ctx = np.zeros(rows.size, dtype=np.int64)
-            out[rows] = self.table(mask)[ctx]
-        return out
-
-
 def as_oracle(model) -> ConditionalOracle:
     """A :class:`DistributionOracle` for a distribution, else the callable itself."""
     if isinstance(model, (Distribution, DistributionOracle)):
-        return model if isinstance(model, DistributionOracle) else DistributionOracle(model)
+        return model if isinstance(model, DistributionOracle) else DistributionOracle(
+            model, null_context="uniform")
     if callable(model):
         return model
     if isinstance(model, np.ndarray):
-        return DistributionOracle(model)
+        return DistributionOracle(model, null_context="uniform")
     raise ValueError(f"expected a Distribution or a conditional-oracle callable, got {model!r}")
-
-
-def _check_batch(tokens, revealed, n: int, q: int) -> tuple[np.ndarray, np.ndarray]:
-    tokens = np.asarray(tokens)
-    revealed = np.asarray(revealed, dtype=bool)
-    if tokens.ndim != 2 or tokens.shape[1] != n or revealed.shape != tokens.shape:
-        raise ValueError(f"tokens and revealed must both have shape (B, {n}); got "
-                         f"{tokens.shape} and {revealed.shape}")
-    t = tokens[revealed]
-    if t.size and ((t < 0).any() or (t >= q).any()):
-        raise ValueError(f"revealed tokens must lie in [0, {q})")
-    return tokens.astype(np.int64, copy=False), revealed
 
 
 def _call_oracle(oracle: ConditionalOracle, tokens: np.ndarray, revealed: np.ndarray,
@@ -273,12 +177,12 @@ class _LawBuilder:
         key = (mask, i)
         f = self._factor.get(key)
         if f is None:
-            n, q = self.mu.n, self.mu.q
-            U = [j for j in range(n) if (mask >> j) & 1]
-            ctx = (np.ravel_multi_index(tuple(self.Y[:, U].T), (q,) * len(U))
-                   if U else np.zeros(self.Y.shape[0], dtype=np.int64))
-            f = self.oracle.table(mask)[ctx, i, self.Y[:, i]]
-            self._factor[key] = f
+            n = self.mu.n
+            revealed = np.broadcast_to((mask >> np.arange(n)) & 1 == 1, self.Y.shape)
+            probs = self.oracle(self.Y, revealed)  # every y at once: (q^n, n, q)
+            for j in range(n):  # keep every position's factor for this U
+                self._factor[(mask, j)] = probs[np.arange(self.Y.shape[0]), j, self.Y[:, j]]
+            f = self._factor[key]
         return f
 
     def law(self, sets: list[list[int]]) -> np.ndarray:

@@ -232,7 +232,7 @@ def test_null_contexts_parity():
     with pytest.raises(ValueError, match="probability zero"):
         DistributionOracle(rep, null_context="raise")(
             np.array([[0, 1, -1]]), np.array([[True, True, False]]))
-    probs = DistributionOracle(rep)(np.array([[0, 1, -1]]), np.array([[True, True, False]]))
+    probs = DistributionOracle(rep, null_context="uniform")(np.array([[0, 1, -1]]), np.array([[True, True, False]]))
     np.testing.assert_allclose(probs[0, 2], [0.5, 0.5])
 
 

@@ -54,14 +54,15 @@ code, used by the exact evaluator (:mod:`mdmtheory.policies.exact`).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 import numpy as np
 
 from .._validation import as_int
-from ..distribution import Distribution, as_distribution
-from ..information import extended_marginal_tensor
+from ..distribution import Distribution
+from ..oracle import MASK, DistributionOracle
 
 __all__ = [
     "MASK",
@@ -77,9 +78,6 @@ __all__ = [
     "argmax_with_ties",
     "confidence",
 ]
-
-#: Token value of a masked position in a state buffer.
-MASK: int = -1
 
 #: Two scores (or probabilities) closer than this are a tie.  Exact conditionals
 #: are ratios of sums of at most ``q^n`` float64 terms, accurate to ~1e-15; real
@@ -106,106 +104,26 @@ def confidence(probs: np.ndarray) -> np.ndarray:
 
 
 # ============================================================================ exact oracle
-class ExactOracle:
-    """Exact conditional oracle of a dense distribution, with look-ups by state code.
+class ExactOracle(DistributionOracle):
+    """The exact oracle of :mod:`mdmtheory.oracle`, always with state codes.
 
-    A partial assignment is encoded as one integer: digit ``i`` (base ``q+1``,
-    most significant first) is ``x_i`` if revealed and ``q`` if masked -- the
-    index of the extended marginal tensor ``T`` of
-    :func:`mdmtheory.extended_marginal_tensor`, so ``T[code] = mu(X_U = y_U)`` and
-    ``mu(X_i = v | y_U) = T[code + (v - q) w_i] / T[code]`` with ``w_i = (q+1)^(n-1-i)``.
+    A partial assignment is one integer (digit ``i`` in base ``q+1`` is ``x_i``
+    if revealed, ``q`` if masked): the index of the extended marginal tensor,
+    which the exact evaluator uses to merge identical states.  The tensor is
+    built whatever its size (memory-guarded by
+    :func:`mdmtheory.extended_marginal_tensor`).
 
     Parameters
     ----------
     dist : Distribution or array_like
-        The target ``mu``.
     null_context : {"uniform", "raise"}
-        What a context of probability zero returns.  Such contexts arise when
-        the tokens of one step, drawn independently, form a partial assignment
-        outside the support of ``mu``.  ``"uniform"`` (default) returns the
-        uniform law on the masked positions -- a convention that only affects
-        where such dead rollouts go *outside* the support of ``mu`` and how
-        many NFE they spend; ``KL(mu || nu)`` and the accuracy ``nu(supp mu)``
-        do not depend on it.  ``"raise"`` raises ``ValueError``.
-
-    Notes
-    -----
-    Memory: the ``(q+1)^n`` tensor (memory-guarded by
-    :func:`mdmtheory.extended_marginal_tensor`).
+        Default ``"uniform"``: the tokens of one step are drawn independently
+        and can form a context outside the support of ``mu``; see
+        :class:`mdmtheory.oracle.DistributionOracle`.
     """
 
     def __init__(self, dist, *, null_context: Literal["uniform", "raise"] = "uniform"):
-        if null_context not in ("uniform", "raise"):
-            raise ValueError(f"null_context must be 'uniform' or 'raise', got {null_context!r}")
-        self.dist: Distribution = as_distribution(dist)
-        self.null_context = null_context
-        n, q = self.dist.n, self.dist.q
-        self._T = np.ascontiguousarray(extended_marginal_tensor(self.dist)).ravel()
-        self.strides = (q + 1) ** np.arange(n - 1, -1, -1, dtype=np.int64)
-        self.strides.setflags(write=False)
-        self.full_mask_code = int((q * self.strides).sum())
-
-    @property
-    def n(self) -> int:
-        return self.dist.n
-
-    @property
-    def q(self) -> int:
-        return self.dist.q
-
-    # -------------------------------------------------------------- codes
-    def encode(self, x: np.ndarray) -> np.ndarray:
-        """Codes of buffers ``x`` (``(B, n)``, ``MASK`` for masked) -> ``(B,)`` int64."""
-        x = np.asarray(x, dtype=np.int64)
-        digits = np.where(x == MASK, self.q, x)
-        return digits @ self.strides
-
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        """Buffers ``(B, n)`` (``MASK`` for masked) of codes ``(B,)``."""
-        c = np.asarray(codes, dtype=np.int64)
-        digits = (c[:, None] // self.strides[None, :]) % (self.q + 1)
-        return np.where(digits == self.q, MASK, digits)
-
-    def mass(self, codes: np.ndarray) -> np.ndarray:
-        """``mu(X_U = y_U)`` of the partial assignments ``codes``."""
-        return self._T[np.asarray(codes, dtype=np.int64)]
-
-    def probs_from_codes(self, codes: np.ndarray) -> np.ndarray:
-        """Conditionals ``(B, n, q)`` at the partial assignments ``codes``.
-
-        Rows of revealed positions are point masses on their value.
-        """
-        codes = np.asarray(codes, dtype=np.int64)
-        q = self.q
-        x = self.decode(codes)
-        masked = x == MASK
-        den = self._T[codes]
-        idx = codes[:, None, None] + (np.arange(q)[None, None, :] - q) * self.strides[None, :, None]
-        idx = np.where(masked[:, :, None], idx, codes[:, None, None])
-        num = self._T[idx]
-        dead = ~(den > 0)
-        if dead.any() and self.null_context == "raise":
-            raise ValueError("a revealed context has probability zero under mu; "
-                             "its conditionals are undefined (null_context='raise')")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = num / np.where(dead, 1.0, den)[:, None, None]
-        out[dead] = 1.0 / q
-        rb, rk = np.nonzero(~masked)
-        out[rb, rk, :] = 0.0
-        out[rb, rk, x[rb, rk]] = 1.0
-        return out
-
-    def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
-        """The oracle protocol: ``(B, n)`` tokens and revealed mask -> ``(B, n, q)``."""
-        x = np.asarray(x)
-        mask = np.asarray(revealed_mask, dtype=bool)
-        if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
-            raise ValueError(f"x and revealed_mask must both have shape (B, {self.n}); got "
-                             f"{x.shape} and {mask.shape}")
-        xs = np.where(mask, x, MASK)
-        if ((xs < MASK) | (xs >= self.q)).any() or (mask & (x < 0)).any():
-            raise ValueError(f"revealed tokens must lie in [0, {self.q})")
-        return self.probs_from_codes(self.encode(xs))
+        super().__init__(dist, null_context=null_context, max_cells=sys.maxsize)
 
 
 # ============================================================================ observation
