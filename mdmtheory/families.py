@@ -28,6 +28,7 @@ __all__ = [
     "markov_chain",
     "binary_symmetric_chain",
     "stationary_distribution",
+    "markov_parameters",
     "hidden_markov",
     "mixture",
     "linear_code",
@@ -112,6 +113,41 @@ def stationary_distribution(transition) -> np.ndarray:
     return pi
 
 
+def markov_parameters(n: int, transition, initial=None, *, min_states: int = 2
+                      ) -> tuple[int, np.ndarray, np.ndarray]:
+    """Validate the parameters of a (possibly time-inhomogeneous) Markov chain.
+
+    Shared by :func:`markov_chain`, :mod:`mdmtheory.structured.markov` and the
+    hidden chain of the HMMs, so that every entry point checks the same things.
+
+    Returns
+    -------
+    n : int
+    transition : ndarray, shape (q, q) or (n-1, q, q)
+        Row-stochastic (renormalised exactly).
+    initial : ndarray, shape (q,)
+        The given law of ``X_1``; default the stationary law of a homogeneous
+        chain (unique or a ``ValueError``), the uniform law for per-step ones.
+    """
+    n = as_int(n, "n", minimum=1)
+    T = check_stochastic_matrix(transition)
+    q = T.shape[-1]
+    if T.shape[-2] != q:
+        raise ValueError(f"transition matrices must be square, got shape {T.shape}")
+    if q < min_states:
+        raise ValueError(f"the chain needs at least {min_states} states, got {q}")
+    if T.ndim == 3 and T.shape[0] != n - 1:
+        raise ValueError(f"per-step transitions must have shape (n-1, q, q) = ({n-1}, {q}, {q}), "
+                         f"got {T.shape}")
+    if initial is None:
+        init = stationary_distribution(T) if T.ndim == 2 else np.full(q, 1.0 / q)
+    else:
+        init = check_probability_vector(initial, "initial")
+        if init.size != q:
+            raise ValueError(f"initial must have length q={q}, got {init.size}")
+    return n, T, init
+
+
 def markov_chain(n: int, transition, initial=None, *, name: str | None = None) -> Distribution:
     """A Markov chain ``X_1 -> X_2 -> ... -> X_n`` on ``q`` states.
 
@@ -131,22 +167,8 @@ def markov_chain(n: int, transition, initial=None, *, name: str | None = None) -
     For the binary symmetric chain with flip ``p`` and uniform start,
     ``TC = (n-1)(log 2 - h(p))`` (spec §6) and ``Z`` is concave-looking.
     """
-    n = as_int(n, "n", minimum=1)
-    T = check_stochastic_matrix(transition)
+    n, T, init = markov_parameters(n, transition, initial)
     q = T.shape[-1]
-    if T.shape[-2] != q:
-        raise ValueError(f"transition matrices must be square, got shape {T.shape}")
-    if q < 2:
-        raise ValueError("q must be >= 2")
-    if T.ndim == 3 and T.shape[0] != n - 1:
-        raise ValueError(f"per-step transitions must have shape (n-1, q, q) = ({n-1}, {q}, {q}), "
-                         f"got {T.shape}")
-    if initial is None:
-        init = stationary_distribution(T) if T.ndim == 2 else np.full(q, 1.0 / q)
-    else:
-        init = check_probability_vector(initial, "initial")
-        if init.size != q:
-            raise ValueError(f"initial must have length q={q}, got {init.size}")
     check_table_size(q, n, what="Markov chain table")
     t = init
     for step in range(n - 1):

@@ -66,13 +66,8 @@ import math
 import numpy as np
 from numba import njit
 
-from .._validation import (
-    as_int,
-    check_probability_vector,
-    check_stochastic_matrix,
-    log_base_factor,
-)
-from ..families import stationary_distribution
+from .._validation import as_int, log_base_factor
+from ..families import markov_parameters, stationary_distribution
 
 __all__ = [
     "MarkovSpec",
@@ -111,22 +106,8 @@ class MarkovSpec:
     __slots__ = ("n", "q", "transition", "initial", "stationary")
 
     def __init__(self, n: int, transition, initial=None):
-        n = as_int(n, "n", minimum=1)
-        T = check_stochastic_matrix(transition)
+        n, T, init = markov_parameters(n, transition, initial)
         q = T.shape[-1]
-        if T.shape[-2] != q:
-            raise ValueError(f"transition matrices must be square, got shape {T.shape}")
-        if q < 2:
-            raise ValueError("q must be >= 2")
-        if T.ndim == 3 and T.shape[0] != n - 1:
-            raise ValueError(f"per-step transitions must have shape (n-1, q, q) = "
-                             f"({n - 1}, {q}, {q}), got {T.shape}")
-        if initial is None:
-            init = stationary_distribution(T) if T.ndim == 2 else np.full(q, 1.0 / q)
-        else:
-            init = check_probability_vector(initial, "initial")
-            if init.size != q:
-                raise ValueError(f"initial must have length q={q}, got {init.size}")
         self.n, self.q = n, q
         self.transition = np.ascontiguousarray(T)
         self.initial = init

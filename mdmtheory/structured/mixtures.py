@@ -389,22 +389,14 @@ class ProductMixtureOracle:
 
 # ============================================================================ HMM
 def _check_hmm(n, transition, emission, initial):
-    from ..families import stationary_distribution
+    from ..families import markov_parameters
 
-    n = as_int(n, "n", minimum=1)
-    T = check_stochastic_matrix(transition, "transition")
+    # the emission's shape is checked first: it is the cheaper, more specific error
+    h = check_stochastic_matrix(transition, "transition").shape[-1]
     E = check_stochastic_matrix(emission, "emission")
-    h = T.shape[-1]
-    if T.shape[-2] != h or (T.ndim == 3 and T.shape[0] != n - 1):
-        raise ValueError(f"transition must have shape (h, h) or (n-1, h, h), got {T.shape}")
     if E.ndim != 2 or E.shape[0] != h or E.shape[1] < 2:
         raise ValueError(f"emission must have shape (h, q) with h={h}, q >= 2; got {E.shape}")
-    if initial is None:
-        init = stationary_distribution(T) if T.ndim == 2 else np.full(h, 1.0 / h)
-    else:
-        init = check_probability_vector(initial, "initial")
-        if init.size != h:
-            raise ValueError(f"initial must have length h={h}")
+    n, T, init = markov_parameters(n, transition, initial, min_states=1)
     steps = T if T.ndim == 3 else np.broadcast_to(T, (n - 1, h, h))
     return n, np.ascontiguousarray(steps), E, init
 
