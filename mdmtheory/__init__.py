@@ -34,6 +34,7 @@ from .information import (
     information_curve,
     information_summary,
     joint_entropy,
+    kl_divergence,
     leave_one_out_total_correlations,
     marginal_entropies,
     mutual_information_sum,
@@ -93,4 +94,5 @@ __all__ = [
     "pairwise_mutual_information",
     "leave_one_out_total_correlations",
     "extended_marginal_tensor",
+    "kl_divergence",
 ]

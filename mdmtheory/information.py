@@ -45,6 +45,7 @@ __all__ = [
     "InformationSummary",
     "information_summary",
     "extended_marginal_tensor",
+    "kl_divergence",
 ]
 
 
@@ -245,6 +246,43 @@ def leave_one_out_total_correlations(dist, *, base: float | None = None) -> np.n
     hi = marginal_entropies(mu)
     loo = _leave_one_out_entropies(mu)
     return (hi.sum() - hi - loo) / log_base_factor(base)
+
+
+def kl_divergence(p, q, *, base: float | None = None) -> float:
+    """``KL(p || q) = sum_x p(x) log(p(x)/q(x))``, data first (theory.md §1).
+
+    Parameters
+    ----------
+    p : Distribution or array_like
+        The data law ``mu``.
+    q : array_like
+        A table with the same number of cells; it may be sub-normalised (mass
+        lost to incomplete rollouts), which only increases the KL.
+    base : float, optional
+        Logarithm base (default: nats).
+
+    Returns
+    -------
+    float
+        ``0 log 0 = 0``; ``inf`` if ``q(x) = 0 < p(x)`` somewhere.
+
+    Raises
+    ------
+    ValueError
+        If the sizes differ or ``q`` has negative entries (beyond -1e-15 of rounding).
+    """
+    factor = log_base_factor(base)
+    pa = np.asarray(p.p if isinstance(p, Distribution) else p, dtype=np.float64).ravel()
+    qa = np.asarray(q, dtype=np.float64).ravel()
+    if pa.shape != qa.shape:
+        raise ValueError(f"p and q must have the same number of cells; got {pa.size} and "
+                         f"{qa.size}")
+    if (qa < -1e-15).any():
+        raise ValueError("q has negative entries")
+    supp = pa > 0
+    if np.any(qa[supp] <= 0):
+        return float("inf")
+    return float(np.sum(pa[supp] * (np.log(pa[supp]) - np.log(qa[supp])))) / factor
 
 
 class InformationSummary(dict):

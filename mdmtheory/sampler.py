@@ -58,6 +58,7 @@ import numpy as np
 
 from ._validation import as_int, check_table_size, log_base_factor
 from .distribution import Distribution, as_distribution
+from .information import kl_divergence
 from .oracle import DistributionOracle
 from .schedule import as_schedule
 
@@ -218,22 +219,6 @@ def output_law(dist, position_sets: Sequence[Sequence[int]], *,
     sets = _check_position_sets(position_sets, mu.n)
     check_table_size(mu.q, mu.n, copies=3, what="output law")
     return _LawBuilder(mu, null_context).law(sets).reshape(mu.shape)
-
-
-def kl_divergence(p, q, *, base: float | None = None) -> float:
-    """``KL(p || q) = sum_x p(x) log(p(x)/q(x))`` with ``0 log 0 = 0``.
-
-    Returns ``inf`` if ``q(x) = 0 < p(x)`` somewhere.  Inputs are probability
-    tables of the same shape (not re-normalised).
-    """
-    p = np.asarray(p, dtype=np.float64).ravel()
-    q = np.asarray(q, dtype=np.float64).ravel()
-    if p.shape != q.shape:
-        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
-    supp = p > 0
-    if np.any(q[supp] <= 0):
-        return math.inf
-    return float(np.sum(p[supp] * (np.log(p[supp]) - np.log(q[supp])))) / log_base_factor(base)
 
 
 @dataclass(frozen=True)

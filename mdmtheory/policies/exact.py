@@ -56,8 +56,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .._validation import log_base_factor
 from ..distribution import Distribution, as_distribution
+from ..information import kl_divergence
 from .mdp import (
     MASK,
     BernoulliPolicy,
@@ -84,26 +84,6 @@ __all__ = [
 ]
 
 DEFAULT_MAX_STATES = 3_000_000
-
-
-# ============================================================================ KL
-def kl_divergence(mu, nu, *, base: float | None = None) -> float:
-    """``KL(mu || nu) = sum_x mu(x) log(mu(x)/nu(x))`` (data first; theory.md §1).
-
-    ``0 log 0 = 0``; ``+inf`` if ``nu(x) = 0 < mu(x)`` for some ``x``.  ``nu`` may be
-    sub-normalised (mass lost to incomplete rollouts), which only increases the KL.
-    """
-    p = np.asarray(mu.p if isinstance(mu, Distribution) else mu, dtype=np.float64).ravel()
-    r = np.asarray(nu, dtype=np.float64).ravel()
-    if p.shape != r.shape:
-        raise ValueError(f"mu and nu must have the same number of cells; got {p.size} and "
-                         f"{r.size}")
-    if (r < -1e-15).any():
-        raise ValueError("nu has negative entries")
-    s = p > 0
-    if np.any(r[s] <= 0):
-        return float("inf")
-    return float(np.sum(p[s] * (np.log(p[s]) - np.log(r[s])))) / log_base_factor(base)
 
 
 # ============================================================================ result
