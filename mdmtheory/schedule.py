@@ -22,6 +22,8 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from ._validation import as_int
+
 __all__ = [
     "Schedule",
     "as_schedule",
@@ -57,7 +59,11 @@ class Schedule:
     __slots__ = ("_s", "_N", "name")
 
     def __init__(self, sizes: Iterable[int], n: int | None = None, *, name: str | None = None):
-        raw = np.asarray(list(sizes) if not isinstance(sizes, np.ndarray) else sizes)
+        items = list(sizes) if not isinstance(sizes, np.ndarray) else sizes
+        if not isinstance(items, np.ndarray) and any(isinstance(x, (bool, np.bool_))
+                                                     for x in items):
+            raise ValueError(f"schedule sizes must be integers, not booleans: {items!r}")
+        raw = np.asarray(items)
         if raw.ndim != 1 or raw.size == 0:
             raise ValueError(f"a schedule needs at least one step; got sizes of shape {raw.shape}")
         if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer)
@@ -70,7 +76,11 @@ class Schedule:
         if (s < 1).any():
             raise ValueError(f"schedule sizes must be positive, got {s.tolist()}")
         if n is not None:
-            if int(n) != n or n < 1:
+            try:
+                ok = not isinstance(n, (bool, np.bool_)) and int(n) == n and n >= 1
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
                 raise ValueError(f"n must be a positive integer, got {n!r}")
             if int(s.sum()) != int(n):
                 raise ValueError(f"schedule sizes sum to {int(s.sum())}, not n={int(n)}: "

@@ -226,3 +226,11 @@ def test_small_hand_worked_example():
     np.testing.assert_array_equal(left_riemann_approximation(Z, [2, 2]), [0, 0, 1.5, 1.5])
     np.testing.assert_array_equal(riemann_weights([2, 2]), [1, 0, 1])
     assert weight_form_error(Z, [2, 2]) == 2.5  # 1*1 + 0*0.5 + 1*1.5
+
+
+def test_schedule_rejects_booleans_and_names_a_bad_n():
+    # numpy would silently turn True into 1; a schedule of booleans is a caller's bug
+    with pytest.raises(ValueError, match="booleans"):
+        Schedule([True, 1])
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        Schedule([1], n="a")
