@@ -22,8 +22,6 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ._validation import as_int
-
 __all__ = [
     "Schedule",
     "as_schedule",
