@@ -25,7 +25,6 @@ per thread).
 
 from __future__ import annotations
 
-import math
 
 import numba
 import numpy as np

@@ -410,7 +410,7 @@ def dense_prefix_draws(dist: Distribution, x: np.ndarray, perms: np.ndarray, *,
     """
     form = _check_form(form)
     p = dist.p
-    n, q = dist.n, dist.q
+    n = dist.n
     x = np.asarray(x, dtype=np.int64)
     perms = np.asarray(perms, dtype=np.int64)
     if x.ndim != 2 or x.shape[1] != n or perms.shape != x.shape:

@@ -175,7 +175,7 @@ def _matrix_powers_kernel(P, G):
 
 
 def _homogeneous_gap_sums(s: MarkovSpec, marg: np.ndarray) -> np.ndarray:
-    n, q = s.n, s.q
+    n = s.n
     if n < 2:
         return np.zeros(0)
     Pg = _matrix_powers_kernel(s.transition, n - 1)  # Pg[g-1] = P^g
