@@ -167,6 +167,17 @@ def _sum_axis_entropy(src, m, j, q, dst, scratch):
 
 
 @njit(cache=True, error_model="numpy")
+def _node_child(parent, m, j, pos, mask, q, store, out, acc_row, child, scratch):
+    """Make child ``j`` of a node into ``child``, record its entropy, return its mask."""
+    h = _sum_axis_entropy(parent, m, j, q, child, scratch)
+    cmask = mask & ~(1 << pos[j])
+    if store:
+        out[cmask] = h
+    acc_row[m - 1] += h
+    return cmask
+
+
+@njit(cache=True, error_model="numpy")
 def _dfs(cur, size, m0, lim0, pos0, mask0, q, store, out, acc_row, scratch):
     """Visit every subset below the node ``(cur, mask0)``, excluding the node itself.
 
@@ -210,11 +221,8 @@ def _dfs(cur, size, m0, lim0, pos0, mask0, q, store, out, acc_row, scratch):
         else:
             src = buf[offs[depth]: offs[depth] + sizes[depth]]
         dst = buf[offs[depth + 1]: offs[depth + 1] + csize]
-        h = _sum_axis_entropy(src, m, j, q, dst, scratch)
-        cmask = masks[depth] & ~(1 << pos[depth, j])
-        if store:
-            out[cmask] = h
-        acc_row[m - 1] += h
+        cmask = _node_child(src, m, j, pos[depth], masks[depth], q, store, out, acc_row, dst,
+                            scratch)
         if j > 0:  # the child may still remove its axes 0..j-1
             d1 = depth + 1
             for t in range(j):
@@ -240,17 +248,6 @@ def _sweep_serial(p, n, q, store, out, acc_row):
     _dfs(p, p.size, n, n, np.arange(n), full, q, store, out, acc_row, scratch)
 
 
-@njit(cache=True, error_model="numpy")
-def _node_child(parent, size, m, j, pos, mask, q, store, out, acc_row, child, scratch):
-    """Make child ``j`` of a node into ``child``, record its entropy, return its mask."""
-    h = _sum_axis_entropy(parent, m, j, q, child, scratch)
-    cmask = mask & ~(1 << pos[j])
-    if store:
-        out[cmask] = h
-    acc_row[m - 1] += h
-    return cmask
-
-
 @njit(cache=True, parallel=True, error_model="numpy")
 def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store, out, acc):
     """Children of one node (and their subtrees), packed onto threads by ``bin_js``."""
@@ -262,8 +259,7 @@ def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store,
         cpos = np.empty(max(m - 1, 1), np.int64)
         for t in range(bin_counts[b]):
             j = bin_js[b, t]
-            cmask = _node_child(parent, size, m, j, pos, mask, q, store, out, acc[b], child,
-                                scratch)
+            cmask = _node_child(parent, m, j, pos, mask, q, store, out, acc[b], child, scratch)
             for u in range(j):
                 cpos[u] = pos[u]
             for u in range(j + 1, m):
@@ -380,8 +376,7 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
             return
         child = np.empty(table.size // q)
         for j in range(lim):
-            cmask = _node_child(table, table.size, m, j, pos, mask, q, store, out, acc[0],
-                                child, scratch)
+            cmask = _node_child(table, m, j, pos, mask, q, store, out, acc[0], child, scratch)
             if bar is not None:
                 bar.update(child.size)
             cpos = np.delete(pos, j)
