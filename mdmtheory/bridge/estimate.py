@@ -1,40 +1,45 @@
-"""Estimate the information curve ``Z`` of a real masked model, then a schedule
-(issue 7 item 2; spec theory.md §2 "practical estimator" [D], §3).
+"""Estimate the information curve ``Z`` of a real masked model, then a schedule.
 
 The estimator
 -------------
-theory.md §2: ``Z_j = d_1 - d_j`` with ``d_j = E[H(X_i | X_A)]``, ``|A| = j-1``,
-``i`` uniform outside ``A``; with an MDM and samples ``x``, ``d_j`` is the average
-entropy of the model's predicted marginal at masked positions given ``j-1``
-revealed coordinates of ``x``.
+With ``Z_j = d_1 - d_j`` and ``d_j = E[H(X_i | X_A)]``, ``|A| = j-1``, ``i``
+uniform outside ``A`` (arXiv Def 1.3 by the chain rule), a masked model and
+samples ``x`` give ``d_j`` as the average entropy of the model's predictive at
+masked positions given ``j-1`` revealed coordinates of ``x``.
 
-One **row** ``r`` of the draw matrix is one sequence ``x_r`` (length ``n_r``) and
-one uniform random permutation ``pi_r`` of its positions; ``rank_r`` is its
-inverse.  For the *cell* ``(r, j)`` the masked set of size ``m = n_r - j + 1`` is
-``M_c = {i : (rank_r(i) - c m) mod n_r < m}`` for passes ``c = 0..b_j - 1``
-(consecutive, wrapped chunks of ``pi_r``), with
-``b_j = max(1, ceil(positions_per_cell / m))``.  Every ``M_c`` is marginally a
-uniform ``m``-subset (a fixed index window of a uniform permutation), so each
-pass gives an unbiased estimate of ``d_j`` -- the mean over ``i in M_c`` of
+One **row** ``r`` is one sequence ``x_r`` (length ``n_r``) and one uniform random
+permutation ``pi_r`` of its positions.  Cell ``(r, j)`` is evaluated by
+``b_j = max(1, ceil(positions_per_cell / m))`` passes, ``m = n_r - j + 1``
+masked positions each: pass ``c`` masks a consecutive, wrapped chunk of ``m``
+entries of ``pi_r``.  Every chunk is marginally a uniform ``m``-subset, so each
+pass gives an unbiased draw of ``d_j`` -- the mean over its masked positions of
 
-* ``form="entropy"``: ``H(p(. | x_{[n] - M_c}))`` at ``i``;
-* ``form="cross_entropy"``: ``-log p(x_i | x_{[n] - M_c})``;
+* ``form="entropy"``: the entropy of the model's predictive;
+* ``form="cross_entropy"``: ``-log p(x_i | x_revealed)``;
 
-and ``D[r, j-1]`` is the mean over the ``b_j`` passes.  The chunks of one cell
-are disjoint while ``c m < n_r`` (stratification over positions), and pass
-``c = 0`` has nested revealed sets across ``j`` (shared randomness, as in
-:mod:`mdmtheory.montecarlo`).  ``positions_per_cell = 1`` is the plain
-one-pass-per-cell estimator (:func:`mdmtheory.montecarlo.prefix_draws` with
-``average_masked=True``); larger values spend more passes where few positions
-are masked (large ``j``), which is where the per-pass variance is largest.
-Rows are i.i.d., so the statistics (means, paired differences, Student-t
-intervals) are those of :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
+and ``D[r, j-1]`` is the mean over the ``b_j`` passes.  Rows are i.i.d.: the
+statistics are those of :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
+
+Two sources of rows
+-------------------
+* :func:`estimate_from_rows` (the default of the CLI): the **sampling passes are
+  the rows**.  The n-step sampler that draws ``x_r`` in order ``pi_r``
+  (:func:`~mdmtheory.bridge.measured.sample_rows`) runs, at step ``a``, exactly
+  the pass that masks ``pi_r(a..n-1)`` -- pass ``c = 0`` of cell ``j = a+1``.
+  Only the extra tail passes (``c >= 1``, where few positions remain masked)
+  cost anything.  For an exact oracle ``x`` does not depend on ``pi``, so these
+  rows have the law of independent ones; for a learned model they estimate the
+  curve seen along the sampler's own orders -- the one its measured loss
+  (:mod:`mdmtheory.bridge.measured`) is paired with.
+* :func:`estimate_information_curve`: given sequences (or a sampler callable),
+  an independent ``pi_r`` per row and ``sum_j b_j`` new passes per row (the
+  previous behaviour, kept for held-out data and for comparison).
 
 Entropy vs cross-entropy form: both are unbiased for ``d_j`` when ``x`` is drawn
-from the law whose conditionals the model computes.  For a model and data that
-are not one joint law, ``d^CE_j - d^H_j = E[KL(law of X_i | x_A || model)]``-type
-excess (``>= 0`` when ``x`` follows the data law and the data conditionals are
-exact) -- see :mod:`mdmtheory.bridge.validate` for what each curve predicts.
+from the law whose conditionals the model computes.  For a model that is not
+one joint law they differ, and neither is guaranteed; see
+:mod:`mdmtheory.bridge.measured` and :mod:`mdmtheory.bridge.crossfit` for
+the measured loss and the default form.
 
 Lengths
 -------
@@ -49,7 +54,6 @@ padding (attention mask 0).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 import warnings
@@ -61,65 +65,36 @@ import torch
 
 from ..montecarlo import CurveEstimate, curve_estimate_from_draws
 from ..schedule import Schedule, as_schedule, left_riemann_error
-from .models import MaskedModel, entropy_and_nll
+from .batching import as_rows, pad_batch
+from .models import MaskedModel, masked_entropy_nll
+from .precision import (AutocastWarning, autocast_accuracy, autocast_context, dtype_name,
+                        weights_dtype)
 
 __all__ = [
     "AutocastWarning",
+    "DEFAULT_FORM",
     "ModelCurveEstimate",
     "ErrorEstimate",
     "ScheduleEstimate",
     "autocast_context",
     "autocast_accuracy",
     "estimate_information_curve",
+    "estimate_from_rows",
     "predicted_error",
+    "predicted_error_rows",
     "schedule_from_estimate",
     "row_plan",
 ]
 
 FORMS = ("entropy", "cross_entropy")
 
-_AUTOCAST = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
-             "fp16": torch.float16, "float16": torch.float16}
+#: The form used for schedules unless told otherwise (see :mod:`mdmtheory.bridge.crossfit`).
+DEFAULT_FORM = "cross_entropy"
 
-
-class AutocastWarning(UserWarning):
-    """Reduced-precision forward passes moved the per-position entropies by more
-    than the stated tolerance (see :func:`autocast_accuracy`)."""
-
-
-def autocast_context(device: torch.device | str, autocast: str | None
-                     ) -> contextlib.AbstractContextManager:
-    """``torch.autocast`` for ``'bf16'``/``'fp16'``, a null context for ``None``."""
-    if autocast is None:
-        return contextlib.nullcontext()
-    if autocast not in _AUTOCAST:
-        raise ValueError(f"autocast must be None, 'bf16' or 'fp16'; got {autocast!r}")
-    dev = torch.device(device)
-    if dev.type == "cpu" and _AUTOCAST[autocast] is torch.float16:
-        raise ValueError("fp16 autocast is not supported on CPU; use 'bf16'")
-    return torch.autocast(device_type=dev.type, dtype=_AUTOCAST[autocast])
-
-
-# ============================================================================ sequences
 SequenceSource = (np.ndarray | Sequence[Sequence[int]]
                   | Callable[[int, np.random.SeedSequence], Any])
 
-
-def _as_rows(seqs, q: int) -> list[np.ndarray]:
-    if isinstance(seqs, np.ndarray) and seqs.ndim == 2:
-        rows = [np.asarray(r) for r in seqs]
-    else:
-        rows = [np.asarray(r) for r in seqs]
-    out = []
-    for k, r in enumerate(rows):
-        if r.ndim != 1 or r.size < 1:
-            raise ValueError(f"sequence {k} must be a non-empty 1-D array of token indices")
-        if not np.issubdtype(r.dtype, np.integer):
-            raise ValueError(f"sequence {k} must hold integers, got dtype {r.dtype}")
-        if r.min() < 0 or r.max() >= q:
-            raise ValueError(f"sequence {k} has tokens outside the alphabet [0, {q})")
-        out.append(r.astype(np.int64))
-    return out
+_as_rows = as_rows
 
 
 # ============================================================================ pass plan
@@ -159,64 +134,6 @@ def row_plan(nx: int, n_grid: int, positions_per_cell: int, rng: np.random.Gener
     return np.concatenate(cells), np.concatenate(masks, axis=0)
 
 
-# ============================================================================ autocast check
-def autocast_accuracy(model: MaskedModel, sequences, autocast: str, *, passes: int = 64,
-                      seed: int = 0, batch_size: int = 32) -> dict[str, float]:
-    """Compare per-position entropies/NLLs under ``autocast`` with float32.
-
-    Draws ``passes`` random masked sets (uniform ``j``) on the given sequences,
-    runs each batch once in float32 and once under autocast, and compares the
-    entropy and the NLL at every masked position.
-
-    Returns
-    -------
-    dict
-        ``mean_abs_dH``, ``max_abs_dH``, ``mean_dH`` (signed: a *bias* of the
-        ``d_j`` estimate), ``mean_abs_dNLL``, ``max_abs_dNLL``, ``positions``.
-
-    Notes
-    -----
-    Why this suffices: ``d_j`` is a mean of per-position entropies, so its
-    autocast error is bounded by ``max_abs_dH`` and is, to first order, the
-    signed mean ``mean_dH``; ``Z_j = d_1 - d_j`` cancels the part of that bias
-    common to all ``j``.  The estimator warns (:class:`AutocastWarning`) when
-    ``|mean_dH|`` exceeds its tolerance.
-    """
-    rows = _as_rows(sequences, model.vocab_size)
-    rng = np.random.default_rng(seed)
-    dev = model.device
-    diffs_H, diffs_N = [], []
-    done = 0
-    while done < passes:
-        B = min(batch_size, passes - done)
-        pick = rng.integers(len(rows), size=B)
-        L = max(rows[k].size for k in pick)
-        tok = np.zeros((B, L), dtype=np.int64)
-        valid = np.zeros((B, L), dtype=bool)
-        masked = np.zeros((B, L), dtype=bool)
-        for b, k in enumerate(pick):
-            nx = rows[k].size
-            tok[b, :nx] = rows[k]
-            valid[b, :nx] = True
-            m = int(rng.integers(1, nx + 1))
-            masked[b, rng.choice(nx, size=m, replace=False)] = True
-        t, mk, va = (torch.as_tensor(a, device=dev) for a in (tok, masked, valid))
-        lp32 = model.log_probs(t, mk, va).double()
-        with autocast_context(dev, autocast):
-            lp16 = model.log_probs(t, mk, va).double()
-        H32, N32 = entropy_and_nll(lp32, t)
-        H16, N16 = entropy_and_nll(lp16, t)
-        sel = mk & va
-        diffs_H.append((H16 - H32)[sel].cpu().numpy())
-        diffs_N.append((N16 - N32)[sel].cpu().numpy())
-        done += B
-    dH, dN = np.concatenate(diffs_H), np.concatenate(diffs_N)
-    return {"autocast": autocast, "positions": int(dH.size),
-            "mean_abs_dH": float(np.abs(dH).mean()), "max_abs_dH": float(np.abs(dH).max()),
-            "mean_dH": float(dH.mean()), "mean_abs_dNLL": float(np.abs(dN).mean()),
-            "max_abs_dNLL": float(np.abs(dN).max())}
-
-
 # ============================================================================ results
 @dataclass(frozen=True)
 class ModelCurveEstimate:
@@ -239,15 +156,25 @@ class ModelCurveEstimate:
     positions_per_cell : int
         See the module docstring.
     passes, positions : int
-        Forward passes run, and sequence positions processed (excluding special
+        Forward passes run **in total** (sampling passes included when the rows
+        were sampled), and sequence positions processed (excluding special
         tokens and padding).
     seconds : float
-        Wall-clock time of the estimation (excluding the autocast check).
+        Wall-clock time in total (sampling included; the autocast check not).
     device, model_name : str
     autocast : str or None
     autocast_check : dict or None
         Output of :func:`autocast_accuracy` when autocast was used.
     seed : int
+    row_ids : ndarray of int, shape (R,)
+        Global index (seed) of each row.
+    sampling_passes, sampling_seconds :
+        The part of ``passes``/``seconds`` spent by the sampler that drew the
+        sequences (0 when sequences were given).
+    source : str
+        ``"sampling-passes"`` (:func:`estimate_from_rows`) or ``"independent"``.
+    weights : str or None
+        Weight dtype of the network (``'fp32'``, ``'bf16'``, ...).
     """
 
     entropy: CurveEstimate
@@ -266,6 +193,11 @@ class ModelCurveEstimate:
     autocast: str | None
     autocast_check: dict | None
     seed: int
+    row_ids: np.ndarray | None = field(default=None, repr=False)
+    sampling_passes: int = 0
+    sampling_seconds: float = 0.0
+    source: str = "independent"
+    weights: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -299,6 +231,8 @@ class ModelCurveEstimate:
             "model": self.model_name, "autocast": self.autocast,
             "autocast_check": self.autocast_check, "seed": self.seed,
             "lengths_min": int(self.lengths.min()), "lengths_max": int(self.lengths.max()),
+            "sampling_passes": self.sampling_passes, "sampling_seconds": self.sampling_seconds,
+            "source": self.source, "weights": self.weights,
         }
         for form in FORMS:
             c = self.curve(form)
@@ -321,16 +255,42 @@ def _batches(jobs: Iterator[tuple[int, int, np.ndarray, np.ndarray]], batch_size
         yield buf
 
 
+def _accumulate(model: MaskedModel, jobs, batch_size: int, autocast: str | None,
+                fused: bool, sH: np.ndarray, sN: np.ndarray, cnt: np.ndarray, bar
+                ) -> tuple[int, int]:
+    """Run ``jobs`` = iterable of ``(k, g, x, mask)`` in batches; add each pass's mean
+    entropy/NLL over its masked positions into ``sH[k, g]``/``sN[k, g]``."""
+    dev = model.device
+    n_pass = n_pos = 0
+    for batch in _batches(jobs, batch_size):
+        B = len(batch)
+        tok, msk, val = pad_batch([j[2] for j in batch], [j[3] for j in batch])
+        t, m_, v_ = (torch.as_tensor(a, device=dev) for a in (tok, msk, val))
+        with autocast_context(dev, autocast):
+            H, N = masked_entropy_nll(model, t, m_, v_, fused=fused)
+        bidx = np.nonzero(msk & val)[0]
+        cntm = np.bincount(bidx, minlength=B)
+        mH = np.bincount(bidx, weights=H.double().cpu().numpy(), minlength=B) / cntm
+        mN = np.bincount(bidx, weights=N.double().cpu().numpy(), minlength=B) / cntm
+        for b, (k, g, _, _) in enumerate(batch):
+            sH[k, g] += mH[b]
+            sN[k, g] += mN[b]
+            cnt[k, g] += 1
+        n_pass += B
+        n_pos += int(val.sum())
+        if bar is not None:
+            bar.update(B)
+    return n_pass, n_pos
+
+
 def _run_rows(model: MaskedModel, rows: list[np.ndarray], row_ids: list[int], n_grid: int,
               mode: str, ppc: int, seed: int, batch_size: int, autocast: str | None,
-              bar) -> tuple[np.ndarray, np.ndarray, int, int]:
+              bar, fused: bool = True) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Draw rows ``D`` (both forms) for the given sequences; returns (DH, DCE, passes, pos)."""
     R = len(rows)
     sH = np.zeros((R, n_grid))
     sN = np.zeros((R, n_grid))
     cnt = np.zeros((R, n_grid))
-    dev = model.device
-    n_pass = n_pos = 0
 
     def jobs():
         for k, (x, rid) in enumerate(zip(rows, row_ids)):
@@ -339,34 +299,89 @@ def _run_rows(model: MaskedModel, rows: list[np.ndarray], row_ids: list[int], n_
             for g, mk in zip(cells, masks):
                 yield k, int(g), x, mk
 
-    for batch in _batches(jobs(), batch_size):
-        B = len(batch)
-        L = max(job[2].size for job in batch)
-        tok = np.zeros((B, L), dtype=np.int64)
-        msk = np.zeros((B, L), dtype=bool)
-        val = np.zeros((B, L), dtype=bool)
-        for b, (_, _, x, mk) in enumerate(batch):
-            tok[b, :x.size] = x
-            msk[b, :x.size] = mk
-            val[b, :x.size] = True
-        t, m_, v_ = (torch.as_tensor(a, device=dev) for a in (tok, msk, val))
-        with autocast_context(dev, autocast):
-            lp = model.log_probs(t, m_, v_)
-        H, N = entropy_and_nll(lp, t.to(lp.device))
-        sel = (m_ & v_).to(lp.device)
-        zero = torch.zeros((), dtype=H.dtype, device=H.device)
-        cntm = sel.sum(1).to(H.dtype)
-        mH = (torch.where(sel, H, zero).sum(1) / cntm).double().cpu().numpy()
-        mN = (torch.where(sel, N, zero).sum(1) / cntm).double().cpu().numpy()
-        for b, (k, g, x, _) in enumerate(batch):
-            sH[k, g] += mH[b]
-            sN[k, g] += mN[b]
-            cnt[k, g] += 1
-        n_pass += B
-        n_pos += int(val.sum())
-        if bar is not None:
-            bar.update(B)
+    n_pass, n_pos = _accumulate(model, jobs(), batch_size, autocast, fused, sH, sN, cnt, bar)
     return sH / cnt, sN / cnt, n_pass, n_pos
+
+
+def tail_plan(n: int, positions_per_cell: int) -> list[tuple[int, int]]:
+    """Extra passes ``(a, c)`` (``a`` revealed, chunk ``c >= 1``) of a sampled row.
+
+    Cell ``j = a + 1`` has ``m = n - a`` masked positions and needs
+    ``b = max(1, ceil(positions_per_cell / m))`` passes; the sampler ran
+    ``c = 0``, so ``c = 1..b-1`` remain.
+    """
+    out = []
+    for a in range(n):
+        m = n - a
+        b = max(1, -(-positions_per_cell // m))
+        out.extend((a, c) for c in range(1, b))
+    return out
+
+
+def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
+                       batch_size: int = 64, level: float = 0.95,
+                       autocast: str | None = None, fused: bool = True,
+                       progress: bool = True) -> ModelCurveEstimate:
+    """The curve from the sampler's own passes (plus tail passes): no pass is wasted.
+
+    Parameters
+    ----------
+    model : MaskedModel
+        The model that drew ``rows``.
+    rows : SampledRows
+        From :func:`mdmtheory.bridge.measured.sample_rows`; pass ``a`` of row
+        ``r`` (``pi_r(0..a-1)`` revealed) is pass ``c = 0`` of cell ``j = a+1``.
+    positions_per_cell : int
+        As in :func:`estimate_information_curve`; the tail passes ``c >= 1``
+        mask ``{i : (rank(i) - a - c m) mod n < m}`` (wrapped chunks of the
+        sampling order, :func:`tail_plan`).
+    fused : bool
+        Entropy/NLL only at masked positions (see :mod:`mdmtheory.bridge.heads`).
+
+    Returns
+    -------
+    ModelCurveEstimate
+        ``passes``/``seconds`` include the sampling; ``source="sampling-passes"``.
+    """
+    from tqdm.auto import tqdm
+
+    from .._validation import as_int
+
+    ppc = as_int(positions_per_cell, "positions_per_cell", minimum=1)
+    R, n = rows.x.shape
+    if R < 2:
+        raise ValueError(f"need at least 2 rows, got {R}")
+    D0H, D0N = rows.curve_draws()
+    sH, sN = D0H.copy(), D0N.copy()
+    cnt = np.ones((R, n))
+    plan = tail_plan(n, ppc)
+    rank = np.empty_like(rows.order)
+    np.put_along_axis(rank, rows.order, np.broadcast_to(np.arange(n), rows.order.shape), 1)
+
+    def jobs():
+        for k in range(R):
+            for a, c in plan:
+                m = n - a
+                yield k, a, rows.x[k], ((rank[k] - a - c * m) % n) < m
+
+    bar = tqdm(total=R * len(plan), desc=f"tail passes {model.name}", unit="pass",
+               disable=not progress or not plan, leave=False)
+    t0 = time.perf_counter()
+    n_pass, _ = _accumulate(model, jobs(), batch_size, autocast, fused, sH, sN, cnt, bar)
+    secs = time.perf_counter() - t0
+    bar.close()
+    D_H, D_N = sH / cnt, sN / cnt
+    wd = weights_dtype(model)
+    return ModelCurveEstimate(
+        entropy=curve_estimate_from_draws(D_H, level=level, form="entropy"),
+        cross_entropy=curve_estimate_from_draws(D_N, level=level, form="cross_entropy"),
+        draws_entropy=D_H, draws_cross_entropy=D_N, lengths=np.full(R, n),
+        n=n, length_mode="common", positions_per_cell=ppc,
+        passes=rows.passes + n_pass, positions=(rows.passes + n_pass) * n,
+        seconds=rows.seconds + secs, device=str(model.device), model_name=model.name,
+        autocast=autocast, autocast_check=None, seed=rows.seed,
+        row_ids=np.asarray(rows.row_ids), sampling_passes=rows.passes,
+        sampling_seconds=rows.seconds, source="sampling-passes", weights=dtype_name(wd))
 
 
 def _passes_per_row(nx: int, n_grid: int, ppc: int, mode: str) -> int:
@@ -383,10 +398,11 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
                                lengths: str = "common", n_ref: int | None = None,
                                target_halfwidth: float | None = None,
                                rows_per_round: int = 32, max_rows: int | None = None,
-                               progress: bool = True) -> ModelCurveEstimate:
+                               fused: bool = True, progress: bool = True
+                               ) -> ModelCurveEstimate:
     """Estimate ``Z`` (both forms of ``d_j``) of a masked model, with intervals.
 
-    Implements the practical estimator of spec theory.md §2 [D] on a
+    Implements the Monte Carlo estimator of ``Z`` (arXiv Def 1.3) on a
     :class:`~mdmtheory.bridge.models.MaskedModel` (see the module docstring for
     the pass plan); the statistics are
     :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
@@ -430,6 +446,11 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
         width is a sequential design: the intervals are then valid
         asymptotically, as the widths are estimated from many rows.)
     rows_per_round, max_rows : int
+    fused : bool
+        Entropy/NLL only at masked positions (LM head there only when the
+        network is known, fused float64 entropy; see
+        :mod:`mdmtheory.bridge.heads`).  ``False`` is the earlier path (full
+        log-probabilities at every position), kept for comparison.
     progress : bool
         tqdm bar over forward passes.
 
@@ -468,12 +489,19 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
             raise ValueError(f"need at least 2 sequences (rows), got {len(pool)}")
         pool = pool[:cap]
 
+    sampling = {"seconds": 0.0}
+
     def fetch(k0: int, num: int) -> list[np.ndarray]:
         if not src_callable:
             return pool[k0:k0 + num]
         ss = np.random.SeedSequence(seed, spawn_key=(2**31, k0))
-        return _as_rows(sequences(num, ss), q)
+        ts = time.perf_counter()
+        out = _as_rows(sequences(num, ss), q)
+        sampling["seconds"] += time.perf_counter() - ts
+        return out
 
+    # the clock includes every round of sampling, the first one too
+    t0 = time.perf_counter()
     # first batch of rows fixes the grid
     first_n = cap if (target_halfwidth is None and cap is not None) else min(
         rows_per_round, cap if cap is not None else rows_per_round)
@@ -487,11 +515,16 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
             raise ValueError(f"n_ref must be >= 1, got {n_ref}")
 
     check = None
-    if autocast is not None:
+    t_check = 0.0
+    if autocast is not None or weights_dtype(model) in (torch.bfloat16, torch.float16):
         autocast_context(dev, autocast)  # validates the name/device
+        tc = time.perf_counter()
         check = autocast_accuracy(model, rows, autocast, seed=seed)
+        t_check = time.perf_counter() - tc
         if abs(check["mean_dH"]) > autocast_tolerance:
-            warnings.warn(f"{autocast} autocast shifts the mean per-position entropy by "
+            run = f"{dtype_name(weights_dtype(model))} weights" + (
+                f" with {autocast} autocast" if autocast else "")
+            warnings.warn(f"{run} shifts the mean per-position entropy by "
                           f"{check['mean_dH']:+.2e} nats (tolerance {autocast_tolerance:g}); "
                           "the d_j estimates are biased by about that much",
                           AutocastWarning, stacklevel=2)
@@ -503,7 +536,6 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
     bar = tqdm(desc=f"Z-curve {model.name}", unit="pass", disable=not progress, leave=False)
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
-    t0 = time.perf_counter()
     k0 = 0
     while True:
         if lengths == "common" and any(r.size != n_grid for r in rows):
@@ -514,7 +546,7 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
         bar.refresh()
         dh, dn, np_, npos = _run_rows(model, rows, list(range(k0, k0 + len(rows))), n_grid,
                                       lengths, positions_per_cell, seed, batch_size, autocast,
-                                      bar)
+                                      bar, fused=fused)
         DH.append(dh)
         DN.append(dn)
         all_lens.extend(r.size for r in rows)
@@ -533,7 +565,7 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
             break
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
-    seconds = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0 - t_check
     bar.close()
     D_H, D_N = np.concatenate(DH), np.concatenate(DN)
     if D_H.shape[0] < 2:
@@ -544,7 +576,9 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
         draws_entropy=D_H, draws_cross_entropy=D_N, lengths=np.asarray(all_lens),
         n=n_grid, length_mode=lengths, positions_per_cell=int(positions_per_cell),
         passes=passes, positions=positions, seconds=seconds, device=str(dev),
-        model_name=model.name, autocast=autocast, autocast_check=check, seed=int(seed))
+        model_name=model.name, autocast=autocast, autocast_check=check, seed=int(seed),
+        row_ids=np.arange(D_H.shape[0]), sampling_seconds=sampling["seconds"],
+        source="independent", weights=dtype_name(weights_dtype(model)))
 
 
 # ============================================================================ schedules
@@ -578,16 +612,33 @@ class ErrorEstimate:
     form: str
 
 
-def predicted_error(est: ModelCurveEstimate, schedule, *, form: str = "entropy",
-                    level: float | None = None) -> ErrorEstimate:
-    """Predicted ``E_S KL`` of ``schedule`` (Thm 1.4, spec §3) with uncertainty."""
-    from scipy import stats
+def predicted_error_rows(est: ModelCurveEstimate, schedule, *, form: str = DEFAULT_FORM
+                         ) -> np.ndarray:
+    """Per-row Thm 1.4 error ``err_r = sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``.
 
+    Thm 1.4 with ``Z_j = d_1 - d_j`` is linear in the rows (``d_1`` cancels), so
+    the mean of ``err_r`` is an unbiased estimate of the schedule's predicted
+    error for a schedule fixed in advance.
+    """
     D = est.draws(form)
     s = as_schedule(schedule, est.n)
-    lv = est.curve(form).level if level is None else float(level)
     starts = np.repeat(s.starts - 1, s.sizes)  # a_t - 1 for every j
-    err_rows = (D[:, starts] - D).sum(axis=1)
+    return (D[:, starts] - D).sum(axis=1)
+
+
+def predicted_error(est: ModelCurveEstimate, schedule, *, form: str = DEFAULT_FORM,
+                    level: float | None = None) -> ErrorEstimate:
+    """Predicted ``E_S KL`` of a *fixed* ``schedule`` (Thm 1.4) with a Student-t CI.
+
+    The interval is valid for a schedule chosen without looking at these rows;
+    for a schedule optimised on them use
+    :func:`mdmtheory.bridge.crossfit.crossfit_schedule`.
+    """
+    from scipy import stats
+
+    s = as_schedule(schedule, est.n)
+    lv = est.curve(form).level if level is None else float(level)
+    err_rows = predicted_error_rows(est, s, form=form)
     R = err_rows.size
     mean = float(err_rows.mean())
     se = float(err_rows.std(ddof=1) / math.sqrt(R))
@@ -605,11 +656,13 @@ class ScheduleEstimate:
     ----------
     k : int
     schedule : Schedule
-        ``optimal_schedule`` (spec §3, Eq. "bestkstep" [D]) of the monotone
+        ``optimal_schedule`` (Thm 1.4 / Eq. (1) of arXiv Def 1.2) of the monotone
         estimate of ``Z``.
     error : ErrorEstimate
-        Predicted error of that schedule (value on the estimate; unbiased mean
-        and CI for this fixed schedule).
+        Predicted error of that schedule on the rows that chose it (value on the
+        estimate).  Its interval ignores the selection (winner's curse: about
+        0.89 coverage at 40 rows on an oracle); use
+        :func:`mdmtheory.bridge.crossfit.crossfit_schedule` for an honest one.
     opt_lo, opt_hi : float
         Percentile bootstrap interval (rows resampled, curve re-projected,
         schedule re-optimised) of the optimal error ``OPT_k``; it includes the
@@ -625,7 +678,7 @@ class ScheduleEstimate:
     n_boot: int
 
 
-def schedule_from_estimate(est: ModelCurveEstimate, k: int, *, form: str = "entropy",
+def schedule_from_estimate(est: ModelCurveEstimate, k: int, *, form: str = DEFAULT_FORM,
                            n_boot: int = 200, seed: int = 0) -> ScheduleEstimate:
     """``optimal_schedule`` on the estimated curve, with the predicted error and its CI."""
     from ..montecarlo import curve_estimate_from_draws as _ced

@@ -1,9 +1,8 @@
-"""The masked-model protocol and its adapters (issue 7 item 1; spec theory.md §1, §2;
-policies.md §5).
+"""The masked-model protocol and its adapters.
 
 A *masked model* is anything that, given a batch of token sequences with some
 positions masked, returns for every position a probability vector over the
-model's **real** tokens (the alphabet Sigma of theory.md §1).  Special tokens
+model's **real** tokens (the alphabet Sigma of arXiv Def 1.1).  Special tokens
 (``[CLS]``, ``[SEP]``, ``[PAD]``, ``[MASK]``, ``[UNK]``, EOS, ...) are not in
 Sigma: their logits are dropped and the remaining ones renormalised, which is the
 conditional of the model's prediction given "the token is a real token".
@@ -20,7 +19,7 @@ Adapters
 --------
 * :class:`HFMaskedLM` -- one class for every Hugging Face-style network that
   maps ``input_ids`` (and optionally ``attention_mask``) to logits, with three
-  constructors for the conventions of policies.md §5:
+  constructors for the public conventions of the three families:
 
   - :func:`bert_masked_lm`: BERT-like ``*ForMaskedLM`` (``[CLS] x [SEP]``,
     tokenizer's mask id, plain logits);
@@ -30,11 +29,21 @@ Adapters
     by one**: the output at position p predicts token p+1, so the prediction of
     token p is read at p-1; a BOS prefix is therefore required).
 * :class:`OracleModel` -- the exact conditional oracle of a small
-  :class:`~mdmtheory.Distribution` (the perfect MDM of theory.md §1), used to
+  :class:`~mdmtheory.Distribution` (the exact conditionals assumed by arXiv
+  Def 1.1), used to
   validate the estimator against exact curves.
 
 :func:`sample_one_token_per_step` draws sequences from any masked model with the
 one-token-per-step sampler (random order, one forward pass per token).
+
+Masked positions only
+---------------------
+Besides :meth:`MaskedModel.log_probs` (all positions), an adapter may offer
+``masked_log_probs`` (log-probabilities at the masked positions only) and
+``masked_entropy_nll`` (entropy and NLL there, fused and chunked, see
+:mod:`mdmtheory.bridge.heads`); :func:`masked_log_probs` and
+:func:`masked_entropy_nll` use them when present and fall back to
+:meth:`~MaskedModel.log_probs` otherwise.
 """
 
 from __future__ import annotations
@@ -57,11 +66,13 @@ __all__ = [
     "check_batch",
     "entropy_and_nll",
     "sample_one_token_per_step",
+    "masked_log_probs",
+    "masked_entropy_nll",
 ]
 
-#: LLaDA-8B's mask token id (policies.md §1, §5).
+#: LLaDA-8B's mask token id (Nie et al. 2025, the public LLaDA-8B tokenizer).
 LLADA_MASK_ID = 126336
-#: Dream-v0-7B's mask token id (policies.md §1).
+#: Dream-v0-7B's mask token id (Ye et al. 2025, the public Dream-v0 tokenizer).
 DREAM_MASK_ID = 151666
 
 
@@ -189,8 +200,8 @@ class HFMaskedLM:
         token, before the padding.
     shift : {0, 1}
         0: the output at position p predicts token p (BERT, LLaDA).  1: the
-        output at position p predicts token p+1 (Dream's shifted logits,
-        policies.md §5); needs ``len(prefix_ids) >= 1``.
+        output at position p predicts token p+1 (Dream's shifted logits);
+        needs ``len(prefix_ids) >= 1``.
     pass_attention_mask : bool
         Pass ``attention_mask`` to the network (needed for padded batches).
         If False, padded batches are refused.
@@ -201,7 +212,7 @@ class HFMaskedLM:
 
     Notes
     -----
-    Renormalisation over real tokens (issue 7 item 1): ``log_softmax`` is taken
+    Renormalisation over real tokens: ``log_softmax`` is taken
     over ``logits[..., real_ids]`` only, i.e. the model's distribution
     conditioned on the token being real.  Logits are upcast to float32 before
     the softmax, so autocast (bf16/fp16) affects only the network body.
@@ -306,6 +317,104 @@ class HFMaskedLM:
             sel = logits[:, start:start + L, :].index_select(-1, self._real_on(dev))
             return torch.log_softmax(sel.float(), dim=-1)
 
+    # ------------------------------------------------------------ masked positions only
+    def with_network(self, net: torch.nn.Module) -> "HFMaskedLM":
+        """The same adapter around another network (e.g. a float32 copy)."""
+        out = HFMaskedLM(net, mask_id=self.mask_id, real_ids=self._real_cpu.tolist(),
+                         pad_id=self.pad_id, prefix_ids=self.prefix_ids,
+                         suffix_ids=self.suffix_ids, shift=self.shift,
+                         pass_attention_mask=self.pass_attention_mask, tokens=self.tokens,
+                         name=self.name)
+        for attr in ("meta", "max_length"):
+            if hasattr(self, attr):
+                setattr(out, attr, getattr(self, attr))
+        return out
+
+    def _excluded_on(self, device: torch.device, V: int) -> torch.Tensor:
+        key = (device, V)
+        cache = self.__dict__.setdefault("_excl", {})
+        if key not in cache:
+            keep = torch.zeros(V, dtype=torch.bool)
+            keep[self._real_cpu[self._real_cpu < V]] = True
+            cache[key] = torch.nonzero(~keep).squeeze(1).to(device)
+        return cache[key]
+
+    def _masked_hidden(self, tokens, masked, valid):
+        """Checked inputs, then ``(sel_b, sel_p, logits_of, V)`` for the masked positions.
+
+        ``logits_of(a, b)`` returns the model logits ``(b - a, V)`` of masked
+        positions ``a..b-1`` (row-major order of ``masked & valid``): the head
+        runs only there when :func:`~mdmtheory.bridge.heads.split_network` knows
+        the network, else the full logits are computed once and indexed.
+        """
+        from .heads import split_network
+
+        valid = check_batch(tokens, masked, valid, self.vocab_size)
+        dev = self.device
+        tokens, masked, valid = tokens.to(dev), masked.to(dev), valid.to(dev)
+        ids, att = self.encode_batch(tokens, masked, valid)
+        padded = bool((att == 0).any())
+        if padded and not self.pass_attention_mask:
+            raise ValueError(f"{self.name}: padded batch but pass_attention_mask=False")
+        sel = masked & valid
+        bb, pp = torch.nonzero(sel, as_tuple=True)
+        hpos = pp + (len(self.prefix_ids) - self.shift)
+        split = self.__dict__.get("_split", False)
+        if split is False:
+            split = split_network(self.model)
+            self._split = split
+        am = att if self.pass_attention_mask else None
+        if split is not None:
+            hidden = split.body(ids, am)
+            hsel = hidden[bb, hpos]
+            del hidden
+            probe = split.head(hsel[:1]) if hsel.shape[0] else None
+            V = int(probe.shape[-1]) if probe is not None else 0
+
+            def logits_of(a, b, _h=hsel, _head=split.head):
+                return _head(_h[a:b])
+        else:
+            out = self.model(input_ids=ids, attention_mask=am) if am is not None else \
+                self.model(input_ids=ids)
+            logits = out.logits if hasattr(out, "logits") else (
+                out[0] if isinstance(out, (tuple, list)) else out)
+            if logits.ndim != 3 or logits.shape[:2] != ids.shape:
+                raise ValueError(f"{self.name}: expected logits of shape (B, T, V) with "
+                                 f"(B, T) = {tuple(ids.shape)}, got {tuple(logits.shape)}")
+            V = int(logits.shape[-1])
+
+            def logits_of(a, b, _l=logits):
+                return _l[bb[a:b], hpos[a:b]]
+        return tokens, bb, pp, logits_of, V
+
+    def masked_log_probs(self, tokens: torch.Tensor, masked: torch.Tensor,
+                         valid: torch.Tensor | None = None) -> torch.Tensor:
+        """Float32 log-probabilities ``(P, q)`` at the ``P`` masked valid positions
+        (row-major order of ``masked & valid``), the head run only there."""
+        with torch.inference_mode():
+            tokens, bb, pp, logits_of, V = self._masked_hidden(tokens, masked, valid)
+            if bb.numel() == 0:
+                return torch.zeros((0, self.vocab_size), dtype=torch.float32,
+                                   device=tokens.device)
+            sel = logits_of(0, bb.numel()).index_select(-1, self._real_on(tokens.device))
+            return torch.log_softmax(sel.float(), dim=-1)
+
+    def masked_entropy_nll(self, tokens: torch.Tensor, masked: torch.Tensor,
+                           valid: torch.Tensor | None = None, *,
+                           chunk_bytes: int | None = None
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Float64 entropy and NLL ``(P,)`` at the masked valid positions, fused and
+        chunked (:func:`mdmtheory.bridge.heads.fused_entropy_nll`)."""
+        from .heads import DEFAULT_CHUNK_BYTES, fused_entropy_nll
+
+        with torch.inference_mode():
+            tokens, bb, pp, logits_of, V = self._masked_hidden(tokens, masked, valid)
+            dev = tokens.device
+            targets = self._real_on(dev)[tokens[bb, pp].clamp(0, self.vocab_size - 1)]
+            return fused_entropy_nll(logits_of, int(bb.numel()), V,
+                                     self._excluded_on(dev, V), targets,
+                                     chunk_bytes=chunk_bytes or DEFAULT_CHUNK_BYTES)
+
     def decode(self, seq: Iterable[int], sep: str = "") -> str:
         """Join the token strings of alphabet indices (needs ``tokens``)."""
         if self.tokens is None:
@@ -369,7 +478,7 @@ def dream_style(model: torch.nn.Module, *, real_ids: Sequence[int], bos_id: int,
                 mask_id: int = DREAM_MASK_ID, pad_id: int | None = None,
                 suffix_ids: Sequence[int] = (), pass_attention_mask: bool = True,
                 tokens: Sequence[str] | None = None, name: str = "dream-style") -> HFMaskedLM:
-    """Adapter for a Dream-style model: logits shifted by one (policies.md §5).
+    """Adapter for a Dream-style model: logits shifted by one.
 
     Dream's output at position p is its prediction for token p+1 (its sampler
     does ``logits = cat([logits[:, :1], logits[:, :-1]], 1)``).  The sequence is
@@ -385,7 +494,7 @@ class OracleModel:
     """The exact MDM of a small :class:`~mdmtheory.Distribution` as a masked model.
 
     ``log_probs`` returns the exact conditionals ``mu(X_i = . | X_U = x_U)``
-    (theory.md §1: the perfect MDM, no training error) in float64.  The
+    (the exact conditionals of arXiv Def 1.1, no training error) in float64.  The
     look-ups are done by :class:`mdmtheory.montecarlo.DistributionOracle`
     (the numpy Monte Carlo engine's oracle), so the torch estimator and the
     numpy estimator query the very same conditionals.
@@ -442,19 +551,57 @@ class OracleModel:
         return f"<OracleModel {self.name!r} n={self.dist.n} q={self.dist.q}>"
 
 
+# ---------------------------------------------------------------------------- masked-only
+def masked_log_probs(model: MaskedModel, tokens: torch.Tensor, masked: torch.Tensor,
+                     valid: torch.Tensor | None = None) -> torch.Tensor:
+    """Log-probabilities ``(P, q)`` at the masked valid positions (row-major order).
+
+    Uses ``model.masked_log_probs`` when the adapter has it (head only at masked
+    positions), else selects from :meth:`MaskedModel.log_probs`.
+    """
+    f = getattr(model, "masked_log_probs", None)
+    if f is not None:
+        return f(tokens, masked, valid)
+    lp = model.log_probs(tokens, masked, valid)
+    sel = masked.to(lp.device) & (valid.to(lp.device) if valid is not None else True)
+    return lp[sel]
+
+
+def masked_entropy_nll(model: MaskedModel, tokens: torch.Tensor, masked: torch.Tensor,
+                       valid: torch.Tensor | None = None, *, fused: bool = True
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Entropy and NLL (float64, ``(P,)``) at the masked valid positions.
+
+    ``fused=True`` uses the adapter's ``masked_entropy_nll`` when present;
+    ``fused=False`` is the plain path (full :meth:`MaskedModel.log_probs`, then
+    :func:`entropy_and_nll` at every position), kept for comparison.
+    """
+    f = getattr(model, "masked_entropy_nll", None) if fused else None
+    if f is not None:
+        return f(tokens, masked, valid)
+    lp = model.log_probs(tokens, masked, valid)
+    H, N = entropy_and_nll(lp, tokens.to(lp.device))
+    sel = masked.to(lp.device)
+    if valid is not None:
+        sel = sel & valid.to(lp.device)
+    return H[sel].double(), N[sel].double()
+
+
 # ---------------------------------------------------------------------------- sampling
 def sample_one_token_per_step(model: MaskedModel, num: int, length: int, *,
                               seed: int | np.random.SeedSequence | None = 0,
                               batch_size: int = 64, temperature: float = 1.0,
                               autocast: str | None = None, progress: bool = True
                               ) -> np.ndarray:
-    """Draw sequences with the one-token-per-step sampler (spec theory.md §1, k = n).
+    """Draw sequences with the one-token-per-step sampler (arXiv Def 1.1 with k = n).
 
     Each sequence starts fully masked; a uniform random order of the positions
     is drawn, and at step t one forward pass gives the model's conditional at
     the next position in that order, from which its token is sampled.  For an
     exact oracle this is exact sampling from ``mu`` (Thm 1.4 with k = n: zero
     error); for a learned model it *defines* the model's sequential law.
+    (:func:`mdmtheory.bridge.measured.sample_rows` is the same sampler that also
+    keeps its passes for the measured loss and the curve estimate.)
 
     Parameters
     ----------
@@ -478,7 +625,7 @@ def sample_one_token_per_step(model: MaskedModel, num: int, length: int, *,
     """
     from tqdm.auto import tqdm
 
-    from .estimate import autocast_context
+    from .precision import autocast_context
 
     if num < 1 or length < 1 or batch_size < 1:
         raise ValueError(f"num, length and batch_size must be >= 1; got {num}, {length}, "
