@@ -373,7 +373,8 @@ def _ratio_ci(num: np.ndarray, den: np.ndarray, level: float, rng, n_boot: int,
 def compare_schedules(rows: SampledRows, est, schedules: dict[str, Any], *,
                       model: MaskedModel | None = None, level: float = 0.95,
                       n_boot: int = 2000, seed: int = 0, batch_size: int = 64,
-                      autocast: str | None = None) -> list[ComparisonRow]:
+                      autocast: str | None = None,
+                      confidence_names: Sequence[str] | None = None) -> list[ComparisonRow]:
     """Predicted (Thm 1.4 on ``Z^H`` and on ``Z^CE``) vs measured loss, per schedule.
 
     Parameters
@@ -388,6 +389,8 @@ def compare_schedules(rows: SampledRows, est, schedules: dict[str, Any], *,
     model : MaskedModel, optional
         When given, the top-confidence sampler with the same sizes is scored
         too (``k`` passes per row and schedule).
+    confidence_names : sequence of str, optional
+        Score the confidence sampler only for these schedule names (default all).
 
     Returns
     -------
@@ -411,7 +414,7 @@ def compare_schedules(rows: SampledRows, est, schedules: dict[str, Any], *,
         h = t_interval(pH, level)
         c = t_interval(pC, level)
         conf = None
-        if model is not None:
+        if model is not None and (confidence_names is None or name in confidence_names):
             cn, _ = confidence_nll(model, rows.x, s, batch_size=batch_size, autocast=autocast)
             cc = t_interval(cn - seq, level)
             conf = (cc[0], cc[2], cc[3])
