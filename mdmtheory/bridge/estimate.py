@@ -80,6 +80,8 @@ __all__ = [
     "autocast_accuracy",
     "estimate_information_curve",
     "estimate_from_rows",
+    "estimate_from_draws",
+    "tail_draws",
     "predicted_error",
     "predicted_error_rows",
     "schedule_from_estimate",
@@ -318,6 +320,60 @@ def tail_plan(n: int, positions_per_cell: int) -> list[tuple[int, int]]:
     return out
 
 
+def tail_draws(model: MaskedModel, rows, positions_per_cell: int, *, batch_size: int = 64,
+               autocast: str | None = None, fused: bool = True, progress: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Rows ``D`` (both forms) of sampled rows: sampling passes plus tail passes.
+
+    Returns ``(D_H, D_N, tail_passes)``; see :func:`estimate_from_rows`.
+    """
+    from tqdm.auto import tqdm
+
+    from .._validation import as_int
+
+    ppc = as_int(positions_per_cell, "positions_per_cell", minimum=1)
+    R, n = rows.x.shape
+    D0H, D0N = rows.curve_draws()
+    sH, sN = D0H.copy(), D0N.copy()
+    cnt = np.ones((R, n))
+    plan = tail_plan(n, ppc)
+    rank = np.empty_like(rows.order)
+    np.put_along_axis(rank, rows.order, np.broadcast_to(np.arange(n), rows.order.shape), 1)
+
+    def jobs():
+        for k in range(R):
+            for a, c in plan:
+                m = n - a
+                yield k, a, rows.x[k], ((rank[k] - a - c * m) % n) < m
+
+    bar = tqdm(total=R * len(plan), desc=f"tail passes {model.name}", unit="pass",
+               disable=not progress or not plan, leave=False)
+    n_pass, _ = _accumulate(model, jobs(), batch_size, autocast, fused, sH, sN, cnt, bar)
+    bar.close()
+    return sH / cnt, sN / cnt, n_pass
+
+
+def estimate_from_draws(model: MaskedModel, D_H: np.ndarray, D_N: np.ndarray, *,
+                        row_ids, passes: int, sampling_passes: int, seconds: float,
+                        sampling_seconds: float, positions_per_cell: int, seed: int,
+                        level: float = 0.95, autocast: str | None = None
+                        ) -> ModelCurveEstimate:
+    """Wrap rows ``D`` of sampled rows (common length) into a :class:`ModelCurveEstimate`."""
+    R, n = D_H.shape
+    if R < 2:
+        raise ValueError(f"need at least 2 rows, got {R}")
+    return ModelCurveEstimate(
+        entropy=curve_estimate_from_draws(D_H, level=level, form="entropy"),
+        cross_entropy=curve_estimate_from_draws(D_N, level=level, form="cross_entropy"),
+        draws_entropy=D_H, draws_cross_entropy=D_N, lengths=np.full(R, n),
+        n=n, length_mode="common", positions_per_cell=int(positions_per_cell),
+        passes=int(passes), positions=int(passes) * n, seconds=float(seconds),
+        device=str(model.device), model_name=model.name, autocast=autocast,
+        autocast_check=None, seed=int(seed), row_ids=np.asarray(row_ids),
+        sampling_passes=int(sampling_passes), sampling_seconds=float(sampling_seconds),
+        source="sampling-passes", weights=dtype_name(weights_dtype(model)))
+
+
 def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
                        batch_size: int = 64, level: float = 0.95,
                        autocast: str | None = None, fused: bool = True,
@@ -343,45 +399,17 @@ def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
     ModelCurveEstimate
         ``passes``/``seconds`` include the sampling; ``source="sampling-passes"``.
     """
-    from tqdm.auto import tqdm
-
-    from .._validation import as_int
-
-    ppc = as_int(positions_per_cell, "positions_per_cell", minimum=1)
-    R, n = rows.x.shape
-    if R < 2:
-        raise ValueError(f"need at least 2 rows, got {R}")
-    D0H, D0N = rows.curve_draws()
-    sH, sN = D0H.copy(), D0N.copy()
-    cnt = np.ones((R, n))
-    plan = tail_plan(n, ppc)
-    rank = np.empty_like(rows.order)
-    np.put_along_axis(rank, rows.order, np.broadcast_to(np.arange(n), rows.order.shape), 1)
-
-    def jobs():
-        for k in range(R):
-            for a, c in plan:
-                m = n - a
-                yield k, a, rows.x[k], ((rank[k] - a - c * m) % n) < m
-
-    bar = tqdm(total=R * len(plan), desc=f"tail passes {model.name}", unit="pass",
-               disable=not progress or not plan, leave=False)
+    if rows.n_rows < 2:
+        raise ValueError(f"need at least 2 rows, got {rows.n_rows}")
     t0 = time.perf_counter()
-    n_pass, _ = _accumulate(model, jobs(), batch_size, autocast, fused, sH, sN, cnt, bar)
+    D_H, D_N, n_pass = tail_draws(model, rows, positions_per_cell, batch_size=batch_size,
+                                  autocast=autocast, fused=fused, progress=progress)
     secs = time.perf_counter() - t0
-    bar.close()
-    D_H, D_N = sH / cnt, sN / cnt
-    wd = weights_dtype(model)
-    return ModelCurveEstimate(
-        entropy=curve_estimate_from_draws(D_H, level=level, form="entropy"),
-        cross_entropy=curve_estimate_from_draws(D_N, level=level, form="cross_entropy"),
-        draws_entropy=D_H, draws_cross_entropy=D_N, lengths=np.full(R, n),
-        n=n, length_mode="common", positions_per_cell=ppc,
-        passes=rows.passes + n_pass, positions=(rows.passes + n_pass) * n,
-        seconds=rows.seconds + secs, device=str(model.device), model_name=model.name,
-        autocast=autocast, autocast_check=None, seed=rows.seed,
-        row_ids=np.asarray(rows.row_ids), sampling_passes=rows.passes,
-        sampling_seconds=rows.seconds, source="sampling-passes", weights=dtype_name(wd))
+    return estimate_from_draws(model, D_H, D_N, row_ids=rows.row_ids,
+                               passes=rows.passes + n_pass, sampling_passes=rows.passes,
+                               seconds=rows.seconds + secs, sampling_seconds=rows.seconds,
+                               positions_per_cell=positions_per_cell, seed=rows.seed,
+                               level=level, autocast=autocast)
 
 
 def _passes_per_row(nx: int, n_grid: int, ppc: int, mode: str) -> int:
