@@ -1,4 +1,4 @@
-"""The torch bridge: information curves and schedules of real masked models (issue 7).
+"""The torch bridge: information curves and schedules of real masked models.
 
 Nothing here is imported by the core package, and importing
 ``mdmtheory.bridge`` itself does not import torch: the submodules are loaded on
@@ -11,16 +11,29 @@ Submodules
 models
     The :class:`MaskedModel` protocol and adapters (BERT-like, LLaDA-style,
     Dream-style, exact oracle), and the one-token-per-step sampler.
+heads
+    LM head and fused entropy only at masked positions.
+precision
+    Weight dtype and autocast, checked against a real float32 reference.
+measured
+    The n-step sampler with its passes kept; the measured loss of arXiv
+    Def 1.1 (same-order likelihood ratio) and the top-confidence sampler.
 estimate
-    :func:`estimate_information_curve` (spec theory.md §2), the predicted error of
-    a schedule (Thm 1.4) and :func:`schedule_from_estimate` (spec §3).
+    The curve estimate (arXiv Def 1.3) from sampling passes or independent
+    rows; Thm 1.4's predicted error of a schedule.
+crossfit
+    Cross-fitted error of the optimal schedule, simultaneous band, diagnostics.
+distributed
+    Data-parallel rows over ``torch.distributed``, streamed and resumable.
+loading
+    :func:`load` a model from disk; save/load an estimate file.
 validate
-    Predicted vs directly measured expected KL on real models (issue 7 item 6).
-antiberty, kjv, train_dlm
-    The two real models: AntiBERTy (pretrained antibody BERT) and a small
-    masked diffusion LM trained on the King James Bible.
+    The plumbing identity check (sequential vs parallel NLL on independent
+    orders equals Thm 1.4 on ``Z^CE`` by an identity).
+antiberty
+    AntiBERTy (pretrained antibody BERT).
 cli
-    ``mdmtheory estimate``.
+    ``mdmtheory estimate`` and the schedule-from-file command.
 """
 
 from __future__ import annotations
@@ -37,15 +50,32 @@ _EXPORTS = {
     "dream_style": "models",
     "default_device": "models",
     "sample_one_token_per_step": "models",
+    "masked_log_probs": "models",
+    "masked_entropy_nll": "models",
     "estimate_information_curve": "estimate",
+    "estimate_from_rows": "estimate",
+    "DEFAULT_FORM": "estimate",
+    "sample_rows": "measured",
+    "SampledRows": "measured",
+    "confidence_nll": "measured",
+    "compare_schedules": "measured",
+    "comparison_table": "measured",
+    "crossfit_schedule": "crossfit",
+    "simultaneous_band": "crossfit",
+    "schedule_report": "crossfit",
+    "isotonic_curve": "crossfit",
+    "estimate_distributed": "distributed",
+    "load": "loading",
+    "save_estimate": "loading",
+    "load_estimate": "loading",
     "ModelCurveEstimate": "estimate",
-    "autocast_accuracy": "estimate",
+    "autocast_accuracy": "precision",
     "predicted_error": "estimate",
     "schedule_from_estimate": "estimate",
     "ScheduleEstimate": "estimate",
     "ErrorEstimate": "estimate",
-    "direct_expected_kl": "validate",
-    "validate_schedules": "validate",
+    "plumbing_identity_kl": "validate",
+    "plumbing_identity_check": "validate",
     "load_antiberty": "antiberty",
     "load_kjv_dlm": "train_dlm",
 }
