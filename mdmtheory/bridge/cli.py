@@ -174,7 +174,6 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from .estimate import DEFAULT_FORM, estimate_information_curve
-    from .loading import save_estimate
     from .models import sample_one_token_per_step
     from .precision import autocast_accuracy
 
