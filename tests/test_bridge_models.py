@@ -1,4 +1,4 @@
-"""Adapters of the torch bridge (issue 7 item 1) on tiny random networks (no download).
+"""Adapters of the torch bridge on tiny random networks (no download).
 
 Every expectation is computed independently of the adapter: input ids are built
 by hand, logits read from the raw network, the softmax restricted to the real
@@ -327,15 +327,18 @@ def test_cli_estimate_on_the_kjv_model(capsys):
     if not DEFAULT_CHECKPOINT.with_suffix(".safetensors").is_file():
         pytest.skip("no committed KJV checkpoint")
     rc = main(["estimate", "kjv", "--sample", "4", "--length", "12", "-k", "2", "3", "--json",
-               "--no-progress", "--n-boot", "10", "--device", "cpu"])
+               "--no-progress", "--device", "cpu", "--measured"])
     out = capsys.readouterr().out
     assert rc == 0
     res = _json.loads(out)
     assert res["n"] == 12 and res["rows"] == 4
     assert res["entropy"]["Z"][0] == 0.0 and len(res["entropy"]["Z"]) == 12
+    assert res["source"] == "sampling-passes" and res["passes"] == 4 * 12
+    assert res["sampling_passes"] == 48 and res["form"] == "cross_entropy"
     for s in res["schedules"]:
         assert sum(s["sizes"]) == 12 and len(s["sizes"]) == s["k"]
-        assert s["error_lo"] <= s["error_mean"] <= s["error_hi"]
+        assert s["lo"] <= s["error"] <= s["hi"]
+        assert s["measured"] is not None
     rc = main(["estimate", "kjv", "--no-progress"])  # neither --sequences nor --sample
     assert rc == 2
     assert "exactly one of" in capsys.readouterr().err
@@ -367,10 +370,11 @@ def test_cli_estimate_reads_a_sequence_file(tmp_path, capsys):
     f.write_text("In the beginning God created\nAnd the earth was without form,\n"
                  "And God said, Let there be\n")
     rc = main(["estimate", "kjv", "--sequences", str(f), "--lengths", "relative", "--n-ref",
-               "20", "-k", "3", "--json", "--no-progress", "--n-boot", "5", "--device", "cpu"])
+               "20", "-k", "3", "--json", "--no-progress", "--device", "cpu"])
     res = _json.loads(capsys.readouterr().out)
     assert rc == 0 and res["n"] == 20 and res["rows"] == 3
     assert (res["lengths_min"], res["lengths_max"]) == (26, 31)
+    assert any("too few rows to cross-fit" in s for s in res["notes"])
     f.write_text("In the beginning\nZebedee's 7 sons\n")  # '7' is not a KJV character
     rc = main(["estimate", "kjv", "--sequences", str(f), "--lengths", "relative", "--json",
                "--no-progress", "--device", "cpu"])

@@ -367,9 +367,17 @@ def schedule_report(est, ks: Sequence[int], *, form: str | None = None,
             return None
         return _tci(rows.measured_kl_rows(s), level)
 
+    can_cf = D.shape[0] >= max(4, 2 * n_splits)
+    if not can_cf:
+        notes.append(f"too few rows to cross-fit ({D.shape[0]} < {max(4, 2 * n_splits)}): the "
+                     "optimal schedule's interval is on the rows that chose it (optimistic)")
     for k in ks:
-        cf = crossfit_schedule(D, k, level=level, n_splits=n_splits, seed=seed + k)
-        named = [("optimal", cf.schedule, cf), ("uniform", uniform_schedule(n, k), None),
+        if can_cf:
+            cf = crossfit_schedule(D, k, level=level, n_splits=n_splits, seed=seed + k)
+            s_opt = cf.schedule
+        else:
+            cf, s_opt = None, optimal_on_draws(D, k)
+        named = [("optimal", s_opt, cf), ("uniform", uniform_schedule(n, k), None),
                  ("cosine", masking_schedule(n, k, "cosine"), None)]
         per = {}
         for name, s, c in named:
@@ -381,7 +389,7 @@ def schedule_report(est, ks: Sequence[int], *, form: str | None = None,
             line = ScheduleLine(f"{name} k={k}", s, form, m_, lo, hi,
                                 _tci(error_rows(Do, s), level), c, meas(s))
             lines.append(line)
-            per[name] = (line, e if c is None else None)
+            per[name] = (line, e)
             diff = _tci(e - error_rows(Do, s), level)
             if diff[1] > 0 or diff[2] < 0:
                 notes.append(f"{name} k={k}: the entropy and cross-entropy forms disagree "
@@ -394,9 +402,9 @@ def schedule_report(est, ks: Sequence[int], *, form: str | None = None,
                              "wider than the error itself: more rows are needed")
         # rank optimal against uniform/cosine on the evaluation rows (paired)
         for rival in ("uniform", "cosine"):
-            d = cf.psi - per[rival][1]
+            d = (cf.psi if cf is not None else per["optimal"][1]) - per[rival][1]
             _, dlo, dhi = _tci(d, level)
-            if dlo <= 0 <= dhi and cf.schedule != per[rival][0].schedule:
+            if dlo <= 0 <= dhi and s_opt != per[rival][0].schedule:
                 notes.append(f"k={k}: the intervals are too wide to rank the optimal "
                              f"schedule against {rival} (difference CI [{dlo:.3g}, "
                              f"{dhi:.3g}] nats)")
