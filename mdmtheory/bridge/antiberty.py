@@ -1,4 +1,4 @@
-"""AntiBERTy, a pretrained antibody-protein BERT, as a masked model (issue 7 item 4).
+"""AntiBERTy, a pretrained antibody-protein BERT, as a masked model.
 
 AntiBERTy (Ruffolo et al. 2021; ``pip install antiberty==0.1.3``) ships its
 weights in the wheel: an 8-layer, 512-wide ``BertForMaskedLM`` over the 20 amino
@@ -11,17 +11,13 @@ special tokens excluded and renormalised, input ``[CLS] r_1 ... r_n [SEP]``.
 Which sequences?
 ----------------
 :func:`sample_antiberty_sequences` draws sequences **from the model itself**
-with the one-token-per-step sampler (theory.md §1 with k = n: one random
-position per forward pass, sampled from the model's conditional).  Why: the
-estimator of theory.md §2 needs samples ``x`` from the law ``mu`` whose
-conditionals the oracle returns.  A BERT's conditionals are not those of any
-single joint law, and real antibody sequences follow yet another law; the
-sequential sampler's output is the one law the model's conditionals *generate*,
-so the data law and the "oracle" are those of one process (the k = n sampler),
-and Thm 1.4's prediction (entropy form) can be compared with a direct
-measurement (:mod:`mdmtheory.bridge.validate`).  What remains is the model's
-inconsistency -- its conditionals need not be the conditionals of the
-sequential law -- which the entropy-vs-cross-entropy gap measures.
+with the one-token-per-step sampler (arXiv Def 1.1 with k = n: one random
+position per forward pass, sampled from the model's conditional).  A BERT's
+conditionals are not those of any single joint law, and real antibody sequences
+follow yet another law; the n-step sampler's law is the one law the model's
+conditionals *generate*, and the measured loss of a k-step schedule
+(:mod:`mdmtheory.bridge.measured`) is defined against it.  How far Thm 1.4's
+prediction is from that measured loss shows how far the model is from one law.
 """
 
 from __future__ import annotations
