@@ -40,7 +40,7 @@ def passes_to_target(passes: int, halfwidth: float, target: float) -> float:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("model", choices=["antiberty", "kjv"])
+    p.add_argument("model", choices=["antiberty", "kjv", "oracle"])
     p.add_argument("--rows", type=int, default=48)
     p.add_argument("--length", type=int, default=48)
     p.add_argument("--ppc", type=int, default=1, help="positions per cell (both paths)")
@@ -63,9 +63,13 @@ def main(argv=None) -> int:
     if args.model == "antiberty":
         from mdmtheory.bridge.antiberty import load_antiberty
         model = load_antiberty("cpu")
-    else:
+    elif args.model == "kjv":
         from mdmtheory.bridge import load_kjv_dlm
         model = load_kjv_dlm(device="cpu")
+    else:  # the exact oracle of a binary symmetric Markov chain
+        from mdmtheory import families
+        from mdmtheory.bridge.models import OracleModel
+        model = OracleModel(families.binary_symmetric_chain(args.length, 0.1))
     n = args.length
     t0 = time.perf_counter()
     rows = sample_rows(model, args.rows, n, seed=args.seed, batch_size=args.batch)
@@ -120,6 +124,13 @@ def main(argv=None) -> int:
                           "Z_hi": new.curve(f).Z_hi.tolist()} for f in ("entropy",
                                                                         "cross_entropy")},
     }
+    if args.model == "oracle":
+        from mdmtheory import information_curve
+        from mdmtheory.schedule import left_riemann_error
+
+        payload["exact_Z"] = information_curve(model.dist).tolist()
+        for row, c in zip(payload["table"], cmp):
+            row["exact"] = left_riemann_error(np.asarray(payload["exact_Z"]), c.schedule)
     np.savez_compressed(ROOT / ".data" / f"bridge_measured_{args.model}.npz"
                         if (ROOT / ".data").is_dir() else
                         Path("/tmp") / f"bridge_measured_{args.model}.npz",
