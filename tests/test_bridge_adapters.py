@@ -127,7 +127,8 @@ def test_modernbert_curve_is_not_zero():
 
 
 def test_bf16_weights_are_checked_against_a_real_fp32_copy():
-    from mdmtheory.bridge.precision import autocast_accuracy, float32_reference, weights_dtype
+    from mdmtheory.bridge.estimate import autocast_accuracy
+    from mdmtheory.bridge.precision import float32_reference, weights_dtype
 
     _, m = next(iter(_adapters()))
     m16 = m.with_network(_modernbert().to(torch.bfloat16))

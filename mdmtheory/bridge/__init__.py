@@ -69,7 +69,7 @@ _EXPORTS = {
     "save_estimate": "loading",
     "load_estimate": "loading",
     "ModelCurveEstimate": "estimate",
-    "autocast_accuracy": "precision",
+    "autocast_accuracy": "estimate",
     "predicted_error": "estimate",
     "schedule_from_estimate": "estimate",
     "ScheduleEstimate": "estimate",

@@ -175,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .estimate import DEFAULT_FORM, estimate_information_curve
     from .models import sample_one_token_per_step
-    from .precision import autocast_accuracy
+    from .estimate import autocast_accuracy
 
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -54,6 +54,7 @@ import numpy as np
 import torch
 
 from ..distribution import Distribution
+from .precision import autocast_context
 
 __all__ = [
     "MaskedModel",
@@ -625,7 +626,6 @@ def sample_one_token_per_step(model: MaskedModel, num: int, length: int, *,
     """
     from tqdm.auto import tqdm
 
-    from .precision import autocast_context
 
     if num < 1 or length < 1 or batch_size < 1:
         raise ValueError(f"num, length and batch_size must be >= 1; got {num}, {length}, "

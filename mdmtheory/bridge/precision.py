@@ -8,8 +8,9 @@ Two separate knobs, both explicit:
   requested dtype;
 * **autocast** (``"bf16"``/``"fp16"``) of the forward passes of a float32 network.
 
-:func:`autocast_accuracy` measures what a reduced-precision run costs against a
-*real* float32 reference: when the network's weights are not float32 it makes a
+:func:`mdmtheory.bridge.estimate.autocast_accuracy` measures what a
+reduced-precision run costs against a *real* float32 reference
+(:func:`float32_reference`): when the network's weights are not float32 it makes a
 float32 copy for the reference, so it never compares bf16 with bf16.
 """
 
@@ -19,11 +20,10 @@ import contextlib
 import copy
 from typing import Any
 
-import numpy as np
 import torch
 
 __all__ = ["DTYPES", "AutocastWarning", "as_dtype", "dtype_name", "autocast_context",
-           "weights_dtype", "float32_reference", "autocast_accuracy"]
+           "weights_dtype", "float32_reference"]
 
 #: Accepted names of the weight dtypes.
 DTYPES: dict[str, torch.dtype] = {
@@ -107,67 +107,3 @@ def float32_reference(model: Any) -> Any:
         raise TypeError(f"{type(model).__name__} has {wd} weights and no with_network(); "
                         "cannot build the float32 reference of the autocast check")
     return model.with_network(copy.deepcopy(model.model).float())
-
-
-def autocast_accuracy(model: Any, sequences, autocast: str | None, *, passes: int = 64,
-                      seed: int = 0, batch_size: int = 32) -> dict[str, Any]:
-    """Per-position entropies/NLLs of the run's precision against a float32 reference.
-
-    The *run* is ``model`` (its weight dtype) under ``autocast``; the reference
-    is :func:`float32_reference` (a float32 copy of the weights when they are
-    bf16/fp16) with no autocast.  ``passes`` random masked sets (uniform number
-    of masked positions) are drawn on the given sequences and both are compared
-    at every masked position.
-
-    Returns
-    -------
-    dict
-        ``run`` (weight dtype and autocast), ``reference`` (``'fp32'``),
-        ``mean_abs_dH``, ``max_abs_dH``, ``mean_dH`` (signed: the bias of a
-        ``d_j`` estimate), ``mean_abs_dNLL``, ``max_abs_dNLL``, ``positions``.
-
-    Notes
-    -----
-    ``d_j`` is a mean of per-position entropies, so its precision error is
-    bounded by ``max_abs_dH`` and is to first order the signed mean
-    ``mean_dH``; ``Z_j = d_1 - d_j`` (arXiv Def 1.3 via the chain rule) cancels
-    the part of that bias common to all ``j``.
-    """
-    from .batching import as_rows
-    from .models import entropy_and_nll
-
-    ref = float32_reference(model)
-    rows = as_rows(sequences, model.vocab_size)
-    rng = np.random.default_rng(seed)
-    dev = model.device
-    diffs_H, diffs_N = [], []
-    done = 0
-    while done < passes:
-        B = min(batch_size, passes - done)
-        pick = rng.integers(len(rows), size=B)
-        L = max(rows[k].size for k in pick)
-        tok = np.zeros((B, L), dtype=np.int64)
-        valid = np.zeros((B, L), dtype=bool)
-        masked = np.zeros((B, L), dtype=bool)
-        for b, k in enumerate(pick):
-            nx = rows[k].size
-            tok[b, :nx] = rows[k]
-            valid[b, :nx] = True
-            m = int(rng.integers(1, nx + 1))
-            masked[b, rng.choice(nx, size=m, replace=False)] = True
-        t, mk, va = (torch.as_tensor(a, device=dev) for a in (tok, masked, valid))
-        lp_ref = ref.log_probs(t, mk, va).double()
-        with autocast_context(dev, autocast):
-            lp_run = model.log_probs(t, mk, va).double()
-        H0, N0 = entropy_and_nll(lp_ref, t.to(lp_ref.device))
-        H1, N1 = entropy_and_nll(lp_run, t.to(lp_run.device))
-        sel = (mk & va).to(H0.device)
-        diffs_H.append((H1 - H0)[sel].cpu().numpy())
-        diffs_N.append((N1 - N0)[sel].cpu().numpy())
-        done += B
-    dH, dN = np.concatenate(diffs_H), np.concatenate(diffs_N)
-    return {"run": {"weights": dtype_name(weights_dtype(model)), "autocast": autocast},
-            "reference": "fp32", "autocast": autocast, "positions": int(dH.size),
-            "mean_abs_dH": float(np.abs(dH).mean()), "max_abs_dH": float(np.abs(dH).max()),
-            "mean_dH": float(dH.mean()), "mean_abs_dNLL": float(np.abs(dN).mean()),
-            "max_abs_dNLL": float(np.abs(dN).max())}
