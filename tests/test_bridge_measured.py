@@ -161,3 +161,20 @@ def test_measured_rows_by_hand():
         lp = m.log_probs(torch.as_tensor(x[None]), torch.as_tensor(mk[None]))[0]
         seq -= float(lp[order[t], x[order[t]]])
     assert rows.measured_kl_rows(sizes)[r] == pytest.approx(total - seq, abs=1e-12)
+
+
+def test_tail_passes_on_a_grid_of_j():
+    """Tail passes only on the grid; other cells keep exactly their sampling pass, and each
+    tail pass adds a disjoint chunk (by hand for one cell)."""
+    mu = families.random_dirichlet(6, 2, alpha=0.7, seed=4)
+    m = OracleModel(mu)
+    rows = sample_rows(m, 5, 6, seed=1, progress=False)
+    full = estimate_from_rows(m, rows, positions_per_cell=6, progress=False)
+    grid = estimate_from_rows(m, rows, positions_per_cell=6, progress=False, js=[5, 6])
+    D0H, _ = rows.curve_draws()
+    np.testing.assert_array_equal(grid.draws_entropy[:, :4], D0H[:, :4])
+    np.testing.assert_allclose(grid.draws_entropy[:, 4:], full.draws_entropy[:, 4:], atol=1e-14)
+    # passes: j = 5 (m = 2) needs 3, j = 6 (m = 1) needs 6 -> 2 + 5 tail passes per row
+    assert grid.passes - rows.passes == 5 * 7
+    with pytest.raises(ValueError, match="js must lie"):
+        estimate_from_rows(m, rows, positions_per_cell=6, progress=False, js=[7])

@@ -367,15 +367,22 @@ def _run_rows(model: MaskedModel, rows: list[np.ndarray], row_ids: list[int], n_
     return sH / cnt, sN / cnt, n_pass, n_pos
 
 
-def tail_plan(n: int, positions_per_cell: int) -> list[tuple[int, int]]:
+def tail_plan(n: int, positions_per_cell: int, js=None) -> list[tuple[int, int]]:
     """Extra passes ``(a, c)`` (``a`` revealed, chunk ``c >= 1``) of a sampled row.
 
     Cell ``j = a + 1`` has ``m = n - a`` masked positions and needs
     ``b = max(1, ceil(positions_per_cell / m))`` passes; the sampler ran
-    ``c = 0``, so ``c = 1..b-1`` remain.
+    ``c = 0``, so ``c = 1..b-1`` remain.  ``js`` (1-based), optional: a grid of
+    ``j`` values that get tail passes (for long sequences); the other cells keep
+    their sampling pass only.
     """
+    keep = None if js is None else {int(j) - 1 for j in js}
+    if keep is not None and any(not 0 <= a < n for a in keep):
+        raise ValueError(f"js must lie in [1, {n}]")
     out = []
     for a in range(n):
+        if keep is not None and a not in keep:
+            continue
         m = n - a
         b = max(1, -(-positions_per_cell // m))
         out.extend((a, c) for c in range(1, b))
@@ -383,8 +390,8 @@ def tail_plan(n: int, positions_per_cell: int) -> list[tuple[int, int]]:
 
 
 def tail_draws(model: MaskedModel, rows, positions_per_cell: int, *, batch_size: int = 64,
-               autocast: str | None = None, fused: bool = True, progress: bool = False
-               ) -> tuple[np.ndarray, np.ndarray, int]:
+               autocast: str | None = None, fused: bool = True, progress: bool = False,
+               js=None) -> tuple[np.ndarray, np.ndarray, int]:
     """Rows ``D`` (both forms) of sampled rows: sampling passes plus tail passes.
 
     Returns ``(D_H, D_N, tail_passes)``; see :func:`estimate_from_rows`.
@@ -398,7 +405,7 @@ def tail_draws(model: MaskedModel, rows, positions_per_cell: int, *, batch_size:
     D0H, D0N = rows.curve_draws()
     sH, sN = D0H.copy(), D0N.copy()
     cnt = np.ones((R, n))
-    plan = tail_plan(n, ppc)
+    plan = tail_plan(n, ppc, js)
     rank = np.empty_like(rows.order)
     np.put_along_axis(rank, rows.order, np.broadcast_to(np.arange(n), rows.order.shape), 1)
 
@@ -439,7 +446,7 @@ def estimate_from_draws(model: MaskedModel, D_H: np.ndarray, D_N: np.ndarray, *,
 def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
                        batch_size: int = 64, level: float = 0.95,
                        autocast: str | None = None, fused: bool = True,
-                       progress: bool = True) -> ModelCurveEstimate:
+                       progress: bool = True, js=None) -> ModelCurveEstimate:
     """The curve from the sampler's own passes (plus tail passes): no pass is wasted.
 
     Parameters
@@ -455,6 +462,9 @@ def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
         sampling order, :func:`tail_plan`).
     fused : bool
         Entropy/NLL only at masked positions (see :mod:`mdmtheory.bridge.heads`).
+    js : sequence of int, optional
+        Grid of ``j`` values (1-based) that get tail passes; every ``j`` keeps its
+        sampling pass (:func:`tail_plan`).
 
     Returns
     -------
@@ -465,7 +475,7 @@ def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
         raise ValueError(f"need at least 2 rows, got {rows.n_rows}")
     t0 = time.perf_counter()
     D_H, D_N, n_pass = tail_draws(model, rows, positions_per_cell, batch_size=batch_size,
-                                  autocast=autocast, fused=fused, progress=progress)
+                                  autocast=autocast, fused=fused, progress=progress, js=js)
     secs = time.perf_counter() - t0
     return estimate_from_draws(model, D_H, D_N, row_ids=rows.row_ids,
                                passes=rows.passes + n_pass, sampling_passes=rows.passes,
