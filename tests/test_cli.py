@@ -179,14 +179,14 @@ def test_schedule_k_optimal_is_brute_force_minimum(capsys):
     assert sum(out["optimal"]["sizes"]) == n and len(out["optimal"]["sizes"]) == k
     rules = {r["rule"]: r for r in out["schedules"]}
     assert set(rules) == {"optimal", "uniform", "cosine", "loglinear", "linear", "tc", "dtc",
-                          "min", "custom"}
+                          "min", "custom-1"}
     for r in out["schedules"]:  # every printed error is Thm 1.4 of the printed sizes
         assert sum(r["sizes"]) == n and r["k"] == len(r["sizes"])
         assert r["error"] == pytest.approx(_thm14(Z, r["sizes"]), abs=1e-12)
         assert r["error"] >= out["optimal"]["error"] - 1e-12 or r["k"] > k
     # uniform = LLaDA's split: floor(n/k) each, the first n mod k steps one more
     assert rules["uniform"]["sizes"] == [n // k + (t < n % k) for t in range(k)]
-    assert rules["custom"]["sizes"] == [2, 3, 4]
+    assert rules["custom-1"]["sizes"] == [2, 3, 4]
     # greedy rules at k: lambda is the smallest one with at most k steps
     lam = rules["tc"]["lambda"]
     assert rules["tc"]["k"] <= k
