@@ -101,6 +101,9 @@ def _preprocess(argv: list[str]) -> list[str]:
     return argv
 
 
+_PARSERS: dict[bool, argparse.ArgumentParser] = {}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``mdmtheory`` console script; returns the exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -108,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list = _preprocess(args_list)
         if args_list and args_list[0] == "estimate":
             args_list = estimate.normalise_argv(args_list)
-        parser = build_parser(with_estimate=bool(args_list) and args_list[0] == "estimate")
+        with_estimate = bool(args_list) and args_list[0] == "estimate"
+        parser = _PARSERS.get(with_estimate)
+        if parser is None:  # built once per process: parsing does not change a parser
+            parser = _PARSERS[with_estimate] = build_parser(with_estimate=with_estimate)
         args = parser.parse_args(args_list)
         return int(args.func(args) or 0)
     except CLIError as exc:

@@ -85,7 +85,13 @@ def cmd_check(args) -> int:
     check_args, tmp = translate_args(list(args.check_args))
     if tmp is not None:
         print(f"{PROG} check: counterexamples of the mutants go to {tmp}", file=sys.stderr)
-    return subprocess.call([*cmd, *check_args], env=env)
+    r = subprocess.run([*cmd, *check_args], env=env, stderr=subprocess.PIPE, text=True)
+    if r.returncode == 2:  # proofs_check's own usage error: one line, as every CLI error
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        msg = lines[-1] if lines else "invalid arguments"
+        raise CLIError(f"check: {msg.replace('python -m proofs_check', PROG + ' check')}")
+    sys.stderr.write(r.stderr)
+    return r.returncode
 
 
 def add_parser(sub, common) -> None:

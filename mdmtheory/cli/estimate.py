@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+from pathlib import Path
 
 from ._common import (
     PROG,
@@ -65,8 +66,26 @@ def _device(text: str) -> str:
     raise argparse.ArgumentTypeError(f"device {text!r}: expected cpu, cuda, cuda:N or mps")
 
 
+def _existing_file(text: str) -> Path:
+    """``--sequences``: a readable file."""
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file")
+    return path
+
+
+def _output_file(text: str) -> Path:
+    """``--out``: a file in an existing folder."""
+    path = Path(text)
+    if not text or path.is_dir() or not path.resolve().parent.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {text!r}: not a file in an existing folder")
+    return path
+
+
 #: Strict argument types of the bridge's options (option -> (type, help if it has none)).
 STRICT: dict[str, tuple] = {
+    "--sequences": (_existing_file, None),
+    "--out": (_output_file, None),
     "--sample": (_positive_int, None),
     "--length": (_positive_int, None),
     "--n-ref": (_positive_int, None),

@@ -426,6 +426,25 @@ def _dense_cells_exceed(args, limit: int) -> bool:
     return int(args.n) * math.log(int(q)) > math.log(limit)
 
 
+def _refuse_huge_table(args) -> None:
+    """Refuse a dense ``q**n`` table over the memory budget, in logarithms (no huge integers)."""
+    from .._validation import format_bytes, get_max_table_bytes
+
+    q = getattr(args, "q", None) or getattr(args, "p", None) or 2
+    if int(q) <= 1:
+        return
+    log_bytes = int(args.n) * math.log(int(q)) + math.log(8)
+    budget = get_max_table_bytes()
+    if log_bytes > math.log(budget):
+        need = (format_bytes(math.exp(log_bytes)) if log_bytes < 700
+                else f"about 10^{log_bytes / math.log(10):.3g} bytes")
+        raise CLIError(f"{args.family}: the dense table of q^n = {q}^{args.n} cells needs {need}, "
+                       f"over the memory budget of {format_bytes(budget)} "
+                       "(MDMTHEORY_MAX_BYTES); use a smaller --n"
+                       + (" or --method structured" if args.family in
+                          ("markov", "mixture", "rs", "repetition", "parity") else ""))
+
+
 def _make_source(args) -> Source:
     if args.family == "table":
         return _table_source(Path(args.path), args.key)
@@ -442,6 +461,7 @@ def _make_source(args) -> Source:
             if method == "structured":
                 raise CLIError(f"no structured exact method for '{args.family}'; "
                                "use --method dense")
+        _refuse_huge_table(args)
         dist = fam.make(args)
     except (ValueError, MemoryError) as exc:
         raise CLIError(f"{args.family}: {exc}") from None
