@@ -55,6 +55,7 @@ __all__ = [
     "save_figure",
     "smallest_font_pt",
     "mark_zeros",
+    "zero_strip",
     "plot_curve",
     "plot_frontier",
     "plot_fronts",
@@ -329,26 +330,61 @@ def save_figure(fig, stem: str, outdir: str | Path | None = None, *,
 
 
 def mark_zeros(ax, x, y, *, floor: float, color: str, marker: str = "v",
-               label: str | None = None, **kw) -> None:
+               label: str | None = None, offset_pt: float = 0.0, **kw) -> None:
     """On a log-scale ``ax``, show where ``y == 0`` (a log axis cannot draw an exact zero).
 
     Each run of consecutive zeros is drawn as one filled marker at its first
     ``x``, on the bottom edge (at ``floor``), and a thin line along the edge to
-    the end of the run: "exactly 0 from here on".  Captions say so.
+    the end of the run: "exactly 0 from here on".  ``offset_pt`` lifts the row
+    by that many points, so that the zero rows of several series are stacked
+    rather than drawn over each other.  Captions say so.
     """
+    from matplotlib.transforms import ScaledTranslation
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     z = y <= 0
     if not z.any():
         return
+    transform = ax.transData + ScaledTranslation(0, offset_pt / 72, ax.figure.dpi_scale_trans)
     idx = np.flatnonzero(z)
     runs = np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
     for r, run in enumerate(runs):
         ax.plot([x[run[0]]], [floor], linestyle="none", marker=marker, color=color,
-                markersize=4, clip_on=False, label=label if r == 0 else None, zorder=4, **kw)
+                markersize=kw.pop("markersize", 3.5), clip_on=False,
+                label=label if r == 0 else None, zorder=4, transform=transform, **kw)
         if run.size > 1:
-            ax.plot([x[run[0]], x[run[-1]]], [floor, floor], color=color, linewidth=2.5,
-                    alpha=0.6, clip_on=False, solid_capstyle="butt", zorder=4)
+            ax.plot([x[run[0]], x[run[-1]]], [floor, floor], color=color, linewidth=1.5,
+                    clip_on=False, solid_capstyle="butt", zorder=4, transform=transform)
+
+
+def zero_strip(ax, floor: float, top: float, *, height_frac: float = 0.16) -> float:
+    """Reserve a strip under ``floor`` on a log-scale ``ax`` for the rows of :func:`mark_zeros`.
+
+    The axis is extended below ``floor`` so that the strip takes about
+    ``height_frac`` of the axes; a dotted line separates it from the data and
+    a label "0" marks it.  Returns the new bottom of the axis: pass it as
+    ``floor`` to :func:`mark_zeros`, with ``offset_pt`` per series.
+    """
+    from matplotlib.transforms import blended_transform_factory
+
+    decades = max(math.log10(top) - math.log10(floor), 1.0)
+    strip = decades * height_frac / (1.0 - height_frac)
+    bottom = floor / 10 ** strip
+    ax.set_ylim(bottom, top)
+    from matplotlib.ticker import NullLocator
+
+    ticks = [t for t in ax.get_yticks() if floor * (1 - 1e-9) <= t <= top * (1 + 1e-9)]
+    if len(ticks) > 5:  # at most about five labelled decades
+        ticks = ticks[::math.ceil(len(ticks) / 5)]
+    ax.set_yticks(ticks)
+    ax.yaxis.set_minor_locator(NullLocator())
+    ax.set_ylim(bottom, top)
+    ax.axhline(floor, color="0.45", linewidth=0.6, linestyle=":", zorder=1)
+    tr = blended_transform_factory(ax.transAxes, ax.transData)
+    ax.text(-0.01, math.sqrt(bottom * floor), "0", transform=tr, ha="right", va="center",
+            fontsize=8)
+    return bottom
 
 
 # --------------------------------------------------------------------------- public plots
