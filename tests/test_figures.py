@@ -143,8 +143,9 @@ def test_save_figure_writes_deterministic_files(tmp_path):
             fig, ax = plotting.new_figure(1, 2, width=5, height=2.5)
             ax[0].plot([1, 2, 3], [3, 1, 2], label="x")
             ax[0].legend()
-            plotting.mark_zeros(ax[1], [1, 2, 3], [0.0, 1.0, 0.0], floor=0.1, color="k")
             ax[1].set_yscale("log")
+            ax[1].plot([1, 2, 3], [0.5, 1.0, 2.0])
+            plotting.mark_zeros(ax[1], [1, 2, 3], [0.0, 1.0, 0.0], floor=0.1, color="k")
         return fig
 
     p1 = plotting.save_figure(make(), "demo", tmp_path / "one")
