@@ -232,6 +232,8 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, size: str | None = "full",
                gridspec_kw: dict | None = None, **subplot_kw):
     """A constrained-layout :class:`~matplotlib.figure.Figure` and its axes, without pyplot.
 
+    Call inside :func:`style_context` so the axes pick up :data:`STYLE`.
+
     Parameters
     ----------
     nrows, ncols : int
@@ -243,8 +245,6 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, size: str | None = "full",
         Width in inches; overrides ``size``.
     height : float
         Height in inches.
-
-    Call inside :func:`style_context` so the axes pick up :data:`STYLE`.
 
     Returns
     -------
