@@ -388,6 +388,24 @@ def zero_strip(ax, floor: float, top: float, *, height_frac: float = 0.16) -> fl
 
 
 # --------------------------------------------------------------------------- public plots
+def _styled(func):
+    """Draw under :data:`STYLE` when the function makes its own figure (``ax`` not given)."""
+    import functools
+    import inspect
+
+    position = list(inspect.signature(func).parameters).index("ax")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        ax = args[position] if len(args) > position else kwargs.get("ax")
+        if ax is None:
+            with style_context():
+                return func(*args, **kwargs)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 def _new_axes(ax, size: str = "column", height: float = 2.3):
     if ax is not None:
         return ax
@@ -396,6 +414,7 @@ def _new_axes(ax, size: str = "column", height: float = 2.3):
     return ax
 
 
+@_styled
 def plot_curve(Z, schedule=None, ax=None, *, base: float | None = None, unit: str | None = None,
                label_nodes: bool = True, show_error: bool = True, colors: dict | None = None):
     """Draw an information curve and a schedule's left-Riemann approximation (Figure 1 style).
@@ -486,6 +505,7 @@ def plot_curve(Z, schedule=None, ax=None, *, base: float | None = None, unit: st
     return ax
 
 
+@_styled
 def plot_frontier(frontier, ax=None, *, label: str = r"optimal $\mathrm{OPT}_k$",
                   color: str = "#000000", marker: str = "o", base: float | None = None,
                   unit: str | None = None, logy: bool = True):
@@ -529,6 +549,7 @@ def plot_frontier(frontier, ax=None, *, label: str = r"optimal $\mathrm{OPT}_k$"
     return ax
 
 
+@_styled
 def plot_fronts(points, ax=None, *, x: str = "expected_nfe", y: str = "kl", logy: bool = True,
                 offsets: bool = True):
     """Draw KL-vs-cost fronts of unmasking policies, one series per policy family.
@@ -591,6 +612,7 @@ def plot_fronts(points, ax=None, *, x: str = "expected_nfe", y: str = "kl", logy
     return ax
 
 
+@_styled
 def plot_curve_estimate(estimate, ax=None, *, color: str = "#0072B2", label: str | None = None,
                         truth=None, base: float | None = None, unit: str | None = None):
     """Draw an estimated information curve with its pointwise confidence band.
