@@ -85,13 +85,55 @@ def cmd_check(args) -> int:
     check_args, tmp = translate_args(list(args.check_args))
     if tmp is not None:
         print(f"{PROG} check: counterexamples of the mutants go to {tmp}", file=sys.stderr)
-    r = subprocess.run([*cmd, *check_args], env=env, stderr=subprocess.PIPE, text=True)
-    if r.returncode == 2:  # proofs_check's own usage error: one line, as every CLI error
-        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-        msg = lines[-1] if lines else "invalid arguments"
-        raise CLIError(f"check: {msg.replace('python -m proofs_check', PROG + ' check')}")
-    sys.stderr.write(r.stderr)
-    return r.returncode
+    return _run_streaming([*cmd, *check_args], env)
+
+
+#: Seconds during which stderr is held back: a usage error of proofs_check comes
+#: within them and is then shown as one line; later output streams through.
+HOLD_S = 5.0
+
+
+def _run_streaming(cmd: list[str], env: dict[str, str]) -> int:
+    """Run ``cmd``; stream its stderr, except that a usage error becomes one line."""
+    import threading
+    import time
+
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+    held: list[bytes] = []
+    state = {"streaming": False}
+    lock = threading.Lock()
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for chunk in iter(lambda: proc.stderr.read1(4096), b""):
+            with lock:
+                if state["streaming"]:
+                    sys.stderr.buffer.write(chunk)
+                    sys.stderr.buffer.flush()
+                else:
+                    held.append(chunk)
+
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    t0 = time.monotonic()
+    while proc.poll() is None and time.monotonic() - t0 < HOLD_S:
+        time.sleep(0.05)
+    with lock:
+        if proc.poll() is None:  # still running: a real run, show what it said so far
+            state["streaming"] = True
+            sys.stderr.buffer.write(b"".join(held))
+            sys.stderr.buffer.flush()
+            held.clear()
+    rc = proc.wait()
+    t.join()
+    if held:
+        text = b"".join(held).decode(errors="replace")
+        if rc == 2:  # proofs_check's own usage error: one line, as every CLI error
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            msg = lines[-1] if lines else "invalid arguments"
+            raise CLIError(f"check: {msg.replace('python -m proofs_check', PROG + ' check')}")
+        sys.stderr.write(text)
+    return rc
 
 
 def add_parser(sub, common) -> None:
