@@ -65,7 +65,7 @@ def error_matrix(n: int = N, p: int = P) -> tuple[list[str], list[int], np.ndarr
 
 
 def _cross_check() -> float:
-    """Max |closed form - Thm 1.4 on the exact code curves| over every schedule of n=5, p=5."""
+    """Max |closed form - Thm 4 on the exact code curves| over every schedule of n=5, p=5."""
     fam = hardness.code_family(CHECK_N, CHECK_P)
     Zs = {d: information_curve(mu) for d, mu in fam.items()}
     worst = 0.0
@@ -85,8 +85,8 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
 
     outdir = pathlib.Path(__file__).resolve().parent if outdir is None else pathlib.Path(outdir)
     worst_gap = _cross_check()
-    if worst_gap > 1e-9:  # the figure must not show numbers that disagree with Thm 1.4
-        raise RuntimeError(f"closed-form code errors disagree with Thm 1.4 by {worst_gap:.3g}")
+    if worst_gap > 1e-9:  # the figure must not show numbers that disagree with Thm 4
+        raise RuntimeError(f"closed-form code errors disagree with Thm 4 by {worst_gap:.3g}")
     labels, ks, E = error_matrix()
     logp = math.log(P)
     M = E / logp  # integer multiples of log p
