@@ -1,15 +1,17 @@
-"""Upper bounds of spec §5/§8 vs the exact error (Thm 1.4) of the uniform k-step schedules.
+"""Upper bounds vs the exact error (Thm 4) of the uniform k-step schedules.
 
 For each family (n = 16, bits) and each number of steps k, the uniform
-schedule's exact expected KL (solid blue) is compared with the derived bounds
-it certifies (dashed): the TC rule ``lambda TC``, the DTC rule ``lambda DTC`` and
-the min rule ``lambda min(TC, DTC)`` with the smallest ``lambda`` the schedule
-satisfies (spec §5(a)-(c), items 13, 14, 21), the uniform-step bound
-``(max_t s_t - 1) Z_n`` (item 15) and the Li-Cai form ``(TC + DTC)/k`` (§8); the
-optimal k-step error (DP, spec §3) is the black line.  Order of tightness
-(spec §8): exact <= uniform-step < Li-Cai, and the rule bounds win where
-min(TC, DTC) is small (repetition: DTC, parity: TC).  Exact zeros are drawn as
-hollow markers on the bottom edge (a log axis cannot show 0).
+schedule's exact expected KL (blue squares) is compared with the bounds it
+certifies (broken lines): the TC rule lambda TC, the DTC rule lambda DTC and the
+min rule lambda min(TC, DTC) with the smallest lambda the schedule satisfies
+(our sharper, derived forms of Thm 9), the uniform-step bound
+(max_t s_t - 1) Z_n, and the Li-Cai form (TC + DTC)/k (Thm 31 / Remark 32); the
+optimal k-step error (the DP of Thm 4) is the black line.  Order of tightness:
+exact <= uniform-step < Li-Cai, and the rule bounds win where min(TC, DTC) is
+small (repetition: DTC, parity: TC).  Series that coincide at every k (and so
+hide each other) are listed in the box of each panel.  A log axis cannot show an exact zero: the
+strip under the dotted line is "error = 0", one row per series (a marker where
+the error becomes 0, a line while it stays 0).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mdmtheory.plotting import (
     SCHEDULE_COLORS,
     mark_zeros,
     new_figure,
+    zero_strip,
     save_figure,
     style_context,
     unit_label,
@@ -35,9 +38,10 @@ N, BASE = 16, 2
 
 #: (key, legend label, colour, line style) of each bound.
 BOUNDS = (
-    ("tc", r"TC rule $\lambda\,$TC", SCHEDULE_COLORS["tc"], (0, (5, 2))),
-    ("dtc", r"DTC rule $\lambda\,$DTC", SCHEDULE_COLORS["dtc"], (0, (5, 2))),
-    ("min", r"min rule $\lambda \min$(TC, DTC)", SCHEDULE_COLORS["min"], (0, (1, 1.5))),
+    ("tc", r"TC rule $\lambda\,\mathrm{TC}$", SCHEDULE_COLORS["tc"], (0, (5, 2))),
+    ("dtc", r"DTC rule $\lambda\,\mathrm{DTC}$", SCHEDULE_COLORS["dtc"], (0, (2, 1.2))),
+    ("min", r"min rule $\lambda \min(\mathrm{TC}, \mathrm{DTC})$", SCHEDULE_COLORS["min"],
+     (0, (1, 1.5))),
     ("step", r"uniform-step $(\max_t s_t - 1)\,Z_n$", SCHEDULE_COLORS["geometric"],
      (0, (3, 1, 1, 1))),
     ("licai", r"Li-Cai form $(\mathrm{TC}+\mathrm{DTC})/k$", "#56B4E9",
@@ -54,11 +58,11 @@ def _mixture(n: int, b: float):
 def family_list():
     """The four panels: (title, distribution)."""
     return [
-        ("binary Markov chain, flip 0.1", families.binary_symmetric_chain(N, 0.1)),
-        (r"mixture $\frac{1}{2}$Bern(0.9)$^{\otimes n}$ + $\frac{1}{2}$Bern(0.1)$^{\otimes n}$",
+        ("(a) Markov chain, flip 0.1", families.binary_symmetric_chain(N, 0.1)),
+        (r"(b) $\frac{1}{2}\mathrm{Bern}(0.9)^{\otimes n} + \frac{1}{2}\mathrm{Bern}(0.1)^{\otimes n}$",
          _mixture(N, 0.9)),
-        ("repetition code, q = 2", families.repetition(N, 2)),
-        ("parity code, q = 2", families.parity(N, 2)),
+        ("(c) repetition code, $q = 2$", families.repetition(N, 2)),
+        ("(d) parity code, $q = 2$", families.parity(N, 2)),
     ]
 
 
@@ -85,44 +89,65 @@ def table(Z: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+SHORT = {"exact": "exact", "optimal": "optimal", "tc": "TC rule", "dtc": "DTC rule",
+         "min": "min rule", "step": "uniform-step", "licai": "Li-Cai"}
+
+
+def coincidences(T: dict[str, np.ndarray]) -> str:
+    """Lines "A = B = C" for series that coincide at every k (so one hides the others)."""
+    keys = ["exact", "optimal", "tc", "dtc", "min", "step", "licai"]
+    groups: list[list[str]] = []
+    for key in keys:
+        for g in groups:
+            if np.allclose(T[g[0]], T[key], rtol=1e-9, atol=1e-12):
+                g.append(key)
+                break
+        else:
+            groups.append([key])
+    return "\n".join(" = ".join(SHORT[k] for k in g) for g in groups if len(g) > 1)
+
+
 def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
     """Draw the bounds figure and write ``fig_bounds.png``/``.pdf`` (default: figures/)."""
     outdir = pathlib.Path(__file__).resolve().parent if outdir is None else pathlib.Path(outdir)
     unit = unit_label(BASE)
     panels = [(title, information_curve(mu, base=BASE)) for title, mu in family_list()]
     with style_context():
-        fig, axes = new_figure(2, 2, width=9.5, height=7.2)
+        fig, axes = new_figure(2, 2, size="full", height=5.2)
         for ax, (title, Z) in zip(axes.ravel(), panels):
             T = table(Z)
             ks = T["k"]
             positive = np.concatenate([T[key][T[key] > 0] for key in T if key != "k"])
             floor = 10 ** np.floor(np.log10(positive.min() * 0.3))
-            for key, label, color, marker in (("exact", "uniform: exact error (Thm 1.4)",
-                                               SCHEDULE_COLORS["uniform"], "s"),
-                                              ("optimal", "optimal k-step error (DP)",
-                                               SCHEDULE_COLORS["optimal"], "o")):
+            ax.set_yscale("log")
+            ax.set_xscale("log", base=2)
+            bottom = zero_strip(ax, floor, 10 ** np.ceil(np.log10(positive.max() * 1.5)))
+            for row, (key, label, color, marker) in enumerate((
+                    ("exact", "uniform schedule: exact error (Thm 4)",
+                     SCHEDULE_COLORS["uniform"], "s"),
+                    ("optimal", "optimal $k$-step error (DP)", SCHEDULE_COLORS["optimal"], "o"))):
                 y = np.where(T[key] > 0, T[key], np.nan)
-                ax.plot(ks, y, marker=marker, color=color, label=label, linewidth=1.8,
-                        markersize=3.5)
-                mark_zeros(ax, ks, T[key], floor=floor, color=color, marker=marker)
+                ax.plot(ks, y, marker=marker, color=color, label=label, linewidth=1.5,
+                        markersize=3)
+                mark_zeros(ax, ks, T[key], floor=bottom, color=color, marker=marker,
+                           offset_pt=2.0 + 3.0 * row)
             # bounds on top, so a bound that equals the exact error stays visible (dashes)
             for key, label, color, ls in BOUNDS:
                 y = np.where(T[key] > 0, T[key], np.nan)
-                ax.plot(ks, y, linestyle=ls, color=color, label=label, linewidth=1.4, zorder=3)
+                ax.plot(ks, y, linestyle=ls, color=color, label=label, linewidth=1.2, zorder=3)
+            note = coincidences(T)
+            if note:
+                ax.text(0.98, 0.97, note, transform=ax.transAxes, ha="right", va="top",
+                        fontsize=8, bbox=dict(boxstyle="round,pad=0.2", facecolor="white",
+                                              edgecolor="0.8", alpha=0.9))
             tc, dtc = Z.sum(), N * Z[-1] - Z.sum()
-            ax.set_yscale("log")
-            ax.set_xscale("log", base=2)
             ax.set_xticks([1, 2, 4, 8, 16])
             ax.set_xticklabels(["1", "2", "4", "8", "16"])
-            ax.set_ylim(bottom=floor)
-            ax.set_xlabel("number of steps k")
+            ax.set_xlabel("number of steps $k$")
             ax.set_ylabel(f"expected KL ({unit})")
-            ax.set_title(f"{title}, n = {N}\nTC = {tc:.2f}, DTC = {dtc:.2f} {unit}", fontsize=9)
+            ax.set_title(f"{title}\n$n = {N}$, TC = {tc:.2f}, DTC = {dtc:.2f} {unit}", loc="left")
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
-        fig.suptitle("Bounds (dashed) vs the exact error of the uniform k-step schedule; "
-                     r"$\lambda$ = the smallest the schedule certifies" + "\n"
-                     "hollow markers on the bottom edge: error exactly 0", fontsize=10)
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, columnspacing=1.0)
         return save_figure(fig, "fig_bounds", outdir)
 
 

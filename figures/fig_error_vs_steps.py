@@ -1,14 +1,16 @@
-"""Exact error vs number of steps k: the optimal schedule (DP) against uniform,
-cosine, log-linear and the TC/DTC greedy rules.
+"""Exact error vs number of steps k: the optimal schedule (DP) against uniform, cosine, log-linear and the TC/DTC greedy rules.
 
-Six families of length n = 256 (bits).  Every point is the exact expected KL of
-Thm 1.4 on the exact curve ``Z``: Markov chains (structured gap-sum formula,
-issue 5), exchangeable mixtures of product measures (exact structured formula)
-and the repetition and parity codes through their closed-form curves (spec §4).  Optimal:
-the whole DP frontier ``OPT_k`` (spec §3); uniform / cosine / log-linear: the
-schedule with exactly k steps for every k; TC/DTC greedy rules (spec §5(a)-(b),
-derived counterparts of Thm 1.9): one point per distinct schedule as lambda
-runs over (0, 1].  Exact zeros are hollow markers on the bottom edge.
+Six families of length n = 256, in bits.  Every point is the exact expected KL
+of Thm 4 on the exact curve Z: Markov chains (structured gap-sum formula),
+exchangeable mixtures of product measures (exact structured formula) and the
+repetition and parity codes (closed-form curves of MDS codes).  Optimal: the
+whole DP frontier OPT_k (Thm 4); uniform / cosine / log-linear: the schedule
+with exactly k steps for every k; TC/DTC greedy rules (our sharper form of
+Thm 9): one point per distinct schedule as lambda runs over (0, 1].  A log axis
+cannot show an exact zero: the strip under the dotted line is "error = 0", with
+one row per series (a marker where its error becomes exactly 0, a line while it
+stays 0).  On the parity code the uniform, cosine and log-linear schedules all
+have error TC = 1 bit for every k < n: their lines coincide.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import numpy as np
 
 from mdmtheory.optimal import optimal_frontier
 from mdmtheory.plotting import (
+    LINESTYLES,
     SCHEDULE_COLORS,
     SCHEDULE_LABELS,
     SCHEDULE_MARKERS,
     mark_zeros,
     new_figure,
+    zero_strip,
     save_figure,
     style_context,
     unit_label,
@@ -57,15 +61,15 @@ def family_curves(n: int = N, base: float | None = BASE) -> list[tuple[str, np.n
     mix = np.array([[0.1, 0.9], [0.9, 0.1]])
     mix3 = np.array([[0.95, 0.05], [0.5, 0.5], [0.05, 0.95]])
     return [
-        ("binary Markov chain, flip 0.1",
+        ("(a) Markov chain, flip 0.1",
          markov_information_curve(n, _bsc(0.1), [0.5, 0.5], base=base)),
-        ("binary Markov chain, flip 0.01",
+        ("(b) Markov chain, flip 0.01",
          markov_information_curve(n, _bsc(0.01), [0.5, 0.5], base=base)),
-        (r"mixture $\frac{1}{2}$Bern(0.9)$^{\otimes n}$ + $\frac{1}{2}$Bern(0.1)$^{\otimes n}$",
+        ("(c) mixture of 2 products",
          exchangeable_mixture_information_curve([0.5, 0.5], mix, n, base=base)),
-        ("repetition code, q = 2", mds_information_curve(n, 1, 2, base=base)),
-        ("parity code, q = 2", mds_information_curve(n, n - 1, 2, base=base)),
-        ("mixture of 3 products: Bern(0.05), Bern(0.5), Bern(0.95)",
+        ("(d) repetition code, $q = 2$", mds_information_curve(n, 1, 2, base=base)),
+        ("(e) parity code, $q = 2$", mds_information_curve(n, n - 1, 2, base=base)),
+        ("(f) mixture of 3 products",
          exchangeable_mixture_information_curve([1 / 3, 1 / 3, 1 / 3], mix3, n, base=base)),
     ]
 
@@ -112,40 +116,43 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
     outdir = pathlib.Path(__file__).resolve().parent if outdir is None else pathlib.Path(outdir)
     unit = unit_label(BASE)
     with style_context():
-        fig, axes = new_figure(2, 3, width=12.0, height=7.4)
+        fig, axes = new_figure(2, 3, size="full", height=4.9)
         for ax, (title, Z) in zip(axes.ravel(), family_curves()):
             curves = error_curves(Z)
             pos = np.concatenate([e[e > 0] for _, e in curves.values()])
             floor = 10.0 ** math.floor(math.log10(pos.min() * 0.3)) if pos.size else 1e-3
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            bottom = zero_strip(ax, floor, 10 ** math.ceil(math.log10(pos.max() * 1.5)))
             order = list(FIXED_RULES) + list(GREEDY_RULES) + ["optimal"]
-            for rule in order:
+            for row, rule in enumerate(order):
                 ks, err = curves[rule]
                 color = SCHEDULE_COLORS[rule]
                 y = np.where(err > 0, err, np.nan)
                 if rule in GREEDY_RULES:
-                    ax.plot(ks, y, linestyle="-", linewidth=0.6, marker=SCHEDULE_MARKERS[rule],
-                            color=color, markersize=2.6, alpha=0.85, label=SCHEDULE_LABELS[rule])
+                    ax.plot(ks, y, linestyle="none", marker=SCHEDULE_MARKERS[rule], color=color,
+                            markersize=2.2, alpha=0.9, label=SCHEDULE_LABELS[rule],
+                            markevery=max(1, len(ks) // 40))
                 else:
-                    lw = 2.2 if rule == "optimal" else 1.3
-                    ax.plot(ks, y, color=color, linewidth=lw, label=SCHEDULE_LABELS[rule],
+                    ax.plot(ks, y, color=color, linewidth=1.8 if rule == "optimal" else 1.1,
+                            linestyle=LINESTYLES[row % len(LINESTYLES)] if rule != "optimal"
+                            else "-", label=SCHEDULE_LABELS[rule],
                             zorder=4 if rule == "optimal" else 2)
-                mark_zeros(ax, ks, err, floor=floor,
-                           color=color, marker=SCHEDULE_MARKERS[rule], markersize=3.5)
+                mark_zeros(ax, ks, err, floor=bottom, color=color,
+                           marker=SCHEDULE_MARKERS[rule], offset_pt=2.0 + 2.6 * row)
             tc = float(Z.sum())
             dtc = float(Z.size * Z[-1] - tc)
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_ylim(bottom=floor)
             ax.set_xlim(0.8, Z.size * 1.25)
-            ax.set_xlabel("number of steps k")
-            ax.set_ylabel(f"exact expected KL ({unit})")
-            ax.set_title(f"{title}\nn = {Z.size}, TC = {tc:.3g}, DTC = {dtc:.3g} {unit}",
-                         fontsize=9)
+            ax.set_xlabel("number of steps $k$")
+            ax.set_ylabel(f"expected KL ({unit})")
+            ax.set_title(f"{title}\nTC = {tc:.3g}, DTC = {dtc:.3g} {unit}", loc="left")
+            if "parity" in title:
+                ax.text(0.5, 0.86, "uniform, cosine, log-linear coincide:\n"
+                        "error = TC = 1 bit for every $k < n$",
+                        transform=ax.transAxes, ha="center", va="center", fontsize=8)
         handles, labels = axes[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=6, fontsize=8.5)
-        fig.suptitle("Exact error (Thm 1.4) vs number of steps: optimal schedule vs fixed "
-                     "schedules and greedy rules (hollow markers on the bottom edge: error "
-                     "exactly 0)", fontsize=10)
+        fig.legend(handles, labels, loc="outside lower center", ncol=6, columnspacing=1.0,
+                   handlelength=1.8)
         return save_figure(fig, "fig_error_vs_steps", outdir)
 
 

@@ -1,17 +1,16 @@
-"""Hardness (spec §4): on Reed-Solomon codes of every dimension d no schedule
-with few steps is good for all d.
+"""Hardness (Thms 5, 24): on Reed-Solomon codes of every dimension d no schedule with few steps is good for all d.
 
-Heat map of the exact expected KL (Thm 1.4) of fixed schedules (rows) on the
+Heat map of the exact expected KL (Thm 4), in units of ln p, of fixed schedules (rows) on the
 uniform law over the [n, d] Reed-Solomon code over F_p, for every dimension
 d = 1..n (columns; d = n is the uniform law).  The curve of the [n, d] code is a
 single jump of log p after j = d, so a schedule pays log p for every token of
-the block that crosses d after position d (spec item 19): the cell value is an
+the block that crosses d after position d (Prop 20): the cell value is an
 integer number of log p.  A schedule whose largest step is s has worst case
 (s - 1) log p, so being within < log p of exact on every d forces all steps to
 be 1 (n rounds), although each single code needs only the 2 steps (d, n - d)
 and the uniform law 1 (bottom row).  Errors come from
 ``mdmtheory.hardness.family_errors`` (closed form), which the top panel checks
-against Theorem 1.4 on the exact curves of the codes for a small n.
+against Thm 4 on the exact curves of the codes for a small n.
 """
 
 from __future__ import annotations
@@ -46,10 +45,10 @@ def schedules(n: int = N) -> list[tuple[str, Schedule]]:
         rows.append(("cosine", masking_schedule(n, k, "cosine")))
     rows.append(("log-linear", masking_schedule(n, 8, "loglinear")))
     for lam in (0.5, 0.25):
-        rows.append((f"TC-greedy, λ = {lam:g}", tc_greedy_schedule(n, lam)))
+        rows.append((f"TC rule, $\\lambda = {lam:g}$", tc_greedy_schedule(n, lam)))
     for lam in (0.5, 0.25):
-        rows.append((f"DTC-greedy, λ = {lam:g}", dtc_greedy_schedule(n, lam)))
-    rows.append(("min rule, λ = 0.25", min_greedy_schedule(n, 0.25)))
+        rows.append((f"DTC rule, $\\lambda = {lam:g}$", dtc_greedy_schedule(n, lam)))
+    rows.append((r"min rule, $\lambda = 0.25$", min_greedy_schedule(n, 0.25)))
     rows.append((f"(4, {n - 4}): optimal for d = 4", Schedule([4, n - 4])))
     rows.append((f"({n // 2}, {n - n // 2}): optimal for d = {n // 2}",
                  Schedule([n // 2, n - n // 2])))
@@ -66,7 +65,7 @@ def error_matrix(n: int = N, p: int = P) -> tuple[list[str], list[int], np.ndarr
 
 
 def _cross_check() -> float:
-    """Max |closed form - Thm 1.4 on the exact code curves| over every schedule of n=5, p=5."""
+    """Max |closed form - Thm 4 on the exact code curves| over every schedule of n=5, p=5."""
     fam = hardness.code_family(CHECK_N, CHECK_P)
     Zs = {d: information_curve(mu) for d, mu in fam.items()}
     worst = 0.0
@@ -86,15 +85,15 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
 
     outdir = pathlib.Path(__file__).resolve().parent if outdir is None else pathlib.Path(outdir)
     worst_gap = _cross_check()
-    if worst_gap > 1e-9:  # the figure must not show numbers that disagree with Thm 1.4
-        raise RuntimeError(f"closed-form code errors disagree with Thm 1.4 by {worst_gap:.3g}")
+    if worst_gap > 1e-9:  # the figure must not show numbers that disagree with Thm 4
+        raise RuntimeError(f"closed-form code errors disagree with Thm 4 by {worst_gap:.3g}")
     labels, ks, E = error_matrix()
     logp = math.log(P)
     M = E / logp  # integer multiples of log p
     worst = M.max(axis=1)
     vmax = int(np.ceil(M.max()))
     with style_context():
-        fig, ax = new_figure(1, 1, width=9.0, height=6.4)
+        fig, ax = new_figure(1, 1, size="full", height=4.6)
         cmap = colormaps["YlOrRd"].resampled(vmax + 1)
         norm = BoundaryNorm(np.arange(-0.5, vmax + 1.5), cmap.N)
         full = np.column_stack([M, np.full(len(labels), np.nan), worst])
@@ -104,23 +103,19 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
                 v = full[r, c]
                 if np.isnan(v):
                     continue
-                ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                ax.text(c, r, f"{v:.0f}", ha="center", va="center", fontsize=8,
                         color="white" if v > 0.6 * vmax else "black")
         ax.set_xticks(list(range(N)) + [N + 1])
         ax.set_xticklabels([str(d) for d in range(1, N + 1)] + ["worst"])
         ax.set_yticks(range(len(labels)))
-        ax.set_yticklabels([f"{lab}  [k = {k}]" for lab, k in zip(labels, ks)], fontsize=8)
-        ax.set_xlabel(f"dimension d of the Reed-Solomon [{N}, d] code over $F_{{{P}}}$ "
-                      f"(d = {N}: uniform law)")
+        ax.set_yticklabels([f"{lab}  [$k = {k}$]" for lab, k in zip(labels, ks)])
+        ax.set_xlabel(f"dimension $d$ of the Reed-Solomon $[{N}, d]$ code over "
+                      f"$\\mathbb{{F}}_{{{P}}}$ ($d = {N}$: uniform law)")
         ax.grid(False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
-        cb = fig.colorbar(im, ax=ax, shrink=0.8, ticks=range(0, vmax + 1, 2))
-        cb.set_label(f"exact expected KL, in units of log {P} = {logp:.3f} nats")
-        ax.set_title(
-            "No fixed schedule with few steps is good for every code dimension d\n"
-            f"cell = exact error / log {P} (Thm 1.4); each single code needs only the 2 steps "
-            "(d, n - d)", fontsize=9.5)
+        cb = fig.colorbar(im, ax=ax, shrink=0.85, pad=0.01, ticks=range(0, vmax + 1, 3))
+        cb.set_label(f"expected KL / $\\ln {P}$")
         return save_figure(fig, "fig_hardness", outdir)
 
 

@@ -179,14 +179,14 @@ def test_schedule_k_optimal_is_brute_force_minimum(capsys):
     assert sum(out["optimal"]["sizes"]) == n and len(out["optimal"]["sizes"]) == k
     rules = {r["rule"]: r for r in out["schedules"]}
     assert set(rules) == {"optimal", "uniform", "cosine", "loglinear", "linear", "tc", "dtc",
-                          "min", "custom"}
+                          "min", "custom-1"}
     for r in out["schedules"]:  # every printed error is Thm 1.4 of the printed sizes
         assert sum(r["sizes"]) == n and r["k"] == len(r["sizes"])
         assert r["error"] == pytest.approx(_thm14(Z, r["sizes"]), abs=1e-12)
         assert r["error"] >= out["optimal"]["error"] - 1e-12 or r["k"] > k
     # uniform = LLaDA's split: floor(n/k) each, the first n mod k steps one more
     assert rules["uniform"]["sizes"] == [n // k + (t < n % k) for t in range(k)]
-    assert rules["custom"]["sizes"] == [2, 3, 4]
+    assert rules["custom-1"]["sizes"] == [2, 3, 4]
     # greedy rules at k: lambda is the smallest one with at most k steps
     lam = rules["tc"]["lambda"]
     assert rules["tc"]["k"] <= k
@@ -446,3 +446,54 @@ def test_format_table_aligns_columns():
     lines = text.splitlines()
     assert len({len(ln) for ln in lines[:2]}) == 1  # header and rule share the width
     assert lines[2].endswith("1.5") and lines[3].endswith("22.25")
+
+
+# --------------------------------------------------------------------------- vocabulary and output
+def test_short_and_long_k_are_one_option(capsys):
+    a = json_main(capsys, "schedule", "markov", "--n", "8", "--flip", "0.1", "-k", "3")
+    b = json_main(capsys, "schedule", "markov", "--n", "8", "--flip", "0.1", "--k", "3")
+    assert a == b
+
+
+def test_schedule_json_is_compact_for_long_sequences(capsys):
+    """Lists of numbers are one line each: the JSON of n = 2000 stays short (was ~4,000 lines)."""
+    rc = main(["schedule", "markov", "--n", "2000", "--flip", "0.1", "--k", "5", "--json"])
+    out = capsys.readouterr().out
+    assert rc == 0 and len(out.splitlines()) < 120
+    res = json.loads(out)
+    assert sum(res["optimal"]["sizes"]) == 2000
+
+
+def test_any_base_plumbing(capsys):
+    """Plumbing: --base 10 prints the nats numbers divided by ln 10, unit 'base-10'."""
+    nats = json_main(capsys, "curve", "markov", "--n", "6", "--flip", "0.2")
+    dec = json_main(capsys, "curve", "markov", "--n", "6", "--flip", "0.2", "--base", "10")
+    assert dec["unit"] == "base-10" and nats["unit"] == "nats"
+    np.testing.assert_allclose(np.asarray(dec["Z"]) * np.log(10), nats["Z"], rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_custom_schedules_are_numbered(capsys):
+    out = json_main(capsys, "schedule", "markov", "--n", "6", "--flip", "0.1", "--k", "2",
+                    "--rules", "none", "--sizes", "1,5", "--sizes", "3,3")
+    assert [r["rule"] for r in out["schedules"]] == ["optimal", "custom-1", "custom-2"]
+
+
+def test_check_out_and_mutate_never_write_into_the_tree():
+    from mdmtheory.cli.check import translate_args
+
+    args, tmp = translate_args(["--quick", "--out", "/x/y"])
+    assert args == ["--quick", "--counterexample-dir", "/x/y"] and tmp is None
+    args, tmp = translate_args(["--mutate", "7"])
+    assert tmp is not None and args[-2:] == ["--counterexample-dir", str(tmp)]
+    assert tmp.is_dir() and not str(tmp).startswith(str(Path(__file__).resolve().parent.parent))
+    tmp.rmdir()
+    args, tmp = translate_args(["--mutate", "7", "--counterexample-dir", "/z"])
+    assert tmp is None and args == ["--mutate", "7", "--counterexample-dir", "/z"]
+
+
+def test_check_help_names_the_command(capsys):
+    rc = main(["check", "--help"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "usage: mdmtheory check" in out and "python -m proofs_check" not in out
+    assert "--out DIR" in out

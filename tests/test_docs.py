@@ -29,18 +29,146 @@ def _has_mkdocs() -> bool:
                for m in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers"))
 
 
-@pytest.mark.skipif(not _has_mkdocs(), reason="mkdocs/mkdocs-material/mkdocstrings not installed")
-def test_mkdocs_build_strict(tmp_path):
+needs_mkdocs = pytest.mark.skipif(not _has_mkdocs(),
+                                  reason="mkdocs/mkdocs-material/mkdocstrings not installed")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site, built once per test module with ``mkdocs build --strict``."""
+    if not _has_mkdocs():
+        pytest.skip("mkdocs/mkdocs-material/mkdocstrings not installed")
+    out = tmp_path_factory.mktemp("site") / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
-                        str(tmp_path / "site")], cwd=REPO, capture_output=True, text=True,
-                       timeout=600, env=env)
+    r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+                       cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    site = tmp_path / "site"
+    return out
+
+
+def _pages(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): p.read_text() for p in site.rglob("*.html")}
+
+
+def _visible_text(html: str) -> str:
+    """The page's text as a reader sees it: no tags, scripts, styles, or search data."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+@needs_mkdocs
+def test_mkdocs_build_strict(site):
     assert (site / "index.html").is_file()
     assert (site / "figures" / "fig_riemann.png").is_file()  # served by docs/_hooks/figures.py
     api = (site / "api" / "schedules" / "index.html").read_text()
     assert "left_riemann_error" in api and "optimal_schedule" in api
+
+
+SPHINX_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|data|mod|attr|exc|obj|const):")
+
+
+@needs_mkdocs
+def test_no_raw_sphinx_roles_and_roles_become_links(site):
+    bad = {name: len(SPHINX_ROLE.findall(_visible_text(html)))
+           for name, html in _pages(site).items()}
+    bad = {k: v for k, v in bad.items() if v}
+    assert not bad, f"raw Sphinx roles in the built site: {bad}"
+    # the roles became working links: e.g. the schedules page links to Schedule's anchor
+    api = (site / "api" / "schedules" / "index.html").read_text()
+    assert 'href="#mdmtheory.schedule.Schedule"' in api or \
+        'href="./#mdmtheory.schedule.Schedule"' in api
+
+
+@needs_mkdocs
+def test_math_renders_offline(site):
+    """No script, stylesheet or font is loaded from the network; KaTeX is bundled."""
+    for name, html in _pages(site).items():
+        external = re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="(https?:)?//[^"]*"', html)
+        assert not external, f"{name} loads {external} from the network"
+    assert (site / "javascripts" / "katex" / "katex.min.js").is_file()
+    fonts = list((site / "javascripts" / "katex" / "fonts").glob("*.woff2"))
+    assert len(fonts) >= 10
+    css = (site / "javascripts" / "katex" / "katex.min.css").read_text()
+    for ref in set(re.findall(r"url\((fonts/[^)]+\.woff2)\)", css)):
+        assert (site / "javascripts" / "katex" / ref).is_file(), ref
+    theory = (site / "theory" / "index.html").read_text()
+    assert 'class="arithmatex"' in theory  # math is marked up for the renderer
+
+
+@needs_mkdocs
+def test_toc_has_no_raw_tex(site):
+    for name, html in _pages(site).items():
+        for nav in re.findall(r'<nav class="md-nav md-nav--secondary".*?</nav>', html, flags=re.S):
+            assert "\\(" not in nav and "\\)" not in nav, f"raw TeX in the TOC of {name}"
+
+
+#: Pages whose text still cites a specification or an issue number a reader cannot open.
+#: Owned by others (module docstrings and topic pages); the lead empties this when merged.
+SPEC_REFS_PENDING = {"api/bounds/index.html", "api/bridge/index.html", "api/core/index.html",
+                     "api/policies/index.html", "api/schedules/index.html",
+                     "api/structured/index.html", "bridge/index.html", "mutations/index.html",
+                     "policies/index.html", "structured/index.html", "theory/index.html"}
+SPEC_REF = re.compile(r"\bspec\b|shared/spec|theory\.md\s*§|\bissue\s+\d+", re.I)
+
+
+def _spec_refs(site: Path) -> dict[str, list[str]]:
+    out = {}
+    for name, html in _pages(site).items():
+        text = _visible_text(html)
+        hits = [text[max(0, m.start() - 40):m.end() + 40].strip()
+                for m in SPEC_REF.finditer(text)]
+        if hits:
+            out[name] = hits
+    return out
+
+
+@needs_mkdocs
+def test_pages_cite_the_paper_not_a_spec_or_an_issue(site):
+    refs = _spec_refs(site)
+    strict = {k: v for k, v in refs.items() if k not in SPEC_REFS_PENDING}
+    assert not strict, f"references a reader cannot open: {strict}"
+
+
+@needs_mkdocs
+@pytest.mark.xfail(strict=False, reason="module docstrings and topic pages of other owners "
+                   "still cite the specification; empty SPEC_REFS_PENDING when they are fixed")
+def test_whole_site_cites_no_spec_or_issue(site):
+    refs = _spec_refs(site)
+    assert not refs, {k: len(v) for k, v in refs.items()}
+
+
+@needs_mkdocs
+def test_gallery_shows_every_figure_clickably(site):
+    index = (site / "index.html").read_text()
+    for png in sorted((REPO / "figures").glob("fig_*.png")):
+        link = f'<a href="figures/{png.name}"'
+        assert link in index, f"{png.name} is not in the gallery (or not clickable)"
+        assert (site / "figures" / png.name).is_file()
+
+
+def test_torch_extra_is_a_lower_bound_and_ci_uses_the_constraints():
+    """An installed torch >= the bound is kept: no ==/<= pin in the package metadata."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())
+    reqs = [Requirement(r) for r in meta["project"]["optional-dependencies"]["torch"]]
+    (torch_req,) = [r for r in reqs if r.name == "torch"]
+    ops = {s.operator for s in torch_req.specifier}
+    assert ops == {">="}, torch_req
+    # the local CPU build satisfies it, so pip keeps it
+    assert torch_req.specifier.contains("2.13.0+cpu", prereleases=True)
+    assert "proofs_check*" not in str(meta["tool"]["setuptools"]["packages"]["find"])
+    pins = (REPO / "constraints.txt").read_text()
+    assert re.search(r"^torch==2\.13\.0$", pins, flags=re.M)
+    readme = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    cmd = 'python -m pip install -c constraints.txt -e ".[test,torch,docs]" && python -m pytest'
+    assert cmd in readme and cmd in ci
+    assert 'python -m pip install -c constraints.txt -e ".[torch]" && mdmtheory figures' in readme
+    assert (REPO / "LICENSE").read_text().startswith("MIT License")
+    assert "cff-version" in (REPO / "CITATION.cff").read_text()
 
 
 def test_tutorial_snippets_run(monkeypatch, tmp_path):

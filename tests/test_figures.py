@@ -2,7 +2,9 @@
 
 Each script's ``main(outdir)`` runs on a temporary folder; the test checks the
 returned paths are exactly the files written, that each PNG decodes to an image
-of a sensible size and each PDF has a PDF header and trailer.  Scripts that
+of a sensible size and each PDF has a PDF header and trailer, and that every
+figure is drawn at a paper size (one column or the full text width) with no
+font smaller than 8 pt at that size (read from the figure objects).  Scripts that
 need an optional extra (torch) are skipped when it is missing.  The shared
 helpers of :mod:`mdmtheory.plotting` are tested for determinism (identical
 bytes on a second save, no timestamps in the files).
@@ -72,8 +74,35 @@ def test_figure_scripts_exist():
     assert mine <= names
 
 
+#: Figures of other owners not yet at paper size (their owners convert them with
+#: mdmtheory.plotting.new_figure(size=...)); the size check is an expected failure there.
+NOT_YET_PAPER_SIZE = {"fig_policy_fronts", "fig_policy_order", "fig_bridge_validation"}
+
+
+def _check_print_size(stem: str, figs) -> None:
+    problems = []
+    for fig in figs:
+        w = fig.get_figwidth()
+        if not any(abs(w - v) < 0.01 for v in plotting.PAPER_WIDTHS.values()):
+            problems.append(f"width {w:.2f} in is not a paper width {plotting.PAPER_WIDTHS}")
+        small = plotting.smallest_font_pt(fig)
+        if small < plotting.MIN_FONT_PT:
+            problems.append(f"smallest font {small:.1f} pt < {plotting.MIN_FONT_PT} pt")
+    if problems and stem in NOT_YET_PAPER_SIZE:
+        pytest.xfail(f"{stem}: " + "; ".join(problems))
+    assert not problems, f"{stem}: " + "; ".join(problems)
+
+
 @pytest.mark.parametrize("script", list(_params()))
-def test_figure_script_writes_png_and_pdf(script: Path, tmp_path: Path):
+def test_figure_script_writes_png_and_pdf(script: Path, tmp_path: Path, monkeypatch):
+    figs = []
+    original = plotting.save_figure
+
+    def recording_save_figure(fig, *args, **kwargs):
+        figs.append(fig)
+        return original(fig, *args, **kwargs)
+
+    monkeypatch.setattr(plotting, "save_figure", recording_save_figure)
     mod = _load(script)
     assert callable(getattr(mod, "main", None)), f"{script.name} has no main(outdir)"
     assert (mod.__doc__ or "").strip(), f"{script.name} needs a docstring (used by SUMMARY.md)"
@@ -95,6 +124,8 @@ def test_figure_script_writes_png_and_pdf(script: Path, tmp_path: Path):
         (_check_png if f.suffix == ".png" else _check_pdf)(f)
     if script.stem not in SLOW:
         assert elapsed < 120, f"{script.name} took {elapsed:.0f} s: mark it slow"
+    assert figs, f"{script.name} did not save through mdmtheory.plotting.save_figure"
+    _check_print_size(script.stem, figs)
 
 
 def test_figure_is_deterministic(tmp_path):
@@ -112,8 +143,9 @@ def test_save_figure_writes_deterministic_files(tmp_path):
             fig, ax = plotting.new_figure(1, 2, width=5, height=2.5)
             ax[0].plot([1, 2, 3], [3, 1, 2], label="x")
             ax[0].legend()
-            plotting.mark_zeros(ax[1], [1, 2, 3], [0.0, 1.0, 0.0], floor=0.1, color="k")
             ax[1].set_yscale("log")
+            ax[1].plot([1, 2, 3], [0.5, 1.0, 2.0])
+            plotting.mark_zeros(ax[1], [1, 2, 3], [0.0, 1.0, 0.0], floor=0.1, color="k")
         return fig
 
     p1 = plotting.save_figure(make(), "demo", tmp_path / "one")
@@ -131,12 +163,17 @@ def test_save_figure_writes_deterministic_files(tmp_path):
 
 
 def test_mark_zeros_draws_only_the_zeros():
+    """One marker at the start of each run of zeros, a line along each run of length > 1."""
     with plotting.style_context():
         fig, ax = plotting.new_figure()
-        plotting.mark_zeros(ax, [1, 2, 3, 4], [0.0, 2.0, 0.0, 1.0], floor=1e-3, color="r")
-    (line,) = ax.get_lines()
-    np.testing.assert_array_equal(line.get_xdata(), [1, 3])
-    np.testing.assert_array_equal(line.get_ydata(), [1e-3, 1e-3])
+        plotting.mark_zeros(ax, [1, 2, 3, 4, 5, 6], [0.0, 2.0, 0.0, 0.0, 0.0, 1.0], floor=1e-3,
+                            color="r")
+    markers = [ln for ln in ax.get_lines() if ln.get_linestyle() == "None"]
+    segments = [ln for ln in ax.get_lines() if ln.get_linestyle() != "None"]
+    assert [list(ln.get_xdata()) for ln in markers] == [[1], [3]]
+    assert [list(ln.get_xdata()) for ln in segments] == [[3, 5]]
+    for ln in ax.get_lines():
+        assert set(ln.get_ydata()) == {1e-3}
 
 
 def test_colours_and_units():

@@ -1,4 +1,4 @@
-"""MkDocs hook: publish the committed figures (``figures/fig_*.png``) with the site.
+"""MkDocs hook: publish the committed figures (``figures/fig_*.png`` and ``.pdf``) with the site.
 
 The figures live in ``figures/`` at the repository root (where ``mdmtheory
 figures`` writes them), outside ``docs/``.  This hook adds them to the site as
@@ -16,7 +16,7 @@ from mkdocs.structure.files import File
 
 def on_files(files, config):  # noqa: D103 - MkDocs hook API
     root = Path(config.config_file_path).resolve().parent
-    for png in sorted((root / "figures").glob("fig_*.png")):
+    for png in sorted([*(root / "figures").glob("fig_*.png"), *(root / "figures").glob("fig_*.pdf")]):
         files.append(File(f"figures/{png.name}", src_dir=str(root), dest_dir=config.site_dir,
                           use_directory_urls=config.use_directory_urls))
     return files
