@@ -47,35 +47,35 @@ class Mutant:
 
 
 def _m_tc_rule(B):
-    def tc_rule_bound(mu_or_Z, schedule, *, lam=None, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
+    def tc_rule_bound(mu_or_Z, schedule, *, lam=None, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
         num = s.sizes - 1.0
         lam_m = float(np.max(num / s.remaining)) if lam is None else lam  # R_t, not R_t - 1
-        return lam_m * B.curve_totals(mu_or_Z, base=base).tc
+        return lam_m * B.curve_totals(mu_or_Z, curve=curve, base=base).tc
     return tc_rule_bound
 
 
 def _m_dtc_rule(B):
-    def dtc_rule_bound(mu_or_Z, schedule, *, lam=None, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
+    def dtc_rule_bound(mu_or_Z, schedule, *, lam=None, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
         lam_m = B.certified_lambda(s, "dtc") if lam is None else lam
-        return lam_m * B.curve_totals(mu_or_Z, base=base).tc  # TC instead of DTC
+        return lam_m * B.curve_totals(mu_or_Z, curve=curve, base=base).tc  # TC instead of DTC
     return dtc_rule_bound
 
 
 def _m_min_rule(B):
-    def min_rule_bound(mu_or_Z, schedule, *, lam=None, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
-        tot = B.curve_totals(mu_or_Z, base=base)
+    def min_rule_bound(mu_or_Z, schedule, *, lam=None, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
         lam_m = B.certified_lambda(s, "min") if lam is None else lam
         return lam_m * max(tot.tc, tot.dtc)  # max instead of min
     return min_rule_bound
 
 
 def _m_uniform(B):
-    def uniform_step_bound(mu_or_Z, schedule, *, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
-        return float(s.sizes.max()) * B.curve_totals(mu_or_Z, base=base).z_n  # dropped "- 1"
+    def uniform_step_bound(mu_or_Z, schedule, *, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
+        return float(s.sizes.max()) * B.curve_totals(mu_or_Z, curve=curve, base=base).z_n  # dropped "- 1"
     return uniform_step_bound
 
 
@@ -89,38 +89,37 @@ def _m_alphabet(B):
 
 
 def _m_li_cai(B):
-    def li_cai_bound(mu_or_Z, schedule, *, base=None, require_balanced=True):
-        s = B._schedule_for(mu_or_Z, schedule)
+    def li_cai_bound(mu_or_Z, schedule, *, curve=False, base=None, require_balanced=True):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
         if require_balanced and not B.is_balanced(s):
             raise ValueError("unbalanced")
-        return B.curve_totals(mu_or_Z, base=base).tc / s.k  # dropped DTC
+        return B.curve_totals(mu_or_Z, curve=curve, base=base).tc / s.k  # dropped DTC
     return li_cai_bound
 
 
 def _m_residual(B):
     orig = B.residual_total_correlation
 
-    def residual_total_correlation(mu_or_Z, m, *, base=None):
+    def residual_total_correlation(mu_or_Z, m, *, curve=False, base=None):
         from mdmtheory import information_curve
 
-        Z = information_curve(mu_or_Z, base=base) if hasattr(mu_or_Z, "p") \
-            else np.asarray(mu_or_Z, dtype=float)
+        Z = np.asarray(mu_or_Z, dtype=float) if curve else information_curve(mu_or_Z, base=base)
         if m in (0, Z.size):
-            return orig(mu_or_Z, m, base=base)
+            return orig(mu_or_Z, m, curve=curve, base=base)
         return float(np.sum(Z[m:] - Z[m - 1]))  # Z_m instead of Z_{m+1}
     return residual_total_correlation
 
 
 def _m_pinning(B):
-    def pinning_bound(mu_or_Z, m, *, sharp=False, base=None):
-        tot = B.curve_totals(mu_or_Z, base=base)
+    def pinning_bound(mu_or_Z, m, *, sharp=False, curve=False, base=None):
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
         return max(tot.n - m - (1 if sharp else 0), 0) / (m + 1) * tot.tc  # TC for DTC
     return pinning_bound
 
 
 def _m_comparison(B):
-    def tc_dtc_comparison(mu_or_Z, *, base=None):
-        tot = B.curve_totals(mu_or_Z, base=base)
+    def tc_dtc_comparison(mu_or_Z, *, curve=False, base=None):
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
         return B.ComparisonBounds(tot.tc / (tot.n - 1), tot.dtc, (tot.n - 2) * tot.tc)  # n-2
     return tc_dtc_comparison
 
