@@ -486,22 +486,23 @@ def conditional_tc_plus_dtc(mu_or_Z, s: int, *, curve: bool = False,
     return float((n - s) * (Z[-1] - Z[s]))
 
 
-def austin_lemma33_size(dtc: float, delta_sq: float) -> int:
-    """A size ``s <= DTC/delta^2`` for Lemma 33: ``s = max(0, ceil(DTC/delta^2) - 1)``.
+def austin_lemma33_size(n: int, dtc: float, delta_sq: float) -> int:
+    """A size ``s <= DTC/delta^2`` for Lemma 33: ``s = min(n, max(0, ceil(DTC/delta^2) - 1))``.
 
     Lemma 33 (Austin 2020, Lemma 8.3) asserts *some* ``s <= DTC/delta^2`` has
     ``E_{|S|=s}[TC + DTC(.|X_S)] <= delta^2 (n - s)``.  The identity of
     :func:`conditional_tc_plus_dtc` gives it for *every* ``s >= DTC/delta^2 - 1``
     (``(n-s)(Z_n - Z_{s+1}) <= (n-s) DTC/(s+1)``), so the size need not depend on
-    ``mu``; this returns the smallest such ``s``.
+    ``mu``; this returns the smallest such ``s`` (at most ``n``: ``s = n`` leaves nothing).
     """
     from fractions import Fraction
 
+    n = as_int(n, "n", minimum=1)
     D = _nonneg_real(dtc, "dtc")
     d2 = _nonneg_real(delta_sq, "delta_sq")
     if d2 == 0:
         raise ValueError("delta_sq must be > 0")
-    return max(0, math.ceil(Fraction(D) / Fraction(d2)) - 1)
+    return min(n, max(0, math.ceil(Fraction(D) / Fraction(d2)) - 1))
 
 
 def cor34_bound(n: int, dtc: float, delta_sq: float) -> float:
