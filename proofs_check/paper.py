@@ -162,9 +162,9 @@ delegate("Def 1", "E KL(s) = E_{S_1..S_k} KL(mu || nu^{S_1..S_k}), sets a unifor
 delegate("Def 2", "left-Riemann Z^N and Eq. (1): optimal nodes by DP (corrected domain a_k <= n, E1)",
          "schedule.left_riemann_approximation, optimal.optimal_schedule", (10, 11, 12))
 delegate("Def 3", "Z_j = E I(X_i; X_S), |S| = j-1; 0 = Z_1 <= ... <= Z_n",
-         "information.information_curve(mu, base=2)", (1, 2))
+         "information.information_curve(mu, base=2)", (1, 2, 6))
 delegate("Thm 4", "E_S KL(mu||nu^S) = ||Z - Z^N||_1 with a_t = 1 + sum_{u<t} s_u; optimal schedule = Eq. (1)",
-         "schedule.left_riemann_error, optimal.optimal_frontier", (7, 11))
+         "schedule.left_riemann_error, optimal.optimal_frontier", (7, 9, 11))
 
 
 @paper("Fig. 1", "n = 13, s = (4,5,2,2): shaded unit rectangles j = 2,3,4,6,7,8,9,11,13 have "
@@ -214,7 +214,7 @@ def thm6(cfg: Config, tr: Tracker):
 
 # ============================================================================ Result 3
 delegate("Def 7", "TC = sum H(X_i) - H(X); DTC = H(X) - sum H(X_i|X_-i)",
-         "information.total_correlation, information.dual_total_correlation", (3, 4, 17))
+         "information.total_correlation, information.dual_total_correlation", (3, 4, 16, 17))
 delegate("Lemma 8", "TC = sum_j Z_j; DTC = n Z_n - TC; TC + DTC = sum_i I(X_i; X_-i)",
          "bounds.curve_totals", (3, 4, 5))
 
@@ -245,7 +245,8 @@ def _exhaustive_guarantee(cfg: Config, tr: Tracker, build, kind: str, item: int,
 
 @paper("Thm 9", "TC (DTC) schedule from (n, eps, T): E KL <= eps for every mu with TC <= T "
        "(DTC <= D); k <= 2 + (1 + ln n)(1 + ceil(T/eps))",
-       "paper_schedules.thm9_tc_schedule, thm9_dtc_schedule, thm9_step_bound",
+       "paper_schedules.thm9_tc_schedule, thm9_dtc_schedule, thm9_step_bound; sharper: "
+       "schedule_rules.tc_greedy_schedule, dtc_greedy_schedule", uses=(13, 14, 21),
        mutation="TC recursion divides by zeta - 1 instead of zeta")
 def thm9(cfg: Config, tr: Tracker, mut: bool = False):
     from mdmtheory import paper_schedules as P
