@@ -1310,7 +1310,7 @@ def _run_one(c: PaperCheck, cfg: Config, cache: dict, mut: bool) -> PaperRow:
     if bad and status != ERROR:
         ctx = tr.first_bad or tr.worst_ctx
         if c.erratum and status == CONFIRMED:
-            ctx = {"evidence": tr.evidence}
+            ctx = {"evidence": tr.evidence or [{"finding": note}]}
         row.counterexample = _save(cfg, c, ctx, status, note, mut)
     return row
 
