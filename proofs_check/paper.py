@@ -277,6 +277,10 @@ def thm9(cfg: Config, tr: Tracker, mut: bool = False):
                 tr.fact(Fraction(T) * ratio <= Fraction(eps), ctx)
                 worst_frac = max(worst_frac, float(Fraction(T) * ratio))
                 tr.fact(sch.k <= 2 + (1 + math.log(n)) * (1 + math.ceil(r)) + 1e-9, ctx)
+                tr.fact(_thm9_invariants(sch.sizes, n, P.thm9_zeta(T, eps), kind), ctx)
+    tr.add_method(f"exact: the construction's own invariants (TC: zeta s_i <= R_i for the "
+                  f"geometric steps, n - zeta < N_Lambda <= n - 1; DTC: zeta (M_(i-1) - M_i) "
+                  f"<= M_(i-1), 1 <= M_Lambda <= zeta - 1)")
     tr.add_method(f"worst case over all curves: exact sup E KL = T max_i w_i/(n-i) (TC), "
                   f"D max_i w_i/i (DTC) <= eps for n in {ns}, T/eps in {ratios}; k-bound; "
                   f"worst sup E KL/eps = {worst_frac:.4f}")
@@ -286,6 +290,26 @@ def thm9(cfg: Config, tr: Tracker, mut: bool = False):
     tr.add_method("exact: the paper's example n=20, T/eps=3 reproduced")
     _exhaustive_guarantee(cfg, tr, tc, "tc", 901, "Thm 9 TC schedule")
     _exhaustive_guarantee(cfg, tr, P.thm9_dtc_schedule, "dtc", 902, "Thm 9 DTC schedule")
+
+
+def _thm9_invariants(sizes, n: int, zeta: int, kind: str) -> bool:
+    """The intermediate claims of Thm 9's proof, from the sizes alone (zeta < n + 1)."""
+    if zeta == 1 or zeta >= n + 1:
+        return True
+    lam = math.floor(math.log(n - zeta + 1) / math.log(zeta / (zeta - 1))) + 2
+    if kind == "tc":
+        N = 0
+        for s in sizes[:lam]:
+            if zeta * s > n - N:
+                return False
+            N += s
+        return n - zeta < N <= n - 1 and all(s == 1 for s in sizes[lam:])
+    dec, M = list(reversed(sizes)), n
+    for s in dec[:lam]:
+        if zeta * s > M:
+            return False
+        M -= s
+    return 1 <= M <= zeta - 1 and all(s == 1 for s in dec[lam:])
 
 
 @paper("App. D", "sweep over unknown TC/DTC: grid H of powers of 2 from eps to n log2 q; the "
