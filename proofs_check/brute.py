@@ -1,4 +1,4 @@
-"""Independent brute-force oracles for ``proofs_check`` (spec theory.md §1-§5).
+"""Independent brute-force oracles for ``proofs_check`` (Defs 1, 3, 7, 14; Thm 4; Eq. (1)).
 
 Nothing here imports :mod:`mdmtheory`'s information or schedule code: every
 quantity is recomputed the slow, obvious way from a probability table, so that
@@ -6,7 +6,7 @@ comparing it with the package is a real check.
 
 * entropies of every marginal by summing the table (nats, ``0 log 0 = 0``);
 * the information curve straight from Def. 1.3 (an average of mutual informations);
-* the sampler of spec §1, run *exactly*: for a fixed ordered partition
+* the sampler of Def 1, run *exactly*: for a fixed ordered partition
   ``S_1..S_k`` the output law ``nu^S(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t})``
   is evaluated on the support of ``mu`` from marginal tables, and ``E_S`` is the
   average over every ordered set partition with the block sizes of the schedule
@@ -116,7 +116,7 @@ def ordered_partitions(n: int, sizes: Sequence[int]) -> Iterator[tuple[tuple[int
 
 
 class Sampler:
-    """The sampler of spec §1 run exactly on a small table ``p`` (shape ``(q,)*n``).
+    """The sampler of Def 1 run exactly on a small table ``p`` (shape ``(q,)*n``).
 
     ``log_nu(partition)`` is ``log nu^S(y)`` at every ``y`` of the support of
     ``mu`` (the only points where ``KL(mu || .)`` needs it; on the support every
@@ -180,7 +180,7 @@ def brute_opt(Z: np.ndarray, k: int) -> tuple[float, tuple[int, ...]]:
 
 
 def dp_opt(Z: np.ndarray, k: int) -> float:
-    """``F_k(n)`` of the recursion in spec §3 (textbook O(k n^2), no speed-ups)."""
+    """``F_k(n)`` of the DP for Eq. (1) (textbook O(k n^2), no speed-ups)."""
     n = len(Z)
     P = np.concatenate([[0.0], np.cumsum(Z)])
 
@@ -206,7 +206,7 @@ def _den(rule: str, n: int, N: int) -> int:
 
 
 def rule_ok(sizes: Sequence[int], rule: str, lam: float, *, shift: int = 0) -> bool:
-    """Whether every step satisfies ``s_t - 1 <= lam * den_t`` (spec §5(a)-(c)).
+    """Whether every step satisfies ``s_t - 1 <= lam * den_t`` (the TC / DTC / min greedy rules).
 
     Exact: ``lam`` is converted to the rational number it represents (a float
     ``1/3`` is slightly below one third, and the rule is applied to that value).

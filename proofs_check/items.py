@@ -1,4 +1,4 @@
-"""The 21 checks of spec theory.md §7, one per item.
+"""The 21 ingredient checks behind the paper rows of :mod:`proofs_check.paper`.
 
 Each check records its cases in a :class:`~proofs_check._core.Tracker` and
 describes its method(s).  Three methods are used:
@@ -103,7 +103,7 @@ def _rs_shapes(cfg: Config) -> list[tuple[int, int]]:
 
 
 def _ratio(sizes, rule: str, shift: int = 0) -> Fraction:
-    """Exact ``max_t (s_t - 1)/den_t`` (spec §5(a)-(c)); ``shift`` only for mutants."""
+    """Exact ``max_t (s_t - 1)/den_t`` (TC / DTC / min rules); ``shift`` only for mutants."""
     n, N, best = sum(sizes), 0, Fraction(0)
     for s in sizes:
         den = {"tc": n - N - 1, "dtc": N + 1, "min": min(n - N - 1, N + 1)}[rule] + shift
@@ -850,7 +850,7 @@ def item20(cfg: Config, tr: Tracker):
     return None
 
 
-@check(21, "greedy rules of §5(a-c) satisfy their condition and bound, with the fewest steps",
+@check(21, "greedy TC/DTC/min rules satisfy their condition and bound, with the fewest steps",
        tests=("tests/test_bounds.py::test_min_rule_bound_holds",
               "tests/test_bounds.py::test_min_rule_bound_tight_on_mds",
               "tests/test_bounds.py::test_certified_lambda_of_greedy_schedules", T_PC),
@@ -894,15 +894,15 @@ def item21(cfg: Config, tr: Tracker):
                 if not extra and rule == "min":
                     tr.le(e, bounds.min_rule_bound(c.mu, g, lam=lam), c.ctx)
     tr.add_method(f"randomized: guaranteed bounds on {len(cs)} distributions")
-    # the step counts of spec §5's table (columns TC / DTC / both)
+    # a reference step-count table (columns TC / DTC / both)
     table = {(10**3, 0.5): (10, 15, 23), (10**3, 0.1): (50, 53, 88),
              (10**3, 0.01): (292, 293, 456), (10**5, 0.5): (17, 27, 41),
              (10**5, 0.1): (93, 101, 180), (10**5, 0.01): (745, 751, 1357)}
     for (n, lam), counts in table.items():
         got = tuple(len(brute.greedy(n, rule, lam, extra=extra)) for rule in ("tc", "dtc", "min"))
-        tr.fact(got == counts, {"n": n, "lambda": lam, "spec": counts, "greedy": got})
+        tr.fact(got == counts, {"n": n, "lambda": lam, "reference": counts, "greedy": got})
         if pkg is not None and not extra:
             tr.fact(tuple(pkg[r](n, lam).k for r in ("tc", "dtc", "min")) == counts,
-                    {"n": n, "lambda": lam, "spec": counts})
-    tr.add_method("exhaustive: spec §5 step-count table (n = 1e3, 1e5)")
+                    {"n": n, "lambda": lam, "reference": counts})
+    tr.add_method("exhaustive: reference step-count table (n = 1e3, 1e5)")
     return None if pkg is not None else "mdmtheory.schedule_rules absent: own greedy only"

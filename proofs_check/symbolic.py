@@ -1,10 +1,10 @@
-"""SymPy models for the identities of spec theory.md §2-§5.
+"""SymPy models for the identities of the paper (Lemmas 8, 13; Thms 4, 16) and their bounds.
 
 Two generic objects carry the algebra:
 
 * a **generic set function** ``h(T)``, one free symbol ``h_T`` per nonempty
   subset ``T`` of ``{0..n-1}`` and ``h(empty) = 0``: every entropy identity of
-  the spec (items 2-7, 17, 18) is a *linear* identity in the ``H(X_T)``, true
+  the ingredient checks (2-7, 17, 18) is a *linear* identity in the ``H(X_T)``, true
   for the entropies of every distribution iff it holds for a generic ``h``;
 * a **generic nondecreasing curve** ``Z_1 = 0``, ``Z_{j+1} = Z_j + delta_j``
   with free symbols ``delta_j >= 0``: the schedule identities (items 9, 10, 12)
