@@ -122,23 +122,27 @@ def _random_tables(rng, count: int, n_max: int, q_max: int = 2, n_min: int = 2):
 
 
 def _weights_py(sizes) -> list[int]:
-    """``w_i = N_{t(i)} - i`` for i = 1..n-1, pure Python (independent of the package)."""
-    w, N = [], 0
-    for s in sizes:
-        N += s
-        w += [N - i for i in range(N - s + 1, N + 1)]
-    return w[:-1]
+    """``w_i = N_{t(i)} - i`` for i = 1..n-1 (empty steps allowed), independent of the package."""
+    s = np.asarray([x for x in sizes if x > 0], dtype=np.int64)
+    n = int(s.sum())
+    return (np.repeat(np.cumsum(s), s) - np.arange(1, n + 1))[:-1].tolist()
 
 
 def _sup_ratio(sizes, kind: str) -> Fraction:
-    w = _weights_py(sizes)
-    n = len(w) + 1
-    best = Fraction(0)
-    for i, wi in enumerate(w, start=1):
-        den = (n - i) if kind == "tc" else i
-        if wi:
-            best = max(best, Fraction(wi, den))
-    return best
+    """``max_i w_i/(n-i)`` (tc) or ``max_i w_i/i`` (dtc) as an exact fraction.
+
+    The argmax is taken on float64 ratios of integers below 2**53, which are
+    correctly rounded; distinct ratios with denominators < n differ by >= 1/n**2,
+    far above the rounding for the n used here (<= 1e5), so it is exact.
+    """
+    w = np.asarray(_weights_py(sizes), dtype=np.int64).reshape(-1)
+    n = w.size + 1
+    if w.size == 0:
+        return Fraction(0)
+    i = np.arange(1, n)
+    den = (n - i) if kind == "tc" else i
+    j = int(np.argmax(w / den))
+    return Fraction(int(w[j]), int(den[j]))
 
 
 def _riemann_bits(Z: np.ndarray, sizes) -> float:
@@ -322,7 +326,7 @@ def app_d(cfg: Config, tr: Tracker, mut: bool = False):
     rng = cfg.rng(1100)
     trials = 300 if cfg.quick else 3000
     for _ in range(trials):
-        n = int(rng.integers(2, 2000))
+        n = int(rng.integers(2, 10001))
         q = int(rng.integers(2, 30))
         eps = float(10 ** rng.uniform(-3, 1))
         H = P.app_d_grid(n, q, eps)
@@ -335,7 +339,7 @@ def app_d(cfg: Config, tr: Tracker, mut: bool = False):
         ok = [h for h in H if X <= h <= 2 * X]
         ctx = {"n": n, "q": q, "eps": eps, "X": X, "grid": H}
         tr.fact(bool(ok), ctx)
-        if ok and n <= 2000:
+        if ok:
             h = ok[0]
             sch = P.thm9_tc_schedule(n, h, eps)
             tr.fact(Fraction(X) * _sup_ratio(sch.sizes, "tc") <= Fraction(eps), ctx)
@@ -872,7 +876,7 @@ def rem32(cfg: Config, tr: Tracker, mut: bool = False):
 
     rng = cfg.rng(3200)
     for _ in range(300 if cfg.quick else 2000):
-        n = int(rng.integers(2, 3000))
+        n = int(rng.integers(2, 10001))
         zn = float(rng.uniform(0.01, 3))
         eps = float(10 ** rng.uniform(-2, 1))
         sch = P.rem32_uniform_schedule(n, zn, eps)
@@ -884,7 +888,18 @@ def rem32(cfg: Config, tr: Tracker, mut: bool = False):
         tr.fact(max(_weights_py(sch.sizes) or [0]) * Fraction(zn) <= Fraction(eps), ctx)
         tr.fact(sch.k <= math.ceil(n * zn / eps) or sch.k == 1, ctx)
     tr.add_method("worst case over all curves: sup E KL = Z_n max_i w_i for given Z_n, "
-                  f"{300 if cfg.quick else 2000} random (n, Z_n, eps)")
+                  f"{300 if cfg.quick else 2000} random (n <= 1e4, Z_n, eps)")
+    cnt = 0
+    for p in _random_tables(cfg.rng(3201), 12 if cfg.quick else 60, 7):
+        H, Z = _bits_curve(p)
+        n = p.ndim
+        for eps in (0.05, 0.3, 1.0):
+            sch = P.rem32_uniform_schedule(n, max(Z[-1], 1e-300), eps)
+            e = _riemann_bits(Z, sch.sizes)
+            tr.le(e, eps, {"table": p.tolist(), "eps": eps, "sizes": list(sch.sizes)})
+            cnt += 1
+    tr.add_method(f"exhaustive: {cnt} cases on random tables n<=7 (Def 3 curve by subset "
+                  "enumeration, bits)")
 
 
 @paper("Lemma 33", "Austin: some s <= DTC/delta^2 has E_{|S|=s}[TC + DTC(.|X_S)] <= delta^2 (n-s); "
@@ -957,6 +972,29 @@ def cor34(cfg: Config, tr: Tracker, mut: bool = False):
             # worst case over all curves with DTC <= dtc
             tr.fact(Fraction(dtc) * _sup_ratio(sch.sizes, "dtc") <= Fraction(d2) * (n - k + 1),
                     ctx)
+    for n in (10, 100, 1000, 10000):
+        for ratio in (0.5, 1.5, 2.5, 7.3, 40.0):
+            if ratio >= n:
+                continue
+            d2 = 1.0
+            sch = P.cor34_schedule(n, ratio, d2)
+            if mut:
+                k = max(1, math.floor(ratio / d2))
+                sch = P.PaperSchedule(tuple([1] * (k - 1) + [n - k + 1]), "m")
+            tr.fact(Fraction(ratio) * _sup_ratio(sch.sizes, "dtc") <= Fraction(d2) * (n - sch.k + 1),
+                    {"n": n, "dtc_over_delta_sq": ratio, "k": sch.k})
+    tr.add_method("worst case over all curves with DTC <= D: n in {10, ..., 1e4}")
+    for p in _random_tables(cfg.rng(3401), 10 if cfg.quick else 40, 7, n_min=6):
+        H, Z = _bits_curve(p)
+        n = p.ndim
+        dtc = brute.dtc_def(H, n)
+        for d2 in (dtc / 1.5 + 1e-9, dtc / 3.5 + 1e-9):
+            if not dtc < d2 * n:
+                continue
+            sch = P.cor34_schedule(n, dtc, d2)
+            tr.le(_riemann_bits(Z, sch.sizes), d2 * (n - sch.k + 1),
+                  {"table": p.tolist(), "delta_sq": d2})
+    tr.add_method("exhaustive: Def 3 curve of random tables n=6,7 (bits), E KL <= delta^2(n-k+1)")
     tr.add_method("exhaustive: exact sampler (bits) on random tables n<=5, KL(mu||nu) <= E KL <= "
                   "(n-k+1)(Z_n-Z_k) <= delta^2(n-k+1); worst case over all curves")
 
