@@ -24,8 +24,8 @@ function                                  paper item
 :func:`alphabet_step_bound`               ``(s_max - 1) log q`` (``Z_n <= log q``, Def 3)
 :func:`li_cai_bound`                      ``(TC + DTC)/k`` for balanced schedules (Thm 31, Rem 32)
 :func:`residual_total_correlation`        Lemma 33 ingredient: ``E_{|S|=m} TC(.|X_S)``
-:func:`conditional_tc_plus_dtc`           Lemma 33 identity: ``E[TC+DTC(.|X_S)] = (n-s)(Z_n - Z_{s+1})``
-:func:`austin_lemma33_size`               Lemma 33: an ``s <= DTC/delta^2`` that works (any ``s >= DTC/delta^2 - 1``)
+:func:`conditional_tc_plus_dtc`           Lemma 33: ``E[TC+DTC(.|X_S)] = (n-s)(Z_n - Z_{s+1})``
+:func:`austin_lemma33_size`               Lemma 33: an ``s <= DTC/delta^2`` that works
 :func:`cor34_bound`                       Cor 34: ``KL <= E KL <= delta^2 (n - k + 1)``
 :func:`pinning_bound`                     ``E TC(.|X_S) <= ((n-m)/(m+1)) DTC`` (Lemma 33, TC part)
 :func:`tc_dtc_comparison`                 ``TC/(n-1) <= DTC <= (n-1) TC``
@@ -229,7 +229,8 @@ def tc_rule_bound(mu_or_Z, schedule, *, lam: float | None = None, curve: bool = 
                   base: float | None = None) -> float:
     """TC rule: ``E KL <= lambda * TC`` when ``s_t - 1 <= lambda (R_t - 1)`` (Thm 9, sharp form).
 
-    A sharper rule than the paper's Thm 9 TC schedule.  Proof (weight form of Thm 16): for ``i`` in block ``t``,
+    A sharper rule than the paper's Thm 9 TC schedule.  Proof (weight form of
+    Thm 16): for ``i`` in block ``t``,
     ``lambda (n-i) - w_i = [lambda (R_t - 1) - (s_t - 1)] + (1 - lambda)(i - a_t) >= 0``
     for ``lambda <= 1`` (for ``lambda >= 1`` the bound is ``>= TC = OPT_1``).
 
@@ -254,7 +255,7 @@ def tc_rule_bound(mu_or_Z, schedule, *, lam: float | None = None, curve: bool = 
 
 def dtc_rule_bound(mu_or_Z, schedule, *, lam: float | None = None, curve: bool = False,
                    base: float | None = None) -> float:
-    """DTC rule: ``E KL <= lambda * DTC`` when ``s_t - 1 <= lambda (N_{t-1}+1)`` (Thm 9, sharp form).
+    """DTC rule: ``E KL <= lambda DTC`` when ``s_t - 1 <= lambda (N_{t-1}+1)`` (Thm 9, sharp).
 
     A sharper rule than the paper's Thm 9 DTC schedule.
     Proof: ``lambda i - w_i = [lambda a_t - (s_t - 1)] + (1 + lambda)(i - a_t) >= 0``
@@ -282,7 +283,8 @@ def uniform_step_bound(mu_or_Z, schedule, *, curve: bool = False,
                        base: float | None = None) -> float:
     """Uniform-step bound ``E KL <= (max_t s_t - 1) * Z_n`` (Thm 31, intermediate form).
 
-    The step of the proof of Thm 31 before the power-of-two rounding: ``w_i <= s_t - 1 <= max_t s_t - 1``
+    The step of the proof of Thm 31 before the power-of-two rounding:
+    ``w_i <= s_t - 1 <= max_t s_t - 1``
     and ``sum_i delta_i = Z_n``.  With ``Z_n = (TC + DTC)/n`` (Lemma 8, App. A) it reads
     ``(s-1)(TC+DTC)/n`` for uniform steps ``s``; the same inequality, maximised
     over the length of the block only, is what makes the error dimension-free
@@ -429,7 +431,8 @@ def dtc_leave_one_out_identity(mu: Distribution, *, base: float | None = None) -
 def extremal_code_dimension(schedule, rule: Literal["tc", "dtc", "min", "uniform"]) -> int | None:
     """The dimension ``d`` of an MDS code ``[n, d]`` on which a bound is attained.
 
-    For ``rule`` in ``"tc"``, ``"dtc"``, ``"min"`` and ``"uniform"`` this is ``d = a_t = N_{t-1} + 1`` for a block ``t``
+    For ``rule`` in ``"tc"``, ``"dtc"``, ``"min"`` and ``"uniform"`` this is
+    ``d = a_t = N_{t-1} + 1`` for a block ``t``
     maximising the rule's ratio (for ``"uniform"``: a longest block).  On that
     code (Z a single jump of ``log q`` at ``d + 1``) the exact error is
     ``(s_t - 1) log q`` (Prop 20, Thm 4), ``TC = (R_t - 1) log q``, ``DTC = a_t log q``

@@ -73,7 +73,7 @@ def geometric_blocks(n: int, eps: float) -> list[range]:
 
 
 def geometric_block_function(n: int, eps: float) -> np.ndarray:
-    """Lemma 28's ``f`` on ``[n]`` (``f[x-1] = f(x)``): ``p_i = (1+eps)^(-i)/(4 ln n)`` on ``B_i``."""
+    """Lemma 28's ``f`` on ``[n]`` (``f[x-1] = f(x)``): ``(1+eps)^(-i)/(4 ln n)`` on ``B_i``."""
     n = as_int(n, "n", minimum=2)
     e = _eps(eps)
     f = np.zeros(n)

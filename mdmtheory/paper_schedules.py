@@ -17,7 +17,7 @@ function                           paper item
 :func:`cor34_schedule`             Cor 34: ``floor(DTC/delta^2)`` unit steps, then one block
 :func:`rem32_uniform_schedule`     Rem 32: uniform steps ``s = 1 + floor(eps/Z_n)``
 :func:`worst_case_ratio`           ``max_i w_i/(n-i)`` or ``max_i w_i/i`` in exact rationals
-:func:`guarantee_holds`            ``sup{E KL : TC <= T} <= eps`` (resp. DTC), for all curves at once
+:func:`guarantee_holds`            ``sup{E KL : TC <= T} <= eps`` (resp. DTC), all curves at once
 =================================  =============================================================
 
 Worst case over all distributions (weight form of Thm 4 / Thm 16)

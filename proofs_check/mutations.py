@@ -75,7 +75,8 @@ def _m_min_rule(B):
 def _m_uniform(B):
     def uniform_step_bound(mu_or_Z, schedule, *, curve=False, base=None):
         s = B._schedule_for(mu_or_Z, schedule, curve)
-        return float(s.sizes.max()) * B.curve_totals(mu_or_Z, curve=curve, base=base).z_n  # dropped "- 1"
+        z_n = B.curve_totals(mu_or_Z, curve=curve, base=base).z_n
+        return float(s.sizes.max()) * z_n  # dropped "- 1"
     return uniform_step_bound
 
 

@@ -161,13 +161,16 @@ def _jump_curves(n: int):
 
 
 # ============================================================================ Result 1
-delegate("Def 1", "E KL(s) = E_{S_1..S_k} KL(mu || nu^{S_1..S_k}), sets a uniform ordered partition",
+delegate("Def 1", "E KL(s) = E_{S_1..S_k} KL(mu || nu^{S_1..S_k}), sets a uniform ordered "
+         "partition",
          "sampler.exact_sampler_errors(mu, s).expected_kl", (7, 8))
-delegate("Def 2", "left-Riemann Z^N and Eq. (1): optimal nodes by DP (corrected domain a_k <= n, E1)",
+delegate("Def 2", "left-Riemann Z^N and Eq. (1): optimal nodes by DP (corrected domain "
+         "a_k <= n, E1)",
          "schedule.left_riemann_approximation, optimal.optimal_schedule", (10, 11, 12))
 delegate("Def 3", "Z_j = E I(X_i; X_S), |S| = j-1; 0 = Z_1 <= ... <= Z_n",
          "information.information_curve(mu, base=2)", (1, 2, 6))
-delegate("Thm 4", "E_S KL(mu||nu^S) = ||Z - Z^N||_1 with a_t = 1 + sum_{u<t} s_u; optimal schedule = Eq. (1)",
+delegate("Thm 4", "E_S KL(mu||nu^S) = ||Z - Z^N||_1 with a_t = 1 + sum_{u<t} s_u; optimal "
+         "schedule = Eq. (1)",
          "schedule.left_riemann_error, optimal.optimal_frontier", (7, 9, 11))
 
 
@@ -282,9 +285,9 @@ def thm9(cfg: Config, tr: Tracker, mut: bool = False):
                 worst_frac = max(worst_frac, float(Fraction(T) * ratio))
                 tr.fact(sch.k <= 2 + (1 + math.log(n)) * (1 + math.ceil(r)) + 1e-9, ctx)
                 tr.fact(_thm9_invariants(sch.sizes, n, P.thm9_zeta(T, eps), kind), ctx)
-    tr.add_method(f"exact: the construction's own invariants (TC: zeta s_i <= R_i for the "
-                  f"geometric steps, n - zeta < N_Lambda <= n - 1; DTC: zeta (M_(i-1) - M_i) "
-                  f"<= M_(i-1), 1 <= M_Lambda <= zeta - 1)")
+    tr.add_method("exact: the construction's own invariants (TC: zeta s_i <= R_i for the "
+                  "geometric steps, n - zeta < N_Lambda <= n - 1; DTC: zeta (M_(i-1) - M_i) "
+                  "<= M_(i-1), 1 <= M_Lambda <= zeta - 1)")
     tr.add_method(f"worst case over all curves: exact sup E KL = T max_i w_i/(n-i) (TC), "
                   f"D max_i w_i/i (DTC) <= eps for n in {ns}, T/eps in {ratios}; k-bound; "
                   f"worst sup E KL/eps = {worst_frac:.4f}")
@@ -429,7 +432,8 @@ def def11(cfg: Config, tr: Tracker):
                   f"{cnt} rows vs enumeration of all strings")
 
 
-delegate("Def 12", "H_m = mean over |S| = m of H(X_S), H_0 = 0", "information.entropy_profile", (2,))
+delegate("Def 12", "H_m = mean over |S| = m of H(X_S), H_0 = 0", "information.entropy_profile",
+         (2,))
 delegate("Lemma 13", "Z_i = H_1 + H_{i-1} - H_i", "information.curve_from_profile", (2,))
 delegate("Def 14", "A_fixed: nu^S(x) = prod_i prod_{j in S_i} mu(x_j | x_{T_i}), k queries",
          "sampler.output_law", (8,))
@@ -516,7 +520,8 @@ def prop20(cfg: Config, tr: Tracker):
                   "context below d answers uniform; Z in bits = log2 q 1[j>d]")
 
 
-@paper("Lemma 21", "D_{n,d,q} (RS code + uniform shift) is balanced", "affine_codes.balance_deviation")
+@paper("Lemma 21", "D_{n,d,q} (RS code + uniform shift) is balanced",
+       "affine_codes.balance_deviation")
 def lemma21(cfg: Config, tr: Tracker):
     return _balance(cfg, tr)
 
@@ -764,7 +769,8 @@ def _piecewise_l1(f: np.ndarray, pieces: int) -> float:
 
 
 @paper("Lemma 28", "geometric-block f (nonincreasing, sum f <= 1): every k-piecewise h with "
-       "k <= c ln n/eps has ||f - h||_1 >= (1-c)^2 eps/(16c)", "lower_bound.geometric_block_function",
+       "k <= c ln n/eps has ||f - h||_1 >= (1-c)^2 eps/(16c)",
+       "lower_bound.geometric_block_function",
        mutation="bound with 4c in place of 16c")
 def lemma28(cfg: Config, tr: Tracker, mut: bool = False):
     from mdmtheory.lower_bound import geometric_block_function, lemma28_conditions
@@ -786,10 +792,11 @@ def lemma28(cfg: Config, tr: Tracker, mut: bool = False):
     tr.add_method(f"exact: optimal L1 approximation by k constant pieces, DP with medians, "
                   f"n={n}, eps={eps}: (c, k, OPT/eps with k pieces, with k+1 pieces) = "
                   + ", ".join(f"({c}, {k}, {v:.3f}, {w:.3f})" for c, k, v, w in out)
-                  + f"; bound (1-c)^2/(16c)")
+                  + "; bound (1-c)^2/(16c)")
 
 
-@paper("Lemma 29", "realizability of curves (corrected: needs Z_1 = 0); exact for integer step curves",
+@paper("Lemma 29", "realizability of curves (corrected: needs Z_1 = 0); exact for integer "
+       "step curves",
        "hardness.realize_step_curve",
        uses=())
 def lemma29(cfg: Config, tr: Tracker):
@@ -981,7 +988,8 @@ def cor34(cfg: Config, tr: Tracker, mut: bool = False):
             if mut:
                 k = max(1, math.floor(ratio / d2))
                 sch = P.PaperSchedule(tuple([1] * (k - 1) + [n - k + 1]), "m")
-            tr.fact(Fraction(ratio) * _sup_ratio(sch.sizes, "dtc") <= Fraction(d2) * (n - sch.k + 1),
+            worst_kl = Fraction(ratio) * _sup_ratio(sch.sizes, "dtc")
+            tr.fact(worst_kl <= Fraction(d2) * (n - sch.k + 1),
                     {"n": n, "dtc_over_delta_sq": ratio, "k": sch.k})
     tr.add_method("worst case over all curves with DTC <= D: n in {10, ..., 1e4}")
     for p in _random_tables(cfg.rng(3401), 10 if cfg.quick else 40, 7, n_min=6):
@@ -1001,7 +1009,8 @@ def cor34(cfg: Config, tr: Tracker, mut: bool = False):
 
 # ============================================================================ App. G
 @paper("Lemma 35", "learned oracle: E_S KL(mu||nu_hat^S) = E_S KL(mu||nu^S) + error(mu, CO_hat) "
-       "(corrected sides, E13)", "decoupling.output_law_with_oracle, decoupling.learning_error_term",
+       "(corrected sides, E13)",
+       "decoupling.output_law_with_oracle, decoupling.learning_error_term",
        mutation="the paper's printed sides")
 def lemma35(cfg: Config, tr: Tracker, mut: bool = False):
     from mdmtheory import Distribution
@@ -1150,7 +1159,8 @@ def e4(cfg: Config, tr: Tracker):
     mu = F.product(np.array([[0.3, 0.7]] * 4))
     _, Z = _bits_curve(mu.p)
     tr.eq(_riemann_bits(Z, P.thm9_tc_schedule(4, 0.0, 0.1).sizes), 0.0)
-    return "zeta = 1: ln(zeta/(zeta-1)) divides by zero; the package returns (n,), exact on products"
+    return ("zeta = 1: ln(zeta/(zeta-1)) divides by zero; the package returns (n,), exact on "
+            "products")
 
 
 @_e("E5", "App. D grid printed 'eps <= i <= n log|Sigma|' misses X near eps; intended "
@@ -1223,7 +1233,8 @@ def e10(cfg: Config, tr: Tracker):
     return f"f(1) = {f[0]:.3f} > f(n) = {f[-1]:.2e}; sum f = {f.sum():.3f}"
 
 
-@_e("E11", "Lemma 29: false when Z_1 > eps_1 (every mu has Z_1 = 0)", "information.information_curve")
+@_e("E11", "Lemma 29: false when Z_1 > eps_1 (every mu has Z_1 = 0)",
+    "information.information_curve")
 def e11(cfg: Config, tr: Tracker):
     rng = cfg.rng(4100)
     for p in _random_tables(rng, 10, 4, 3):
@@ -1340,7 +1351,8 @@ def _run_one(c: PaperCheck, cfg: Config, cache: dict, mut: bool) -> PaperRow:
                 cache[item] = run_check(REGISTRY[item], Config(quick=cfg.quick, seed=cfg.seed,
                                                                ce_dir=cfg.ce_dir))
             row = cache[item]
-            kinds = "+".join(dict.fromkeys(x.split(":")[0].strip() for x in row.method.split(" + ")))
+            kinds = "+".join(dict.fromkeys(x.split(":")[0].strip()
+                                           for x in row.method.split(" + ")))
             parts.append(f"ingredient check {item} ({kinds}): {row.statement}")
             cases += row.cases
             worst = max(worst, row.worst / LN2)
@@ -1365,7 +1377,8 @@ def _run_one(c: PaperCheck, cfg: Config, cache: dict, mut: bool) -> PaperRow:
         status = NOT_CHECKABLE
         note = c.not_checkable
     row = PaperRow(c.key, c.statement if not mut else f"[MUTANT] {c.mutation}", status,
-                   " | ".join(parts) or "exact: counterexample or arithmetic", cases, worst, c.functions, note, None,
+                   " | ".join(parts) or "exact: counterexample or arithmetic", cases, worst,
+                   c.functions, note, None,
                    time.perf_counter() - t0, c.erratum, mut)
     bad = (status in (REFUTED, ERROR)) or (c.erratum and status == CONFIRMED)
     if bad and status != ERROR:
