@@ -3,7 +3,7 @@
 Random tables (Dirichlet with several concentrations, sparse tables with exact
 zeros) and the structured families (MDS / Reed–Solomon codes, repetition,
 parity, a binary symmetric Markov chain, a mixture of two product measures, an
-Ising chain).  For each one the brute-force subset entropies and the Def. 1.3
+Ising chain).  For each one the brute-force subset entropies and the Def 3
 curve of :mod:`proofs_check.brute` are precomputed once per run.
 """
 
@@ -40,7 +40,7 @@ class Case:
 
     @cached_property
     def Z(self) -> np.ndarray:
-        """Def. 1.3 curve by brute force."""
+        """Def 3 curve by brute force."""
         return brute.def13_curve(self.H, self.n)
 
     @cached_property

@@ -70,7 +70,7 @@ def _random_curves(cfg: Config, item: int, count: int, n_max: int) -> list[tuple
 
 
 def _curves(cfg: Config, item: int, n_max: int) -> list[tuple[str, np.ndarray]]:
-    """Corpus curves (brute-force Def. 1.3) plus random curves, all with ``n <= n_max``."""
+    """Corpus curves (brute-force Def 3) plus random curves, all with ``n <= n_max``."""
     cs = [(c.name, c.Z) for c in corpus(cfg.seed, cfg.quick) if c.n <= n_max]
     return cs + _random_curves(cfg, item, 20 if cfg.quick else 60, n_max)
 
@@ -150,7 +150,7 @@ def item01(cfg: Config, tr: Tracker):
             if Z.size > 1:
                 dz = np.diff(Z) * sign
                 tr.le(-float(dz.min()), 0.0, ctx)
-    tr.add_method(f"randomized: Def. 1.3 brute force and package curve, {len(cs)} distributions")
+    tr.add_method(f"randomized: Def 3 brute force and package curve, {len(cs)} distributions")
 
 
 @check(2, "Z_j = d_1 - d_j with d_j = e(j) - e(j-1)",
@@ -163,7 +163,7 @@ def item02(cfg: Config, tr: Tracker):
         Z, d = h.curve_def13(), h.increments()
         for j in range(n):
             tr.symbolic(Z[j] - (d[first] - d[j]), {"n": n, "j": j + 1})
-    tr.add_method(f"symbolic: Def. 1.3 vs profile form, generic h, {_nr(cfg)}")
+    tr.add_method(f"symbolic: Def 3 vs profile form, generic h, {_nr(cfg)}")
     from mdmtheory import curve_from_profile, entropy_profile
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -174,7 +174,7 @@ def item02(cfg: Config, tr: Tracker):
         tr.eq(float(np.max(np.abs(c.Z - Zp))), 0.0, ctx)
         if not cfg.mut(2):
             tr.eq(float(np.max(np.abs(curve_from_profile(entropy_profile(c.mu)) - c.Z))), 0.0, ctx)
-    tr.add_method(f"randomized: package profile vs Def. 1.3 brute force, {len(cs)} distributions")
+    tr.add_method(f"randomized: package profile vs Def 3 brute force, {len(cs)} distributions")
 
 
 @check(3, "sum_j Z_j = TC",
@@ -268,7 +268,7 @@ def item06(cfg: Config, tr: Tracker):
 
 
 # ============================================================================ items 7-10
-@check(7, "Thm 1.4: E_S KL(mu||nu^S) = sum_t sum_{j in B_t} (Z_j - Z_{a_t}) for every s",
+@check(7, "Thm 4: E_S KL(mu||nu^S) = sum_t sum_{j in B_t} (Z_j - Z_{a_t}) for every s",
        tests=("tests/test_hardness.py::test_mds_error_matches_sampler_brute_force", T_PC),
        mutation="right Riemann sum: E_S KL = sum_t sum_{j in B_t} (Z_j - Z_{b_t})")
 def item07(cfg: Config, tr: Tracker):
@@ -314,7 +314,7 @@ def item07(cfg: Config, tr: Tracker):
             if not mut:
                 tr.eq(ekl, left_riemann_error(Zp, sizes), ctx)
     tr.add_method(f"randomized: exact sampler over all {parts} ordered partitions x "
-                  f"{len(cs)} distributions vs Def. 1.3 curve and package")
+                  f"{len(cs)} distributions vs Def 3 curve and package")
     try:
         from mdmtheory.sampler import exact_sampler_errors  # issue 3 (package sampler)
     except ImportError:  # pragma: no cover
@@ -805,7 +805,7 @@ def item19(cfg: Config, tr: Tracker):
                     tr.eq(e, hardness.mds_error(s, d, p), ctx)
                 if n <= 4:
                     tr.eq(code.sampler.expected_kl(s)[0], closed(s, d, p), ctx)
-    tr.add_method(f"exhaustive: {ncodes} Reed-Solomon codes, every composition (Def. 1.3, "
+    tr.add_method(f"exhaustive: {ncodes} Reed-Solomon codes, every composition (Def 3, "
                   "exact sampler for n<=4), indistinguishability over every context |U|<d")
     # lower bound on rounds: min k over all schedules good for every member
     for n, p in shapes:

@@ -1351,8 +1351,10 @@ def _run_one(c: PaperCheck, cfg: Config, cache: dict, mut: bool) -> PaperRow:
                 cache[item] = run_check(REGISTRY[item], Config(quick=cfg.quick, seed=cfg.seed,
                                                                ce_dir=cfg.ce_dir))
             row = cache[item]
+            known = ("symbolic", "exhaustive", "randomized", "tightness")
             kinds = "+".join(dict.fromkeys(x.split(":")[0].strip()
-                                           for x in row.method.split(" + ")))
+                                           for x in row.method.split(" + ")
+                                           if x.split(":")[0].strip() in known))
             parts.append(f"ingredient check {item} ({kinds}): {row.statement}")
             cases += row.cases
             worst = max(worst, row.worst / LN2)
@@ -1377,7 +1379,7 @@ def _run_one(c: PaperCheck, cfg: Config, cache: dict, mut: bool) -> PaperRow:
         status = NOT_CHECKABLE
         note = c.not_checkable
     row = PaperRow(c.key, c.statement if not mut else f"[MUTANT] {c.mutation}", status,
-                   " | ".join(parts) or "exact: counterexample or arithmetic", cases, worst,
+                   "\n".join(parts) or "exact: counterexample or arithmetic", cases, worst,
                    c.functions, note, None,
                    time.perf_counter() - t0, c.erratum, mut)
     bad = (status in (REFUTED, ERROR)) or (c.erratum and status == CONFIRMED)
@@ -1413,15 +1415,19 @@ def format_paper_table(rows: list[PaperRow], verbose: bool = False) -> str:
     head = f"{'row':<9} {'status':<14} {'worst[bits]':>11} {'cases':>7}  {'method':<34} statement"
     lines = [head, "-" * len(head)]
     for r in rows:
-        words = [p.split(":")[0].strip() for p in r.method.split(" | ")]
+        words = [p.split(":")[0].strip() for p in r.method.split("\n")]
         ing = [w.split()[2] for w in words if w.startswith("ingredient check")]
+        for w in words:
+            if w.startswith("ingredient check") and "(" in w:
+                kinds_here = w[w.index("(") + 1:w.index(")")].split("+")
+                words = words + kinds_here
         kinds = [w.split(" (")[0] for w in words if not w.startswith("ingredient check")]
         meth = "+".join(dict.fromkeys(kinds + ([f"checks {','.join(ing)}"] if ing else [])))
         w = "0" if r.worst_bits == 0 else f"{r.worst_bits:.1e}"
         lines.append(f"{r.key:<9} {r.status:<14} {w:>11} {r.cases:>7}  {meth[:34]:<34} "
                      f"{r.statement}")
         if verbose:
-            for part in r.method.split(" | "):
+            for part in r.method.split("\n"):
                 lines.append(f"{'':>10}- {part}")
             lines.append(f"{'':>10}computed by: {r.functions}; {r.seconds:.1f}s")
         if r.note:

@@ -85,7 +85,7 @@ class SetFunction:
         return self.sym[1 << i] + self.sym[mA] - self.sym[mA | (1 << i)]
 
     def curve_def13(self) -> list[sp.Expr]:
-        """``Z_j`` from Def. 1.3: mean over ``i`` and ``(j-1)``-sets ``A`` without ``i``."""
+        """``Z_j`` from Def 3: mean over ``i`` and ``(j-1)``-sets ``A`` without ``i``."""
         n = self.n
         out = []
         for j in range(1, n + 1):
@@ -141,7 +141,7 @@ class Curve:
         return sp.Add(*[self.z(j) - self.z(a) for j in range(a, b + 1)])
 
     def error(self, sizes: Sequence[int]) -> sp.Expr:
-        """Thm 1.4's ``sum_t c(a_t, b_t)``."""
+        """Thm 4's ``sum_t c(a_t, b_t)``."""
         out, a = [], 1
         for s in sizes:
             out.append(self.block_cost(a, a + s - 1))
