@@ -1412,7 +1412,7 @@ def expected_ok(rows: list[PaperRow]) -> bool:
 
 
 def format_paper_table(rows: list[PaperRow], verbose: bool = False) -> str:
-    head = f"{'row':<9} {'status':<14} {'worst[bits]':>11} {'cases':>7}  {'method':<34} statement"
+    head = f"{'row':<9} {'status':<14} {'worst[bits]':>11} {'cases':>7}  {'method':<40} statement"
     lines = [head, "-" * len(head)]
     for r in rows:
         words = [p.split(":")[0].strip() for p in r.method.split("\n")]
@@ -1422,9 +1422,10 @@ def format_paper_table(rows: list[PaperRow], verbose: bool = False) -> str:
                 kinds_here = w[w.index("(") + 1:w.index(")")].split("+")
                 words = words + kinds_here
         kinds = [w.split(" (")[0] for w in words if not w.startswith("ingredient check")]
+        kinds = ["worst-case" if k.startswith("worst case") else k for k in kinds]
         meth = "+".join(dict.fromkeys(kinds + ([f"checks {','.join(ing)}"] if ing else [])))
         w = "0" if r.worst_bits == 0 else f"{r.worst_bits:.1e}"
-        lines.append(f"{r.key:<9} {r.status:<14} {w:>11} {r.cases:>7}  {meth[:34]:<34} "
+        lines.append(f"{r.key:<9} {r.status:<14} {w:>11} {r.cases:>7}  {meth[:40]:<40} "
                      f"{r.statement}")
         if verbose:
             for part in r.method.split("\n"):
