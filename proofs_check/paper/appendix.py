@@ -373,7 +373,7 @@ def ex2(cfg: Config, tr: Tracker, mut: bool = False):
     worst = 0.0
     for _ in range(20 if cfg.quick else 300):
         n, q, m = 4, int(rng.integers(2, 4)), int(rng.integers(2, 6))
-        comps = [F.product(rng.dirichlet(np.ones(q), size=n)) for _ in range(m)]
+        comps = [F.product(rng.dirichlet(np.full(q, 0.2), size=n)) for _ in range(m)]  # peaked
         mix = F.mixture(comps, rng.dirichlet(np.ones(m)))
         H, _ = _bits_curve(mix.p)
         dtc = brute.dtc_def(H, n)
