@@ -12,6 +12,7 @@ function                           paper item
 :func:`thm9_step_bound`            Thm 9: ``k <= 2 + (1 + ln n)(1 + ceil(T/eps))``
 :func:`app_d_grid`                 App. D sweep grid ``H`` (corrected, erratum E5)
 :func:`app_d_sweep`                App. D: the ``2|H|`` candidate schedules (paper: ``|H|^2`` pairs)
+:func:`app_d_sweep_queries`        App. D: runs and total queries of either sweep
 :func:`thm10_schedule`             Thm 10 (Austin), corrected explicit form (erratum E6)
 :func:`thm10_proof_schedule`       Thm 10, the proof's literal schedule (can leave positions masked)
 :func:`cor34_schedule`             Cor 34: ``floor(DTC/delta^2)`` unit steps, then one block
@@ -67,6 +68,7 @@ __all__ = [
     "thm9_step_bound",
     "app_d_grid",
     "app_d_sweep",
+    "app_d_sweep_queries",
     "thm10_schedule",
     "thm10_proof_schedule",
     "Thm10ProofSchedule",
@@ -269,6 +271,22 @@ def app_d_sweep(n: int, q: int, eps: float) -> list[PaperSchedule]:
         out.append(thm9_tc_schedule(n, h, eps))
         out.append(thm9_dtc_schedule(n, h, eps))
     return out
+
+
+def app_d_sweep_queries(n: int, q: int, eps: float, *, pairs: bool = False) -> tuple[int, int]:
+    """``(runs, total queries)`` of the App. D sweep.
+
+    ``pairs=False``: the ``2|H|`` candidates of :func:`app_d_sweep`.  ``pairs=True``:
+    the paper's sweep over ``(T, D)`` in ``H^2`` -- ``|H|^2`` runs, each with the
+    shorter of the TC schedule for ``T`` and the DTC schedule for ``D`` (both are
+    valid when ``TC <= T`` and ``DTC <= D``).
+    """
+    H = app_d_grid(n, q, eps)
+    ktc = [thm9_tc_schedule(n, h, eps).k for h in H]
+    kdtc = [thm9_dtc_schedule(n, h, eps).k for h in H]
+    if not pairs:
+        return 2 * len(H), sum(ktc) + sum(kdtc)
+    return len(H) ** 2, sum(min(a, b) for a in ktc for b in kdtc)
 
 
 # ----------------------------------------------------------------------------- Thm 10

@@ -161,6 +161,20 @@ def test_app_d_grid_contains_every_value():
     assert len(P.app_d_sweep(64, 4, 0.5)) == 2 * len(P.app_d_grid(64, 4, 0.5))
 
 
+def test_app_d_sweep_cost_pairs_vs_candidates():
+    n, q, eps = 200, 4, 0.5
+    H = P.app_d_grid(n, q, eps)
+    runs, total = P.app_d_sweep_queries(n, q, eps)
+    assert runs == 2 * len(H)
+    assert total == sum(P.thm9_tc_schedule(n, h, eps).k + P.thm9_dtc_schedule(n, h, eps).k
+                        for h in H)
+    runs2, total2 = P.app_d_sweep_queries(n, q, eps, pairs=True)
+    assert runs2 == len(H) ** 2
+    assert total2 == sum(min(P.thm9_tc_schedule(n, a, eps).k, P.thm9_dtc_schedule(n, b, eps).k)
+                         for a in H for b in H)
+    assert total2 > total  # the |H|^2 overhead
+
+
 # ----------------------------------------------------------------------------- Thm 10
 def test_thm10_guarantee_for_all_curves():
     for n in [2, 5, 10, 100, 1000]:
