@@ -75,11 +75,11 @@ def table(Z: np.ndarray) -> dict[str, np.ndarray]:
         s = uniform_schedule(n, int(k))
         out["exact"][i] = left_riemann_error(Z, s)
         out["optimal"][i] = optimal_schedule(Z, int(k)).error
-        out["tc"][i] = bounds.tc_rule_bound(Z, s)
-        out["dtc"][i] = bounds.dtc_rule_bound(Z, s)
-        out["min"][i] = bounds.min_rule_bound(Z, s)
-        out["step"][i] = bounds.uniform_step_bound(Z, s)
-        out["licai"][i] = bounds.li_cai_bound(Z, s)
+        out["tc"][i] = bounds.tc_rule_bound(Z, s, curve=True)
+        out["dtc"][i] = bounds.dtc_rule_bound(Z, s, curve=True)
+        out["min"][i] = bounds.min_rule_bound(Z, s, curve=True)
+        out["step"][i] = bounds.uniform_step_bound(Z, s, curve=True)
+        out["licai"][i] = bounds.li_cai_bound(Z, s, curve=True)
     # Exact zeros come out as float64 rounding noise (~1e-14: differences of
     # averaged entropies); snap |x| <= 1e-9 * max(1, TC) to 0 so they are drawn as zeros.
     tol = 1e-9 * max(1.0, float(Z.sum()))

@@ -1,9 +1,9 @@
-"""Hardness constructions: "uniform vs code" and realizable step curves (spec theory.md §4).
+"""Hardness constructions: "uniform vs code" for fixed schedules and realizable step curves.
 
-The paper's Theorems 1.5 and 1.6 (exact distributions, field, parameters and
-bounds) are **NOT FOUND**; this module implements the spec's *derived
-reconstruction* [D], checked exhaustively by ``python -m proofs_check``
-(item 19) and by ``tests/test_hardness.py``.
+The fixed-schedule side of the paper's Thm 5 / Thm 24 (uniform law vs MDS codes)
+and of Lemma 29 (exact realisation of step curves).  The adaptive side (Defs 22,
+23, 26; Thm 24's prior) is :mod:`mdmtheory.adaptive`; the affine codes of
+Defs 18-19, Lemma 21 and Thm 25 are :mod:`mdmtheory.affine_codes`.
 
 The family
 ----------
@@ -12,14 +12,14 @@ field ``F_p`` (``n <= p``), an MDS code: ``H(X_A) = min(|A|, d) log p``.  So
 
 * ``Z_j = 0`` for ``j <= d`` and ``Z_j = log p`` for ``j > d`` (one jump, at ``d+1``);
 * ``TC = (n-d) log p``, ``DTC = d log p``; ``d = n`` is the uniform law;
-* a schedule's exact error (Thm 1.4) is ``(N_{t*} - d) log p`` where ``t*`` is the
+* a schedule's exact error (Thm 4) is ``(N_{t*} - d) log p`` where ``t*`` is the
   step whose block contains ``d+1``, and 0 when that block *starts* at ``d+1``
-  (:func:`mds_error`, item 19).
+  (:func:`mds_error`; Prop 20 with Thm 4).
 
 Indistinguishability: fewer than ``d`` revealed coordinates of a codeword are
 uniform and independent, so every conditional marginal an oracle returns is
 uniform -- exactly what the uniform law ``mu_n`` returns
-(:func:`indistinguishability_report`, :func:`distinguishing_depth`).
+(Prop 20; :func:`indistinguishability_report`, :func:`distinguishing_depth`).
 
 Consequence (lower bound on rounds)
 -----------------------------------
@@ -32,9 +32,9 @@ all-ones schedule), although each member alone is solved exactly in 2 rounds
 gains nothing: until it has revealed ``d`` coordinates of ``mu_d`` its oracle
 answers coincide with those on ``mu_n``, so its step sizes up to and including
 the step that crosses ``d`` are those it uses on ``mu_n``, and after ``d``
-reveals the remaining error is 0.  (The spec says "at least ``n - 1`` rounds";
-counting rounds rather than interior boundaries it is ``n``: the boundaries
-``N = 1, ..., n-1`` are ``n - 1`` interior cut points, i.e. ``n`` steps.)
+reveals the remaining error is 0.  Counting rounds rather than interior
+boundaries, ``n`` rounds are needed (the cut points ``N = 1, ..., n-1`` are
+``n - 1`` boundaries, i.e. ``n`` steps).
 
 General step curves
 -------------------
@@ -43,8 +43,9 @@ General step curves
 *layered* (alphabet-wise) product of MDS codes, one layer ``[n, j]`` per unit
 increment ``c_{j+1} - c_j``, over the alphabet ``F_p^m`` (``m = c_n``).  A
 product over *disjoint positions* would not do: random subsets meet each block
-hypergeometrically and the curve is no longer a step function.  Which class of
-curves the paper's Thm 1.6 realizes is NOT FOUND.
+hypergeometrically and the curve is no longer a step function.  This is the
+exact part of Lemma 29 (approximate realisation of general curves is the cited
+theorem of Chen et al. 2009).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def code_family(n: int, p: int, dims: Sequence[int] | None = None) -> dict[int, 
 
 
 def mds_curve(n: int, d: int, q: int, *, base: float | None = None) -> np.ndarray:
-    """Closed-form curve of an ``[n, d]`` MDS code over an alphabet of size ``q`` (item 19).
+    """Closed-form curve of an ``[n, d]`` MDS code over an alphabet of size ``q`` (Prop 20).
 
     ``Z_j = 0`` for ``j <= d``, ``log q`` for ``j > d`` (``Z[j-1] = Z_j``).
     """
@@ -142,7 +143,7 @@ def mds_curve(n: int, d: int, q: int, *, base: float | None = None) -> np.ndarra
 
 
 def mds_error(schedule, d: int, q: int, *, base: float | None = None) -> float:
-    """Closed-form exact error of a schedule on an ``[n, d]`` MDS code (item 19, [D]).
+    """Closed-form exact error of a schedule on an ``[n, d]`` MDS code (Prop 20 with Thm 4).
 
     Let ``t*`` be the first step with ``N_{t*} > d``.  The error is 0 if
     ``N_{t*-1} = d`` (the block starts at ``d+1``) and ``(N_{t*} - d) log q``
@@ -168,9 +169,9 @@ def family_errors(schedule, p: int, *, base: float | None = None,
     """Exact error of ``schedule`` on every member ``mu_1..mu_n`` of the code family.
 
     Returns an array ``err[d-1]`` for ``d = 1..n``.  With ``exact=False`` the
-    closed form :func:`mds_error`; with ``exact=True`` Theorem 1.4 on the
+    closed form :func:`mds_error`; with ``exact=True`` Thm 4 on the
     information curve computed by the exact entropy sweep of the actual code
-    distributions (``p^n`` cells each) -- the two agree (item 19).
+    distributions (``p^n`` cells each) -- the two agree.
     """
     s = as_schedule(schedule)
     p = _prime_field(p)
@@ -188,7 +189,7 @@ def family_worst_error(schedule, q: int, *, base: float | None = None) -> float:
     """``max_d E KL(mu_d)`` over the ``[n, d]`` MDS family = ``(max_t s_t - 1) log q``.
 
     The maximum is attained at ``d = a_t`` for a longest block.  It equals the
-    uniform-step bound of item 15 (:func:`mdmtheory.bounds.alphabet_step_bound`),
+    uniform-step bound of Thm 31's proof (:func:`mdmtheory.bounds.alphabet_step_bound`),
     which is therefore tight on this family.
     """
     s = as_schedule(schedule)
@@ -204,8 +205,8 @@ def good_for_family(schedule, q: int, eps: float, *, base: float | None = None) 
 def min_rounds_for_family(n: int, q: int, eps: float, *, base: float | None = None) -> int:
     """Fewest rounds of a schedule with ``E KL <= eps`` on every ``[n, d]`` MDS code.
 
-    ``k_min = ceil(n / (m + 1))`` with ``m = floor(eps / log q)`` (derived [D],
-    spec §4 "Consequence"): a schedule is good for the whole family iff
+    ``k_min = ceil(n / (m + 1))`` with ``m = floor(eps / log q)`` (fixed-schedule
+    form of Thm 5): a schedule is good for the whole family iff
     ``max_t s_t <= m + 1``.  For ``eps < log q`` this is ``n``.  Attained by the
     balanced schedule with steps ``m + 1`` (fixed; adaptivity does not help, see
     the module docstring).  Compare: ``mu_d`` alone needs at most 2 rounds, the
@@ -270,7 +271,7 @@ def indistinguishability_report(mu, nu=None, *, depth: int) -> Indistinguishabil
     Exhaustive over all revealed sets ``U`` with ``|U| < depth``, all contexts
     ``y_U`` (positive probability under either law) and all masked ``i``.  With
     ``nu=None`` the reference is the uniform law on ``Sigma^n`` (every
-    conditional uniform), i.e. the check of spec §4: *before ``d`` reveals
+    conditional uniform), i.e. Prop 20: *before ``d`` reveals
     every conditional marginal of ``mu_d`` is uniform*.
     """
     mu = as_distribution(mu)

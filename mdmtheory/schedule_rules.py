@@ -1,4 +1,4 @@
-"""Families of k-step schedules (spec theory.md §1, §5; policies.md §3 item 2, §5).
+"""Families of k-step schedules: public samplers' rules and the sharp TC/DTC greedy rules.
 
 Every function returns a validated :class:`~mdmtheory.schedule.Schedule`
 (positive integer sizes ``s_1..s_k`` summing to ``n``) with a ``name``.
@@ -6,7 +6,7 @@ Every function returns a validated :class:`~mdmtheory.schedule.Schedule`
 Fixed families (what public samplers do)
 ----------------------------------------
 * :func:`uniform_schedule` -- LLaDA's ``get_num_transfer_tokens``: ``floor(n/k)``
-  per step, the first ``n mod k`` steps get one more (policies.md §5).
+  per step, the first ``n mod k`` steps get one more.
 * :func:`semi_autoregressive_schedule` / :func:`llada_schedule` -- LLaDA's
   semi-autoregressive blocks: the sequence is cut into blocks of ``block_length``
   positions taken left to right, each split by :func:`uniform_schedule`.
@@ -19,19 +19,20 @@ Fixed families (what public samplers do)
   ``floor(R (1 - s/t))`` (may contain empty steps), for comparison.
 * :func:`geometric_schedule` -- step sizes growing (or shrinking) by a ratio.
 
-Derived greedy rules of spec §5(a)-(c) [D]
-------------------------------------------
-The paper's Thm 1.9 (TC/DTC upper bounds with new schedules) is NOT FOUND.
+Greedy rules: sharper than the paper's Thm 9 schedules
+------------------------------------------------------
 :func:`tc_greedy_schedule`, :func:`dtc_greedy_schedule` and
-:func:`min_greedy_schedule` are the *derived counterparts* of spec §5(a)-(c),
-not the paper's schedules.  With ``lam`` the per-step budget they guarantee
+:func:`min_greedy_schedule` are our sharper rules for Thm 9's guarantee, not the
+paper's own schedules (those are in :mod:`mdmtheory.paper_schedules`; with
+``lam = eps/T`` the greedy rules need fewer steps for the same guarantee).  With
+``lam`` the per-step budget they guarantee
 
 * TC rule:  ``s_t - 1 <= lam (R_t - 1)``        =>  ``E KL <= lam * TC``,
 * DTC rule: ``s_t - 1 <= lam (N_{t-1} + 1)``    =>  ``E KL <= lam * DTC``,
 * min rule: both conditions at once             =>  ``E KL <= lam * min(TC, DTC)``,
 
 and take the largest step the condition allows, which uses the fewest steps
-among all schedules satisfying it (spec §5, item 21).  :func:`tc_rule_lambda`,
+among all schedules satisfying it.  :func:`tc_rule_lambda`,
 :func:`dtc_rule_lambda` and :func:`min_rule_lambda` give the ``lam`` that makes
 the bound equal a target error ``eps``.
 
@@ -76,7 +77,7 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- LLaDA
 def llada_transfer_counts(masked: int, steps: int) -> np.ndarray:
-    """LLaDA's ``get_num_transfer_tokens`` for one block (policies.md §3 item 2, §5).
+    """LLaDA's ``get_num_transfer_tokens`` for one block.
 
     ``floor(masked/steps)`` tokens per step, and the first ``masked mod steps``
     steps get one extra.  Unlike :func:`uniform_schedule` this may return zeros
@@ -96,7 +97,7 @@ def llada_transfer_counts(masked: int, steps: int) -> np.ndarray:
 
 
 def uniform_schedule(n: int, k: int) -> Schedule:
-    """The uniform k-step schedule with LLaDA's split (policies.md §5).
+    """The uniform k-step schedule with LLaDA's split.
 
     ``s_t = floor(n/k) + [t <= n mod k]``: the remainder goes to the *first*
     steps.  Example: ``n = 10, k = 4`` gives ``(3, 3, 2, 2)``.
@@ -116,7 +117,7 @@ def uniform_schedule(n: int, k: int) -> Schedule:
 
 
 def semi_autoregressive_schedule(n: int, block_length: int, steps_per_block: int) -> Schedule:
-    """Semi-autoregressive blocks (LLaDA, Fast-dLLM; policies.md §1 "Blocks", §5).
+    """Semi-autoregressive blocks (LLaDA, Fast-dLLM).
 
     The ``n`` positions form ``n / block_length`` blocks; each block gets
     ``steps_per_block`` steps with :func:`llada_transfer_counts`.  The total is
@@ -124,10 +125,10 @@ def semi_autoregressive_schedule(n: int, block_length: int, steps_per_block: int
 
     Notes
     -----
-    In the sampler model of spec §1 the positions revealed at each step are a
+    In the sampler model of Def 15 the positions revealed at each step are a
     uniform random subset of *all* masked positions, so only the per-step counts
     carry over from semi-AR decoding (whose positions are confined to the
-    current block).  By Thm 1.4 the error depends on the counts alone.
+    current block).  By Thm 4 the error depends on the counts alone.
 
     Raises
     ------
@@ -153,7 +154,7 @@ def llada_schedule(gen_length: int, steps: int, block_length: int | None = None)
 
     ``block_length`` defaults to ``gen_length`` (a single block).  LLaDA requires
     ``gen_length % block_length == 0`` and ``steps % num_blocks == 0``; each block
-    gets ``steps / num_blocks`` steps (policies.md §5).
+    gets ``steps / num_blocks`` steps.
     """
     n = as_int(gen_length, "gen_length", minimum=1)
     steps = as_int(steps, "steps", minimum=1)
@@ -324,7 +325,7 @@ def masking_schedule(n: int, k: int, alpha: str | Callable = "linear", *,
 
 def dream_transfer_counts(n: int, steps: int, *, eps: float = 1e-3,
                           alpha: str | Callable = "linear") -> np.ndarray:
-    """Dream's deterministic per-step counts (policies.md §3 item 7, §5).
+    """Dream's deterministic per-step counts.
 
     Timesteps ``t_i = linspace(1, eps, steps+1)``; with ``R`` masked positions
     before step ``i`` the step reveals ``floor(R (1 - m_{i+1}/m_i))`` where
@@ -336,7 +337,7 @@ def dream_transfer_counts(n: int, steps: int, *, eps: float = 1e-3,
     ndarray of int64, shape (steps,)
         May contain zeros (a forward pass that reveals nothing); drop them
         (``Schedule(c[c > 0])``) to get the schedule of positions, which by
-        Thm 1.4 has the same error.
+        Thm 4 has the same error.
     """
     n = as_int(n, "n", minimum=1)
     steps = as_int(steps, "steps", minimum=1)
@@ -364,7 +365,7 @@ def geometric_schedule(n: int, k: int, ratio: float) -> Schedule:
     ``ratio < 1`` shrinks them (large first: the shape of the TC rule);
     ``ratio = 1`` targets uniform steps.  Cumulative targets
     ``C_t = n (ratio^t - 1)/(ratio^k - 1)`` are rounded by
-    :func:`schedule_from_cumulative`.  Lavenant & Zanella (spec §8) study this
+    :func:`schedule_from_cumulative`.  Lavenant & Zanella study this
     family.
     """
     n = as_int(n, "n", minimum=1)
@@ -387,7 +388,7 @@ def geometric_schedule(n: int, k: int, ratio: float) -> Schedule:
     return schedule_from_cumulative(n, C, name=f"geometric(k={k}, r={r:g})")
 
 
-# ----------------------------------------------------------------------------- greedy [D]
+# ----------------------------------------------------------------------------- greedy rules
 def _lam_ratio(lam: float) -> tuple[int, int]:
     try:
         x = float(lam)
@@ -418,29 +419,28 @@ def _greedy(n: int, lam: float, rule: str) -> Schedule:
 
 
 def tc_greedy_schedule(n: int, lam: float) -> Schedule:
-    """Greedy TC rule, spec §5(a) [D]: ``s_t = 1 + floor(lam (R_t - 1))``.
+    """Greedy TC rule: ``s_t = 1 + floor(lam (R_t - 1))`` (sharp form of Thm 9, TC).
 
-    Derived counterpart of the paper's Thm 1.9 (whose exact statement is NOT
-    FOUND): every step satisfies ``s_t - 1 <= lam (R_t - 1)``, hence
-    ``E KL <= lam * TC`` (spec item 13), and no schedule satisfying that
-    condition has fewer steps (item 21).  Large steps first, shrinking
+    Every step satisfies ``s_t - 1 <= lam (R_t - 1)``, hence ``E KL <= lam * TC``
+    for every distribution (:func:`mdmtheory.bounds.tc_rule_bound`), and no schedule
+    satisfying that condition has fewer steps.  Large steps first, shrinking
     geometrically: about ``ln(n)/lam`` steps.  ``lam >= 1`` gives one step.
 
     Parameters
     ----------
     n : int
     lam : float
-        Budget ``lam > 0`` (spec: ``lam`` in ``(0, 1]``); the floor is exact.
+        Budget ``lam > 0`` (meaningful in ``(0, 1]``); the floor is exact.
     """
     return _greedy(n, lam, "tc")
 
 
 def dtc_greedy_schedule(n: int, lam: float) -> Schedule:
-    """Greedy DTC rule, spec §5(b) [D]: ``s_t = min(1 + floor(lam (N_{t-1}+1)), R_t)``.
+    """Greedy DTC rule: ``s_t = min(1 + floor(lam (N_{t-1}+1)), R_t)`` (sharp form of Thm 9, DTC).
 
-    Derived counterpart of Thm 1.9 (NOT FOUND): every step satisfies
-    ``s_t - 1 <= lam (N_{t-1} + 1)``, hence ``E KL <= lam * DTC`` (item 14),
-    with the fewest steps among schedules satisfying the condition (item 21).
+    Every step satisfies ``s_t - 1 <= lam (N_{t-1} + 1)``, hence ``E KL <= lam * DTC``
+    (:func:`mdmtheory.bounds.dtc_rule_bound`), with the fewest steps among schedules
+    satisfying the condition.
     Small steps first, growing geometrically: about ``ln(n)/ln(1+lam)`` steps.
     The last step is capped at the positions left (which keeps the condition).
     """
@@ -448,18 +448,18 @@ def dtc_greedy_schedule(n: int, lam: float) -> Schedule:
 
 
 def min_greedy_schedule(n: int, lam: float) -> Schedule:
-    """Greedy rule for both conditions, spec §5(c) [D].
+    """Greedy rule for both conditions (both guarantees of Thm 9 at once).
 
     ``s_t = 1 + floor(lam * min(R_t - 1, N_{t-1} + 1))`` satisfies both the TC
     and the DTC condition, hence ``E KL <= lam * min(TC, DTC)``; derived
-    counterpart of Thm 1.9 (NOT FOUND), with the fewest steps among schedules
+    with the fewest steps among schedules
     satisfying both conditions.  About twice the steps of either rule.
     """
     return _greedy(n, lam, "min")
 
 
 def tc_rule_lambda(eps: float, tc: float) -> float:
-    """``lam = min(1, eps / TC)``: the TC rule's budget for ``E KL <= eps`` [D].
+    """``lam = min(1, eps / TC)``: the TC rule's budget for ``E KL <= eps``.
 
     ``TC = 0`` (a product measure) returns 1 (one step is exact).
     """
@@ -468,17 +468,17 @@ def tc_rule_lambda(eps: float, tc: float) -> float:
 
 
 def dtc_rule_lambda(eps: float, dtc: float) -> float:
-    """``lam = min(1, eps / DTC)``: the DTC rule's budget for ``E KL <= eps`` [D].
+    """``lam = min(1, eps / DTC)``: the DTC rule's budget for ``E KL <= eps``.
 
-    Capped at 1, the range of spec §5 (larger ``lam`` also satisfies the bound
-    ``lam * DTC``, but such a schedule is no longer covered by the spec's table).
+    Capped at 1 (a larger ``lam`` also satisfies the bound ``lam * DTC``, but the
+    rules are stated for ``lam <= 1``).
     """
     eps, dtc = _check_eps_info(eps, dtc, "dtc")
     return 1.0 if dtc == 0 else min(1.0, eps / dtc)
 
 
 def min_rule_lambda(eps: float, tc: float, dtc: float) -> float:
-    """``lam = min(1, eps / min(TC, DTC))`` for the min rule [D]."""
+    """``lam = min(1, eps / min(TC, DTC))`` for the min rule."""
     eps, tc = _check_eps_info(eps, tc, "tc")
     _, dtc = _check_eps_info(eps, dtc, "dtc")
     b = min(tc, dtc)
@@ -497,10 +497,10 @@ def _check_eps_info(eps, info, name):
 
 def tc_rule_ratio(schedule) -> float:
     """``max_t (s_t - 1)/(R_t - 1)`` (0/0 := 0): the smallest ``lam`` whose TC
-    condition the schedule satisfies, so ``E KL <= ratio * TC`` [D, item 13].
+    condition the schedule satisfies, so ``E KL <= ratio * TC``.
 
-    By spec §5 ("Tightness") this is also the worst case of ``E KL / TC``,
-    attained by an MDS code.
+    This is also the worst case of ``E KL / TC`` over all distributions,
+    attained by an MDS code (weight form of Thm 16).
     """
     from .schedule import as_schedule
     s = as_schedule(schedule)
@@ -512,7 +512,7 @@ def tc_rule_ratio(schedule) -> float:
 
 def dtc_rule_ratio(schedule) -> float:
     """``max_t (s_t - 1)/(N_{t-1} + 1)``: the smallest ``lam`` whose DTC condition
-    the schedule satisfies, so ``E KL <= ratio * DTC`` [D, item 14]."""
+    the schedule satisfies, so ``E KL <= ratio * DTC``."""
     from .schedule import as_schedule
     s = as_schedule(schedule)
     return float(((s.sizes - 1) / (s.cumulative[:-1] + 1)).max())

@@ -137,7 +137,7 @@ def _ctx(ctx, bad: bool, **extra) -> dict | None:
 
 @dataclass
 class Row:
-    """One line of the report (one spec §7 item)."""
+    """One line of the ingredient report (one ingredient check)."""
 
     item: int
     statement: str
@@ -176,7 +176,7 @@ REGISTRY: dict[int, Check] = {}
 
 
 def check(item: int, statement: str, *, tests: tuple[str, ...] = (), mutation: str = ""):
-    """Register the check of spec §7 item ``item``.
+    """Register ingredient check number ``item``.
 
     ``mutation`` describes the deliberately false variant checked under
     ``--mutate`` (to show that the row can fail).

@@ -1,12 +1,12 @@
-"""Independent brute-force oracles for ``proofs_check`` (spec theory.md §1-§5).
+"""Independent brute-force oracles for ``proofs_check`` (Defs 1, 3, 7, 14; Thm 4; Eq. (1)).
 
 Nothing here imports :mod:`mdmtheory`'s information or schedule code: every
 quantity is recomputed the slow, obvious way from a probability table, so that
 comparing it with the package is a real check.
 
 * entropies of every marginal by summing the table (nats, ``0 log 0 = 0``);
-* the information curve straight from Def. 1.3 (an average of mutual informations);
-* the sampler of spec §1, run *exactly*: for a fixed ordered partition
+* the information curve straight from Def 3 (an average of mutual informations);
+* the sampler of Def 1, run *exactly*: for a fixed ordered partition
   ``S_1..S_k`` the output law ``nu^S(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t})``
   is evaluated on the support of ``mu`` from marginal tables, and ``E_S`` is the
   average over every ordered set partition with the block sizes of the schedule
@@ -59,7 +59,7 @@ def subset_entropies(p: np.ndarray) -> np.ndarray:
 
 
 def def13_curve(H: np.ndarray, n: int) -> np.ndarray:
-    """``Z_j = E_{i, |A| = j-1} I(X_i; X_A)`` literally (Def. 1.3), ``Z[j-1] = Z_j``."""
+    """``Z_j = E_{i, |A| = j-1} I(X_i; X_A)`` literally (Def 3), ``Z[j-1] = Z_j``."""
     Z = np.zeros(n)
     for j in range(1, n + 1):
         tot, cnt = 0.0, 0
@@ -74,12 +74,12 @@ def def13_curve(H: np.ndarray, n: int) -> np.ndarray:
 
 
 def tc_def(H: np.ndarray, n: int) -> float:
-    """``TC = sum_i H(X_i) - H(X)`` (Def. 1.7)."""
+    """``TC = sum_i H(X_i) - H(X)`` (Def 7)."""
     return float(sum(H[1 << i] for i in range(n)) - H[(1 << n) - 1])
 
 
 def dtc_def(H: np.ndarray, n: int) -> float:
-    """``DTC = H(X) - sum_i H(X_i | X_-i)`` (Def. 1.7)."""
+    """``DTC = H(X) - sum_i H(X_i | X_-i)`` (Def 7)."""
     full = (1 << n) - 1
     return float(H[full] - sum(H[full] - H[full & ~(1 << i)] for i in range(n)))
 
@@ -116,7 +116,7 @@ def ordered_partitions(n: int, sizes: Sequence[int]) -> Iterator[tuple[tuple[int
 
 
 class Sampler:
-    """The sampler of spec §1 run exactly on a small table ``p`` (shape ``(q,)*n``).
+    """The sampler of Def 1 run exactly on a small table ``p`` (shape ``(q,)*n``).
 
     ``log_nu(partition)`` is ``log nu^S(y)`` at every ``y`` of the support of
     ``mu`` (the only points where ``KL(mu || .)`` needs it; on the support every
@@ -165,7 +165,7 @@ class Sampler:
 
 
 def riemann_error(Z: np.ndarray, sizes: Sequence[int]) -> float:
-    """``sum_t sum_{j in B_t} (Z_j - Z_{a_t})`` by a double loop (Thm 1.4's right side)."""
+    """``sum_t sum_{j in B_t} (Z_j - Z_{a_t})`` by a double loop (Thm 4's right side)."""
     err, a = 0.0, 0
     for s in sizes:
         for j in range(a, a + s):
@@ -180,7 +180,7 @@ def brute_opt(Z: np.ndarray, k: int) -> tuple[float, tuple[int, ...]]:
 
 
 def dp_opt(Z: np.ndarray, k: int) -> float:
-    """``F_k(n)`` of the recursion in spec §3 (textbook O(k n^2), no speed-ups)."""
+    """``F_k(n)`` of the DP for Eq. (1) (textbook O(k n^2), no speed-ups)."""
     n = len(Z)
     P = np.concatenate([[0.0], np.cumsum(Z)])
 
@@ -206,7 +206,7 @@ def _den(rule: str, n: int, N: int) -> int:
 
 
 def rule_ok(sizes: Sequence[int], rule: str, lam: float, *, shift: int = 0) -> bool:
-    """Whether every step satisfies ``s_t - 1 <= lam * den_t`` (spec §5(a)-(c)).
+    """Whether every step satisfies ``s_t - 1 <= lam * den_t`` (the TC / DTC / min greedy rules).
 
     Exact: ``lam`` is converted to the rational number it represents (a float
     ``1/3`` is slightly below one third, and the rule is applied to that value).

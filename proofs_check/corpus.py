@@ -1,9 +1,9 @@
-"""The distributions every numeric check runs on (spec theory.md §7: n <= 6, exact).
+"""The distributions every numeric ingredient check runs on (n <= 6, exact).
 
 Random tables (Dirichlet with several concentrations, sparse tables with exact
-zeros) and the families of spec §4 and §6 (MDS / Reed–Solomon codes, repetition,
+zeros) and the structured families (MDS / Reed–Solomon codes, repetition,
 parity, a binary symmetric Markov chain, a mixture of two product measures, an
-Ising chain).  For each one the brute-force subset entropies and the Def. 1.3
+Ising chain).  For each one the brute-force subset entropies and the Def 3
 curve of :mod:`proofs_check.brute` are precomputed once per run.
 """
 
@@ -40,7 +40,7 @@ class Case:
 
     @cached_property
     def Z(self) -> np.ndarray:
-        """Def. 1.3 curve by brute force."""
+        """Def 3 curve by brute force."""
         return brute.def13_curve(self.H, self.n)
 
     @cached_property

@@ -1,9 +1,12 @@
-"""Spec statements outside the 21 items of §7 that the checks found false or not sharp.
+"""Three side findings about derived statements (not the paper's errata, which are rows
+E1-E15 of :mod:`proofs_check.paper`).
+
+* "[n, d] MDS code: DTC = d log q" fails at ``d = n`` (the uniform law, DTC = 0);
+* a schedule with error ``< log q`` on every ``[n, d]`` code needs ``n`` rounds, not ``n - 1``;
+* the pinning constant ``(n-m)/(m+1)`` is not sharp; ``(n-m-1)/(m+1)`` is (Lemma 33, TC part).
 
 ``python -m proofs_check.errata`` re-derives each finding and (with ``--write``)
-saves its counterexample under ``proofs_check/counterexamples/``; the main
-``python -m proofs_check`` prints a one-line summary of each after its table.
-See docs/theory.md, section "Errata".
+saves its counterexample under ``proofs_check/counterexamples/``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ class Finding:
 
 
 def mds_dtc_at_full_dimension() -> Finding:
-    """§4/§6 "[n, d] MDS code: DTC = d log q" fails at d = n (the uniform law, DTC = 0)."""
+    """"[n, d] MDS code: DTC = d log q" fails at d = n (the uniform law, DTC = 0)."""
     from mdmtheory import families as F
 
     n, p = 3, 3
@@ -53,7 +56,7 @@ def mds_dtc_at_full_dimension() -> Finding:
 
 
 def rounds_lower_bound() -> Finding:
-    """§4 "needs at least n-1 rounds": true but not sharp -- exactly n rounds are needed."""
+    """"needs at least n-1 rounds": true but not sharp -- exactly n rounds are needed."""
     n, q = 6, 5
     good = [s for s in brute.compositions(n)
             if all(_mds_units(s, d) == 0 for d in range(1, n + 1))]
@@ -67,7 +70,7 @@ def rounds_lower_bound() -> Finding:
 
 
 def pinning_constant() -> Finding:
-    """§5 (iii): the constant (n-m)/(m+1) is never attained; (n-m-1)/(m+1) is, on MDS [n, m+1]."""
+    """The constant (n-m)/(m+1) is never attained; (n-m-1)/(m+1) is, on MDS [n, m+1]."""
     n, m = 5, 1
     Z = (np.arange(1, n + 1) > m + 1).astype(float)  # MDS [n, m+1] in units of log q
     resid = float(np.sum(Z[m:] - Z[m]))

@@ -1,4 +1,4 @@
-"""The 21 checks of spec theory.md §7, one per item.
+"""The 21 ingredient checks behind the paper rows of :mod:`proofs_check.paper`.
 
 Each check records its cases in a :class:`~proofs_check._core.Tracker` and
 describes its method(s).  Three methods are used:
@@ -70,7 +70,7 @@ def _random_curves(cfg: Config, item: int, count: int, n_max: int) -> list[tuple
 
 
 def _curves(cfg: Config, item: int, n_max: int) -> list[tuple[str, np.ndarray]]:
-    """Corpus curves (brute-force Def. 1.3) plus random curves, all with ``n <= n_max``."""
+    """Corpus curves (brute-force Def 3) plus random curves, all with ``n <= n_max``."""
     cs = [(c.name, c.Z) for c in corpus(cfg.seed, cfg.quick) if c.n <= n_max]
     return cs + _random_curves(cfg, item, 20 if cfg.quick else 60, n_max)
 
@@ -103,7 +103,7 @@ def _rs_shapes(cfg: Config) -> list[tuple[int, int]]:
 
 
 def _ratio(sizes, rule: str, shift: int = 0) -> Fraction:
-    """Exact ``max_t (s_t - 1)/den_t`` (spec §5(a)-(c)); ``shift`` only for mutants."""
+    """Exact ``max_t (s_t - 1)/den_t`` (TC / DTC / min rules); ``shift`` only for mutants."""
     n, N, best = sum(sizes), 0, Fraction(0)
     for s in sizes:
         den = {"tc": n - N - 1, "dtc": N + 1, "min": min(n - N - 1, N + 1)}[rule] + shift
@@ -150,7 +150,7 @@ def item01(cfg: Config, tr: Tracker):
             if Z.size > 1:
                 dz = np.diff(Z) * sign
                 tr.le(-float(dz.min()), 0.0, ctx)
-    tr.add_method(f"randomized: Def. 1.3 brute force and package curve, {len(cs)} distributions")
+    tr.add_method(f"randomized: Def 3 brute force and package curve, {len(cs)} distributions")
 
 
 @check(2, "Z_j = d_1 - d_j with d_j = e(j) - e(j-1)",
@@ -163,7 +163,7 @@ def item02(cfg: Config, tr: Tracker):
         Z, d = h.curve_def13(), h.increments()
         for j in range(n):
             tr.symbolic(Z[j] - (d[first] - d[j]), {"n": n, "j": j + 1})
-    tr.add_method(f"symbolic: Def. 1.3 vs profile form, generic h, {_nr(cfg)}")
+    tr.add_method(f"symbolic: Def 3 vs profile form, generic h, {_nr(cfg)}")
     from mdmtheory import curve_from_profile, entropy_profile
 
     cs = corpus(cfg.seed, cfg.quick)
@@ -174,7 +174,7 @@ def item02(cfg: Config, tr: Tracker):
         tr.eq(float(np.max(np.abs(c.Z - Zp))), 0.0, ctx)
         if not cfg.mut(2):
             tr.eq(float(np.max(np.abs(curve_from_profile(entropy_profile(c.mu)) - c.Z))), 0.0, ctx)
-    tr.add_method(f"randomized: package profile vs Def. 1.3 brute force, {len(cs)} distributions")
+    tr.add_method(f"randomized: package profile vs Def 3 brute force, {len(cs)} distributions")
 
 
 @check(3, "sum_j Z_j = TC",
@@ -268,7 +268,7 @@ def item06(cfg: Config, tr: Tracker):
 
 
 # ============================================================================ items 7-10
-@check(7, "Thm 1.4: E_S KL(mu||nu^S) = sum_t sum_{j in B_t} (Z_j - Z_{a_t}) for every s",
+@check(7, "Thm 4: E_S KL(mu||nu^S) = sum_t sum_{j in B_t} (Z_j - Z_{a_t}) for every s",
        tests=("tests/test_hardness.py::test_mds_error_matches_sampler_brute_force", T_PC),
        mutation="right Riemann sum: E_S KL = sum_t sum_{j in B_t} (Z_j - Z_{b_t})")
 def item07(cfg: Config, tr: Tracker):
@@ -314,7 +314,7 @@ def item07(cfg: Config, tr: Tracker):
             if not mut:
                 tr.eq(ekl, left_riemann_error(Zp, sizes), ctx)
     tr.add_method(f"randomized: exact sampler over all {parts} ordered partitions x "
-                  f"{len(cs)} distributions vs Def. 1.3 curve and package")
+                  f"{len(cs)} distributions vs Def 3 curve and package")
     try:
         from mdmtheory.sampler import exact_sampler_errors  # issue 3 (package sampler)
     except ImportError:  # pragma: no cover
@@ -805,7 +805,7 @@ def item19(cfg: Config, tr: Tracker):
                     tr.eq(e, hardness.mds_error(s, d, p), ctx)
                 if n <= 4:
                     tr.eq(code.sampler.expected_kl(s)[0], closed(s, d, p), ctx)
-    tr.add_method(f"exhaustive: {ncodes} Reed-Solomon codes, every composition (Def. 1.3, "
+    tr.add_method(f"exhaustive: {ncodes} Reed-Solomon codes, every composition (Def 3, "
                   "exact sampler for n<=4), indistinguishability over every context |U|<d")
     # lower bound on rounds: min k over all schedules good for every member
     for n, p in shapes:
@@ -850,7 +850,7 @@ def item20(cfg: Config, tr: Tracker):
     return None
 
 
-@check(21, "greedy rules of §5(a-c) satisfy their condition and bound, with the fewest steps",
+@check(21, "greedy TC/DTC/min rules satisfy their condition and bound, with the fewest steps",
        tests=("tests/test_bounds.py::test_min_rule_bound_holds",
               "tests/test_bounds.py::test_min_rule_bound_tight_on_mds",
               "tests/test_bounds.py::test_certified_lambda_of_greedy_schedules", T_PC),
@@ -894,15 +894,15 @@ def item21(cfg: Config, tr: Tracker):
                 if not extra and rule == "min":
                     tr.le(e, bounds.min_rule_bound(c.mu, g, lam=lam), c.ctx)
     tr.add_method(f"randomized: guaranteed bounds on {len(cs)} distributions")
-    # the step counts of spec §5's table (columns TC / DTC / both)
+    # a reference step-count table (columns TC / DTC / both)
     table = {(10**3, 0.5): (10, 15, 23), (10**3, 0.1): (50, 53, 88),
              (10**3, 0.01): (292, 293, 456), (10**5, 0.5): (17, 27, 41),
              (10**5, 0.1): (93, 101, 180), (10**5, 0.01): (745, 751, 1357)}
     for (n, lam), counts in table.items():
         got = tuple(len(brute.greedy(n, rule, lam, extra=extra)) for rule in ("tc", "dtc", "min"))
-        tr.fact(got == counts, {"n": n, "lambda": lam, "spec": counts, "greedy": got})
+        tr.fact(got == counts, {"n": n, "lambda": lam, "reference": counts, "greedy": got})
         if pkg is not None and not extra:
             tr.fact(tuple(pkg[r](n, lam).k for r in ("tc", "dtc", "min")) == counts,
-                    {"n": n, "lambda": lam, "spec": counts})
-    tr.add_method("exhaustive: spec §5 step-count table (n = 1e3, 1e5)")
+                    {"n": n, "lambda": lam, "reference": counts})
+    tr.add_method("exhaustive: reference step-count table (n = 1e3, 1e5)")
     return None if pkg is not None else "mdmtheory.schedule_rules absent: own greedy only"

@@ -1,4 +1,4 @@
-"""Mutation self-test of the bounds' property tests (docs/mutations.md).
+"""Mutation self-test of the bounds' and paper constructions' tests (docs/mutations.md).
 
 Each entry of :data:`MUTANTS` replaces one public function of
 :mod:`mdmtheory.bounds` (or :mod:`mdmtheory.hardness`) by a plausible *wrong*
@@ -47,35 +47,36 @@ class Mutant:
 
 
 def _m_tc_rule(B):
-    def tc_rule_bound(mu_or_Z, schedule, *, lam=None, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
+    def tc_rule_bound(mu_or_Z, schedule, *, lam=None, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
         num = s.sizes - 1.0
         lam_m = float(np.max(num / s.remaining)) if lam is None else lam  # R_t, not R_t - 1
-        return lam_m * B.curve_totals(mu_or_Z, base=base).tc
+        return lam_m * B.curve_totals(mu_or_Z, curve=curve, base=base).tc
     return tc_rule_bound
 
 
 def _m_dtc_rule(B):
-    def dtc_rule_bound(mu_or_Z, schedule, *, lam=None, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
+    def dtc_rule_bound(mu_or_Z, schedule, *, lam=None, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
         lam_m = B.certified_lambda(s, "dtc") if lam is None else lam
-        return lam_m * B.curve_totals(mu_or_Z, base=base).tc  # TC instead of DTC
+        return lam_m * B.curve_totals(mu_or_Z, curve=curve, base=base).tc  # TC instead of DTC
     return dtc_rule_bound
 
 
 def _m_min_rule(B):
-    def min_rule_bound(mu_or_Z, schedule, *, lam=None, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
-        tot = B.curve_totals(mu_or_Z, base=base)
+    def min_rule_bound(mu_or_Z, schedule, *, lam=None, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
         lam_m = B.certified_lambda(s, "min") if lam is None else lam
         return lam_m * max(tot.tc, tot.dtc)  # max instead of min
     return min_rule_bound
 
 
 def _m_uniform(B):
-    def uniform_step_bound(mu_or_Z, schedule, *, base=None):
-        s = B._schedule_for(mu_or_Z, schedule)
-        return float(s.sizes.max()) * B.curve_totals(mu_or_Z, base=base).z_n  # dropped "- 1"
+    def uniform_step_bound(mu_or_Z, schedule, *, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
+        z_n = B.curve_totals(mu_or_Z, curve=curve, base=base).z_n
+        return float(s.sizes.max()) * z_n  # dropped "- 1"
     return uniform_step_bound
 
 
@@ -89,38 +90,37 @@ def _m_alphabet(B):
 
 
 def _m_li_cai(B):
-    def li_cai_bound(mu_or_Z, schedule, *, base=None, require_balanced=True):
-        s = B._schedule_for(mu_or_Z, schedule)
+    def li_cai_bound(mu_or_Z, schedule, *, curve=False, base=None, require_balanced=True):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
         if require_balanced and not B.is_balanced(s):
             raise ValueError("unbalanced")
-        return B.curve_totals(mu_or_Z, base=base).tc / s.k  # dropped DTC
+        return B.curve_totals(mu_or_Z, curve=curve, base=base).tc / s.k  # dropped DTC
     return li_cai_bound
 
 
 def _m_residual(B):
     orig = B.residual_total_correlation
 
-    def residual_total_correlation(mu_or_Z, m, *, base=None):
+    def residual_total_correlation(mu_or_Z, m, *, curve=False, base=None):
         from mdmtheory import information_curve
 
-        Z = information_curve(mu_or_Z, base=base) if hasattr(mu_or_Z, "p") \
-            else np.asarray(mu_or_Z, dtype=float)
+        Z = np.asarray(mu_or_Z, dtype=float) if curve else information_curve(mu_or_Z, base=base)
         if m in (0, Z.size):
-            return orig(mu_or_Z, m, base=base)
+            return orig(mu_or_Z, m, curve=curve, base=base)
         return float(np.sum(Z[m:] - Z[m - 1]))  # Z_m instead of Z_{m+1}
     return residual_total_correlation
 
 
 def _m_pinning(B):
-    def pinning_bound(mu_or_Z, m, *, sharp=False, base=None):
-        tot = B.curve_totals(mu_or_Z, base=base)
+    def pinning_bound(mu_or_Z, m, *, sharp=False, curve=False, base=None):
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
         return max(tot.n - m - (1 if sharp else 0), 0) / (m + 1) * tot.tc  # TC for DTC
     return pinning_bound
 
 
 def _m_comparison(B):
-    def tc_dtc_comparison(mu_or_Z, *, base=None):
-        tot = B.curve_totals(mu_or_Z, base=base)
+    def tc_dtc_comparison(mu_or_Z, *, curve=False, base=None):
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
         return B.ComparisonBounds(tot.tc / (tot.n - 1), tot.dtc, (tot.n - 2) * tot.tc)  # n-2
     return tc_dtc_comparison
 
@@ -159,7 +159,94 @@ def _m_min_rounds(H):
     return min_rounds_for_family
 
 
+def _m_thm9_tc(P):
+    def thm9_tc_schedule(n, tc_estimate, eps):
+        zeta = P.thm9_zeta(tc_estimate, eps)
+        if zeta == 1 or zeta >= n + 1:
+            return P.PaperSchedule((n,) if zeta == 1 else (1,) * n, "Thm 9 TC")
+        N = [0]
+        for _ in range(P.thm9_lambda(n, zeta)):
+            N.append(N[-1] + (n - N[-1]) // (zeta - 1))  # off by one: zeta - 1 for zeta
+        while N[-1] < n:
+            N.append(N[-1] + 1)
+        return P.PaperSchedule(tuple(b - a for a, b in zip(N, N[1:])), "Thm 9 TC")
+    return thm9_tc_schedule
+
+
+def _m_thm9_dtc(P):
+    def thm9_dtc_schedule(n, dtc_estimate, eps):
+        zeta = P.thm9_zeta(dtc_estimate, eps)
+        if zeta == 1 or zeta >= n + 1:
+            return P.PaperSchedule((n,) if zeta == 1 else (1,) * n, "Thm 9 DTC")
+        M = [n]
+        for _ in range(P.thm9_lambda(n, zeta)):
+            M.append(M[-1] * (zeta - 1) // zeta)  # floor for ceil
+        while M[-1] > 0:
+            M.append(M[-1] - 1)
+        return P.PaperSchedule(tuple(reversed([a - b for a, b in zip(M, M[1:])])), "Thm 9 DTC")
+    return thm9_dtc_schedule
+
+
+def _m_thm10(P):
+    def thm10_schedule(n, dtc_estimate, eps):
+        if dtc_estimate == 0:
+            return P.PaperSchedule((n,), "Thm 10")
+        a = max(1, math.floor(math.sqrt(dtc_estimate * n / eps)))  # floor for ceil
+        if 2 * a > n + 1:
+            return P.PaperSchedule((1,) * n, "Thm 10")
+        base, extra = divmod(n - a + 1, a)
+        return P.PaperSchedule(tuple([1] * (a - 1) + [base + 1] * extra + [base] * (a - extra)),
+                               "Thm 10")
+    return thm10_schedule
+
+
+def _m_cor34(P):
+    def cor34_schedule(n, dtc, delta_sq):
+        k = max(1, math.floor(dtc / delta_sq))  # dropped the + 1
+        return P.PaperSchedule(tuple([1] * (k - 1) + [n - k + 1]), "Cor 34")
+    return cor34_schedule
+
+
+def _m_rem32(P):
+    def rem32_uniform_schedule(n, z_n, eps):
+        s = n if z_n == 0 else min(n, 2 + math.floor(eps / z_n))  # 2 + floor for 1 + floor
+        full, rest = divmod(n, s)
+        return P.PaperSchedule(tuple([s] * full + ([rest] if rest else [])), "Rem 32")
+    return rem32_uniform_schedule
+
+
+def _m_app_d(P):
+    def app_d_grid(n, q, eps):
+        lo = math.ceil(math.log2(eps)) + 1  # one power too high: misses X just above eps
+        hi = max(math.ceil(math.log2(n * math.log2(q))), lo)
+        return [2.0 ** i for i in range(lo, hi + 1)]
+    return app_d_grid
+
+
+def _m_li_cai_power(B):
+    def li_cai_power_bound(mu_or_Z, schedule, *, curve=False, base=None):
+        s = B._schedule_for(mu_or_Z, schedule, curve)
+        tot = B.curve_totals(mu_or_Z, curve=curve, base=base)
+        smax = int(s.sizes.max())
+        power = 1 << (smax.bit_length() - 1)  # 2^floor(log2) for 2^ceil(log2)
+        return (power - 1) / tot.n * (tot.tc + tot.dtc)
+    return li_cai_power_bound
+
+
+def _m_lemma33(B):
+    def conditional_tc_plus_dtc(mu_or_Z, s, *, curve=False, base=None):
+        from mdmtheory import information_curve
+
+        Z = np.asarray(mu_or_Z, dtype=float) if curve else information_curve(mu_or_Z, base=base)
+        n = Z.size
+        if s == n:
+            return 0.0
+        return float((n - s) * (Z[-1] - Z[max(s - 1, 0)]))  # Z_s for Z_{s+1}
+    return conditional_tc_plus_dtc
+
+
 _B, _H = "mdmtheory.bounds", "mdmtheory.hardness"
+_P, _TP = "mdmtheory.paper_schedules", "tests/test_paper_schedules.py"
 _TB, _TH = "tests/test_bounds.py", "tests/test_hardness.py"
 
 MUTANTS: dict[str, Mutant] = {m.name: m for m in [
@@ -190,6 +277,22 @@ MUTANTS: dict[str, Mutant] = {m.name: m for m in [
            "MDS error (N_t* - d + 1) log q", _TH, "mds", _m_mds_error),
     Mutant("min-rounds-m+2", _H, "min_rounds_for_family",
            "family round bound ceil(n / (m + 2))", _TH, "rounds", _m_min_rounds),
+    Mutant("thm9-tc-zeta-1", _P, "thm9_tc_schedule",
+           "Thm 9 TC recursion divides by zeta - 1", _TP, "thm9", _m_thm9_tc),
+    Mutant("thm9-dtc-floor", _P, "thm9_dtc_schedule",
+           "Thm 9 DTC recursion with floor for ceil", _TP, "thm9", _m_thm9_dtc),
+    Mutant("thm10-floor", _P, "thm10_schedule",
+           "Thm 10 a = floor(sqrt(D n/eps)) for ceil", _TP, "thm10", _m_thm10),
+    Mutant("cor34-no-plus-1", _P, "cor34_schedule",
+           "Cor 34 k = floor(DTC/delta^2) (dropped + 1)", _TP, "cor34", _m_cor34),
+    Mutant("rem32-2-plus-floor", _P, "rem32_uniform_schedule",
+           "Rem 32 s = 2 + floor(eps/Z_n)", _TP, "rem32", _m_rem32),
+    Mutant("app-d-grid-plus-1", _P, "app_d_grid",
+           "App. D grid starts at ceil(log2 eps) + 1", _TP, "app_d", _m_app_d),
+    Mutant("thm31-power-floor", _B, "li_cai_power_bound",
+           "Thm 31 with 2^floor(log2 s_max)", _TP, "thm31", _m_li_cai_power),
+    Mutant("lemma33-Z_s", _B, "conditional_tc_plus_dtc",
+           "Lemma 33 identity with Z_s for Z_{s+1}", _TP, "lemma33", _m_lemma33),
 ]}
 
 

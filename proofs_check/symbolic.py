@@ -1,10 +1,10 @@
-"""SymPy models for the identities of spec theory.md §2-§5.
+"""SymPy models for the identities of the paper (Lemmas 8, 13; Thms 4, 16) and their bounds.
 
 Two generic objects carry the algebra:
 
 * a **generic set function** ``h(T)``, one free symbol ``h_T`` per nonempty
   subset ``T`` of ``{0..n-1}`` and ``h(empty) = 0``: every entropy identity of
-  the spec (items 2-7, 17, 18) is a *linear* identity in the ``H(X_T)``, true
+  the ingredient checks (2-7, 17, 18) is a *linear* identity in the ``H(X_T)``, true
   for the entropies of every distribution iff it holds for a generic ``h``;
 * a **generic nondecreasing curve** ``Z_1 = 0``, ``Z_{j+1} = Z_j + delta_j``
   with free symbols ``delta_j >= 0``: the schedule identities (items 9, 10, 12)
@@ -85,7 +85,7 @@ class SetFunction:
         return self.sym[1 << i] + self.sym[mA] - self.sym[mA | (1 << i)]
 
     def curve_def13(self) -> list[sp.Expr]:
-        """``Z_j`` from Def. 1.3: mean over ``i`` and ``(j-1)``-sets ``A`` without ``i``."""
+        """``Z_j`` from Def 3: mean over ``i`` and ``(j-1)``-sets ``A`` without ``i``."""
         n = self.n
         out = []
         for j in range(1, n + 1):
@@ -141,7 +141,7 @@ class Curve:
         return sp.Add(*[self.z(j) - self.z(a) for j in range(a, b + 1)])
 
     def error(self, sizes: Sequence[int]) -> sp.Expr:
-        """Thm 1.4's ``sum_t c(a_t, b_t)``."""
+        """Thm 4's ``sum_t c(a_t, b_t)``."""
         out, a = [], 1
         for s in sizes:
             out.append(self.block_cost(a, a + s - 1))

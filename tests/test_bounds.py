@@ -124,14 +124,14 @@ def law_rule_tight(rule: str, sizes) -> None:
     gaps = []
     for d in range(1, n + 1):
         Z = jump_curve(n, d)
-        e, b = left_riemann_error(Z, sizes), fn(Z, sizes)
+        e, b = left_riemann_error(Z, sizes), fn(Z, sizes, curve=True)
         assert e <= b + TOL
         gaps.append(b - e)
     assert min(gaps) <= TOL, f"bound never attained: gaps {gaps}"
     d = bounds.extremal_code_dimension(sizes, rule)
     if d is not None:
         Z = jump_curve(n, d)
-        assert fn(Z, sizes) == pytest.approx(left_riemann_error(Z, sizes), abs=TOL)
+        assert fn(Z, sizes, curve=True) == pytest.approx(left_riemann_error(Z, sizes), abs=TOL)
 
 
 def law_rule_tight_exact(rule: str, sizes) -> None:
@@ -392,8 +392,8 @@ def test_curve_totals_match_definitions(case):
     """curve_totals reads the same n, TC, DTC, Z_n from mu and from its curve (items 3-5)."""
     mu, _ = case
     tc, dtc, zn = naive_totals(mu)
-    for src in (mu, information_curve(mu)):
-        t = bounds.curve_totals(src)
+    for src, curve in ((mu, False), (information_curve(mu), True)):
+        t = bounds.curve_totals(src, curve=curve)
         assert (t.n, t.tc, t.dtc, t.z_n) == pytest.approx((mu.n, tc, dtc, zn), abs=TOL)
 
 
@@ -403,19 +403,35 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="rule"):
         bounds.certified_lambda([1, 2], "foo")
     with pytest.raises(ValueError, match="violates the TC rule"):
-        bounds.tc_rule_bound(Z, [3], lam=0.5)
+        bounds.tc_rule_bound(Z, [3], lam=0.5, curve=True)
     with pytest.raises(ValueError, match="lambda"):
-        bounds.tc_rule_bound(Z, [3], lam=-1)
+        bounds.tc_rule_bound(Z, [3], lam=-1, curve=True)
     with pytest.raises(ValueError, match="n=3"):
-        bounds.tc_rule_bound(Z, [1, 1])
+        bounds.tc_rule_bound(Z, [1, 1], curve=True)
     with pytest.raises(ValueError, match="nondecreasing"):
-        bounds.uniform_step_bound([0.0, 1.0, 0.5], [3])
+        bounds.uniform_step_bound([0.0, 1.0, 0.5], [3], curve=True)
     with pytest.raises(ValueError, match="m must be"):
-        bounds.pinning_bound(Z, 4)
+        bounds.pinning_bound(Z, 4, curve=True)
     with pytest.raises(ValueError, match="n >= 2"):
-        bounds.tc_dtc_comparison(np.zeros(1))
-    with pytest.raises(ValueError, match="Distribution"):
+        bounds.tc_dtc_comparison(np.zeros(1), curve=True)
+    with pytest.raises(TypeError, match="Distribution"):
         bounds.dtc_leave_one_out_identity(Z)
+
+
+def test_curve_or_distribution_is_explicit():
+    """A bare array is never read as a curve by type alone: curve=True is required."""
+    mu = families.parity(3, 2)
+    Z = information_curve(mu)
+    with pytest.raises(TypeError, match="curve=True"):
+        bounds.tc_rule_bound(Z, [2, 1])
+    with pytest.raises(TypeError, match="curve=True"):
+        bounds.curve_totals(mu.p)  # a probability table is not a curve
+    with pytest.raises(TypeError, match="got a Distribution"):
+        bounds.uniform_step_bound(mu, [2, 1], curve=True)
+    with pytest.raises(TypeError, match="curve must be"):
+        bounds.curve_totals(mu, curve="yes")
+    assert bounds.tc_rule_bound(Z, [2, 1], curve=True) == pytest.approx(
+        bounds.tc_rule_bound(mu, [2, 1]), abs=TOL)
 
 
 def test_units_follow_base():
@@ -466,7 +482,8 @@ _LAWS = {
 
 
 @pytest.mark.skipif(MUTANT is not None, reason="module already runs under a mutant")
-@pytest.mark.parametrize("name", [n for n, m in MUTANTS.items() if m.module.endswith("bounds")])
+@pytest.mark.parametrize("name", [n for n, m in MUTANTS.items()
+                                  if m.test_file == "tests/test_bounds.py"])
 def test_mutants_are_caught(name):
     """Each mutant of docs/mutations.md breaks at least one law on the fixed battery."""
     mt = MUTANTS[name]

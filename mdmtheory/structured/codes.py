@@ -1,4 +1,4 @@
-"""Information curves of uniform laws on linear codes over ``F_p`` (spec §4, §6).
+"""Information curves of uniform laws on linear codes over ``F_p`` (Example 1, Def 17, Prop 20).
 
 If ``X = u G`` with ``u`` uniform on ``F_p^d`` and ``G`` a ``d x n`` generator matrix,
 then ``X_T = u G_T`` is uniform on the column space of ``G_T``, so
@@ -12,11 +12,11 @@ then ``X_T = u G_T`` is uniform on the column space of ``G_T``, so
   echelon basis (one column reduction, ``O(d rank)``, per subset): ``O(2^n d^2)``
   time, ``O(n d)`` memory, for ``n <= 24`` by default.
 * :func:`mds_information_curve` / :func:`reed_solomon_information_curve`: the closed
-  form for an ``[n, d]`` MDS code (spec §4 [D]): ``H(X_A) = min(|A|, d) log q``,
+  form for an ``[n, d]`` MDS code (Prop 20): ``H(X_A) = min(|A|, d) log q``,
   hence ``Z_j = 0`` for ``j <= d`` and ``log q`` for ``j > d``, at any ``n``.
 * :func:`code_tc_dtc`: exact TC and DTC at any ``n`` from ``n + 1`` ranks:
   ``TC = (sum_i rank(g_i) - rank G) log p`` and
-  ``DTC = (sum_i rank(G_{-i}) - (n-1) rank G) log p`` (Def. 1.7 with the rank formula).
+  ``DTC = (sum_i rank(G_{-i}) - (n-1) rank G) log p`` (Def 7 with the rank formula).
 * :func:`code_curve_monte_carlo`: Monte Carlo over random permutations for large
   non-MDS codes, with per-``j`` confidence intervals: one reduced row echelon form
   of ``G[:, pi]`` per draw gives the rank of *every* prefix, and (Rao–Blackwellised)
@@ -43,6 +43,8 @@ __all__ = [
     "code_entropy_profile",
     "code_information_curve",
     "code_tc_dtc",
+    "example1_counts",
+    "example1_tc_dtc",
     "is_mds",
     "mds_entropy_profile",
     "mds_information_curve",
@@ -215,7 +217,7 @@ def code_subset_entropy(generator, p: int, positions, *, base: float | None = No
 # ============================================================================ exact curves
 def code_entropy_profile(generator, p: int, *, base: float | None = None, max_n: int = 24
                          ) -> np.ndarray:
-    """Exact entropy profile ``e(m)`` (spec §2) of the uniform law on a linear code.
+    """Exact entropy profile ``e(m)`` (Def 12) of the uniform law on a linear code.
 
     ``e(m) = log p * mean_{|T| = m} rank_p(G_T)`` by enumerating all ``2^n`` subsets
     (integer rank sums, so the only rounding is the final division).
@@ -246,7 +248,7 @@ def code_entropy_profile(generator, p: int, *, base: float | None = None, max_n:
 
 def code_information_curve(generator, p: int, *, base: float | None = None, max_n: int = 24
                            ) -> np.ndarray:
-    """Exact information curve ``Z_j = d_1 - d_j`` (spec §2) of a code, by enumeration.
+    """Exact information curve ``Z_j = d_1 - d_j`` (Lemma 13) of a code, by enumeration.
 
     See :func:`code_entropy_profile`; ``Z[j-1] = Z_j``, ``Z[0] = 0``.
     """
@@ -258,7 +260,7 @@ def code_information_curve(generator, p: int, *, base: float | None = None, max_
 
 
 def code_tc_dtc(generator, p: int, *, base: float | None = None) -> tuple[float, float]:
-    """Exact ``(TC, DTC)`` (Def. 1.7) of the uniform law on a code, any ``n``.
+    """Exact ``(TC, DTC)`` (Def 7, Example 1 in rank form) of the uniform law on a code, any ``n``.
 
     ``TC = (sum_i rank(g_i) - rank G) log p`` and
     ``DTC = (sum_i rank(G_{-i}) - (n-1) rank G) log p``; ``n + 2`` rank computations.
@@ -270,6 +272,33 @@ def code_tc_dtc(generator, p: int, *, base: float | None = None) -> tuple[float,
     loo = sum(rank_mod_p(np.delete(G, i, axis=1), p) for i in range(n)) if n > 1 else 0
     fac = math.log(p) / log_base_factor(base)
     return (r1 - rG) * fac, (loo - (n - 1) * rG) * fac
+
+
+def example1_counts(generator, p: int) -> tuple[int, int]:
+    """Example 1's counts ``(kappa, ell)`` for the code ``V = {M u}`` with ``M = G^T``.
+
+    ``kappa = #{i : M_i = 0}`` (zero rows; the paper's "k") and
+    ``ell = #{i : M_i not in span{M_j : j != i}}`` (``rank G_{-i} < rank G``).
+    Example 1: ``TC = (n - d - kappa) log q`` and ``DTC = (d - ell) log q``.
+    """
+    G, p = check_generator(generator, p)
+    d, n = G.shape
+    rG = rank_mod_p(G, p)
+    if rG != d:
+        raise ValueError(f"Example 1 needs a full-rank generator (rank {rG} < d = {d})")
+    kappa = int(n - np.count_nonzero(G.any(axis=0)))
+    ell = sum(1 for i in range(n) if rank_mod_p(np.delete(G, i, axis=1), p) < rG) if n > 1 \
+        else int(rG > 0)
+    return kappa, ell
+
+
+def example1_tc_dtc(generator, p: int, *, base: float | None = None) -> tuple[float, float]:
+    """Example 1 as printed: ``TC = (n - d - kappa) log q``, ``DTC = (d - ell) log q``."""
+    G, p = check_generator(generator, p)
+    d, n = G.shape
+    kappa, ell = example1_counts(G, p)
+    fac = math.log(p) / log_base_factor(base)
+    return (n - d - kappa) * fac, (d - ell) * fac
 
 
 def is_mds(generator, p: int, *, max_subsets: int = 2_000_000) -> bool:
@@ -292,7 +321,7 @@ def is_mds(generator, p: int, *, max_subsets: int = 2_000_000) -> bool:
 
 
 def mds_entropy_profile(n: int, d: int, q: int, *, base: float | None = None) -> np.ndarray:
-    """Closed form ``e(m) = min(m, d) log q`` of an ``[n, d]`` MDS code (spec §4 [D])."""
+    """Closed form ``e(m) = min(m, d) log q`` of an ``[n, d]`` MDS code (Prop 20)."""
     n = as_int(n, "n", minimum=1)
     d = as_int(d, "d", minimum=0)
     q = as_int(q, "q", minimum=2)
@@ -302,7 +331,7 @@ def mds_entropy_profile(n: int, d: int, q: int, *, base: float | None = None) ->
 
 
 def mds_information_curve(n: int, d: int, q: int, *, base: float | None = None) -> np.ndarray:
-    """Closed form of ``Z`` for an ``[n, d]`` MDS code, any ``n`` (spec §4, §6 [D]).
+    """Closed form of ``Z`` for an ``[n, d]`` MDS code, any ``n`` (Prop 20).
 
     ``Z_j = 0`` for ``j <= d`` and ``log q`` for ``j > d``; ``d = 0`` (a point mass)
     gives ``Z = 0``.  TC ``= (n-d) log q``, DTC ``= d log q`` follow by summing.
@@ -404,7 +433,7 @@ def code_curve_monte_carlo(generator, p: int, n_draws: int = 1000, seed=None, *,
 
     Each draw is a uniform random permutation ``pi``; no sample of ``X`` is needed
     because ``H(X_T)`` is known from ranks, so the only randomness is the subset
-    (spec §2: ``d_j = E_{S, i} H(X_i | X_S)``).  Rows share the permutation across
+    (Lemma 13: ``d_j = E_{S, i} H(X_i | X_S)``).  Rows share the permutation across
     ``j`` and are fed to :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
 
     Parameters
