@@ -29,7 +29,7 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     den = 1 + z * z / n
     c = (p + z * z / (2 * n)) / den
     h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return c - h, c + h
+    return max(0.0, c - h), min(1.0, c + h)
 
 
 def cmd_train(args) -> None:
