@@ -10,14 +10,21 @@ on the enumerated code), and its information curve is exact by ranks over
 ``F_p`` (:func:`mdmtheory.structured.codes.code_information_curve`; Prop 20 for
 the MDS case).
 
-The default ``code`` task is a systematic binary ``[16, 6]`` code ``G = [I | A]``
-(64 codewords) whose 10 parity bits are each the XOR of a distinct pair of
-message bits (:func:`default_code_generator`: checks of weight 3, every two
-positions independent and uniform), with 3 clues, i.e. 8 valid completions
-per prompt when the 3 clue columns are independent.  Why weight 3: with a
-uniformly random ``A`` the checks have weight 4 to 5 and the small CPU models
-stayed at the ``log 2`` plateau (no signal below the check weight) for their
-whole budget, as parity learning predicts.
+The default ``code`` task is a systematic ``[16, 6]`` code over ``F_3``,
+``G = [I | A]`` (729 codewords), whose 10 parity symbols are each a nonzero
+multiple of one message symbol (:func:`default_code_generator` with
+``column_weight=1``): the positions fall into 6 groups of 2 or 3 symbols tied by
+bijections, every group uniform on ``F_3`` and the groups independent (a
+product of scaled repetition codes, so ``Z`` and the whole law are known in
+closed form as well as by ranks).  With 3 clues there are ``3^(6 - r)``
+completions, ``r`` the number of groups the clues hit.
+
+Why checks of weight 2: a uniform law on a linear code has no statistical
+signal below the weight of its parity checks (every smaller set of positions
+is uniform), so learning it is a sparse-parity problem.  The small CPU models
+of :mod:`mdmtheory.dlm` stayed at the ``log p`` plateau for their whole budget
+with checks of weight 3 (binary ``[16, 6]``, parity bits = XORs of two message
+bits; 870 steps) and of weight 4-5 (uniformly random ``A``; 500 steps).
 """
 
 from __future__ import annotations
@@ -34,8 +41,8 @@ from .base import SupportOracle, Task
 __all__ = ["LinearCodeTask", "default_code_generator"]
 
 
-def default_code_generator(n: int = 16, d: int = 6, p: int = 2, seed: int = 16,
-                           column_weight: int | None = 2) -> np.ndarray:
+def default_code_generator(n: int = 16, d: int = 6, p: int = 3, seed: int = 16,
+                           column_weight: int | None = 1) -> np.ndarray:
     """Systematic generator ``[I_d | A]`` over ``F_p`` (seeded).
 
     With ``column_weight = w`` every column of ``A`` has exactly ``w`` nonzero
@@ -76,7 +83,7 @@ class LinearCodeTask(Task):
         Refuse codes with more codewords (they are enumerated).
     """
 
-    def __init__(self, generator=None, p: int = 2, num_clues: int = 3, *, name: str = "code",
+    def __init__(self, generator=None, p: int = 3, num_clues: int = 3, *, name: str = "code",
                  max_codewords: int = 1 << 16):
         p = as_int(p, "p", minimum=2)
         if not is_prime(p):
