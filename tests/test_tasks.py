@@ -122,20 +122,21 @@ def test_sudoku4_oracle_conditionals_match_enumeration(brute_grids):
 
 # ---------------------------------------------------------------------------- code
 def test_code_codewords_are_the_kernel_of_the_parity_check():
-    """The enumerated code is the whole kernel of H = [-A^T | I]: its p^d words are
-    distinct, all in the kernel, and the kernel has exactly p^d elements."""
+    """The enumerated affine code is the whole coset b + ker H, H = [-A^T | I]: its
+    p^d words are distinct, all in the coset, and the coset has exactly p^d elements."""
     task = get_task("code")
-    G, p = task.generator, task.p
+    G, p, b = task.generator, task.p, task.shift
     d, n = G.shape
     np.testing.assert_array_equal(G[:, :d], np.eye(d, dtype=np.int64))  # systematic
+    assert b.any()  # the default code is shifted: the zero word is not a codeword
     H = np.concatenate([(-G[:, d:].T) % p, np.eye(n - d, dtype=np.int64)], axis=1)
     words = task.codewords
     assert len({w.tobytes() for w in words}) == len(words) == p ** d
-    assert ((words @ H.T) % p == 0).all()
+    assert (((words - b) @ H.T) % p == 0).all()
     rng = np.random.default_rng(0)
     test = np.concatenate([words[rng.integers(0, len(words), 100)],
-                           rng.integers(0, p, (400, n))])
-    want = ((test @ H.T) % p == 0).all(1)
+                           rng.integers(0, p, (400, n)), np.zeros((1, n), dtype=np.int64)])
+    want = (((test - b) @ H.T) % p == 0).all(1)
     assert want[:100].all() and not want[100:].all()
     np.testing.assert_array_equal(task.is_correct(torch.as_tensor(test)).numpy(), want)
 
@@ -169,9 +170,10 @@ def test_code_exact_law_and_curve_against_the_dense_law():
 
 
 def test_default_code_curve_and_prompt_law_in_closed_form():
-    """The default code is a product of independent scaled repetition groups, so
-    H(X_T) = (#groups T hits) log p and Z follows from counting; a prompt's law is
-    uniform on the zero-syndrome words that keep its clues (all fillings)."""
+    """The default code is a product of independent (shifted) scaled repetition
+    groups, so H(X_T) = (#groups T hits) log p and Z follows from counting; a
+    prompt's law is uniform on the words of the coset that keep its clues (all
+    3^10 fillings of a 6-clue prompt)."""
     from math import comb
 
     task = get_task("code")
@@ -183,12 +185,12 @@ def test_default_code_curve_and_prompt_law_in_closed_form():
     d = np.diff(e) * np.log(p)
     np.testing.assert_allclose(task.information_curve(), d[0] - d, atol=1e-12)
     H = np.concatenate([(-G[:, 6:].T) % p, np.eye(n - 6, dtype=np.int64)], axis=1)
-    prompt = LinearCodeTask(G, p, num_clues=6).prompts(1, seed=3).numpy()[0]  # 3^10 fillings
+    prompt = LinearCodeTask(G, p, num_clues=6, shift=task.shift).prompts(1, seed=3).numpy()[0]
     free = np.flatnonzero(prompt == task.mask_id)
     fills = np.indices((p,) * free.size).reshape(free.size, -1).T  # every filling
     words = np.repeat(prompt[None], len(fills), axis=0)
     words[:, free] = fills
-    ok = ((words @ H.T) % p == 0).all(1)
+    ok = (((words - task.shift) @ H.T) % p == 0).all(1)
     want = np.zeros((p,) * free.size)
     want[tuple(fills[ok].T)] = 1.0 / ok.sum()
     np.testing.assert_allclose(task.exact_distribution(prompt).p, want, atol=1e-15)
