@@ -18,7 +18,8 @@ on the enumerated code), and its information curve is exact by ranks over
 the MDS case).
 
 The default ``code`` task is a shifted systematic ``[16, 6]`` code over ``F_3``,
-``G = [I | A]`` (729 codewords, shift ``b`` uniform on ``F_3^16`` with seed 17), whose 10 parity symbols are each a nonzero
+``G = [I | A]`` (729 codewords, shift ``b`` uniform on ``F_3^16`` with seed 17),
+whose 10 parity symbols are each a nonzero
 multiple of one message symbol (:func:`default_code_generator` with
 ``column_weight=1``): the positions fall into 6 groups of 2 or 3 symbols tied by
 bijections, every group uniform on ``F_3`` and the groups independent (a
@@ -31,7 +32,8 @@ signal below the weight of its parity checks (every smaller set of positions
 is uniform), so learning it is a sparse-parity problem.  The small CPU models
 of :mod:`mdmtheory.dlm` stayed at the ``log p`` plateau for their whole budget
 with checks of weight 3 (binary ``[16, 6]``, parity bits = XORs of two message
-bits; 870 steps) and of weight 4-5 (uniformly random ``A``; 500 steps).
+bits; 870 steps) and of weight 4-5 (binary ``[16, 8]``, uniformly random ``A``; 500
+steps).
 """
 
 from __future__ import annotations
