@@ -221,6 +221,10 @@ def table_cells_log2(q: int, n: int) -> float:
     return float(n) * math.log2(q) if q > 0 and n > 0 else 0.0
 
 
+def _held(copies: float) -> str:
+    return "" if copies == 1 else f" (with {copies:g} arrays of that size held at once)"
+
+
 def check_table_size(
     q: int, n: int, *, itemsize: int = 8, copies: float = 1.0, max_bytes: int | None = None,
     what: str = "dense table",
@@ -261,12 +265,14 @@ def check_table_size(
         need = 2.0**log2_need if log2_need < 1023 else math.inf
         cells = (f"{q**n:,} cells" if log2_need < 80
                  else f"about 2^{table_cells_log2(q, n):.4g} cells")
-        check_nbytes(need, what=f"{what} with q={q}, n={n} has {cells} and", max_bytes=budget)
+        check_nbytes(need, what=f"{what} with q={q}, n={n} has {cells} and{_held(copies)}",
+                     max_bytes=budget)
         # rounding in the log comparison: fall back to the exact product (small here)
     cells = q**n
     if cells * itemsize * copies > budget:
         check_nbytes(cells * itemsize * copies,
-                     what=f"{what} with q={q}, n={n} has {cells:,} cells and", max_bytes=budget)
+                     what=f"{what} with q={q}, n={n} has {cells:,} cells and{_held(copies)}",
+                     max_bytes=budget)
     return cells
 
 
@@ -316,14 +322,8 @@ def as_optional_int(value, name: str, *, minimum: int | None = None,
     return None if value is None else as_int(value, name, minimum=minimum, maximum=maximum)
 
 
-def as_float(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
-             allow_inf: bool = False, strict_minimum: bool = False,
-             strict_maximum: bool = False) -> float:
-    """Return ``value`` as a finite Python ``float`` in the given range, or raise naming ``name``.
-
-    Bools, complex numbers, strings and arrays of more than one element are refused.
-    ``strict_minimum``/``strict_maximum`` make the corresponding bound exclusive.
-    """
+def _as_real(value, name: str) -> float:
+    """Type check only: a real number (not bool/complex/str/array) as a float, maybe nan/inf."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, (bool, np.bool_)):
@@ -332,9 +332,20 @@ def as_float(value, name: str, *, minimum: float | None = None, maximum: float |
         raise ValueError(f"{name} must be a real number, got {type(value).__name__} "
                          f"{show(value)}")
     try:
-        fv = float(value)
+        return float(value)
     except OverflowError:
-        fv = math.copysign(math.inf, value)
+        return math.copysign(math.inf, value)
+
+
+def as_float(value, name: str, *, minimum: float | None = None, maximum: float | None = None,
+             allow_inf: bool = False, strict_minimum: bool = False,
+             strict_maximum: bool = False) -> float:
+    """Return ``value`` as a finite Python ``float`` in the given range, or raise naming ``name``.
+
+    Bools, complex numbers, strings and arrays of more than one element are refused.
+    ``strict_minimum``/``strict_maximum`` make the corresponding bound exclusive.
+    """
+    fv = _as_real(value, name)
     if math.isnan(fv) or (not allow_inf and math.isinf(fv)):
         raise ValueError(f"{name} must be a finite number, got {show(fv)}")
     if minimum is not None and (fv < minimum or (strict_minimum and fv == minimum)):
@@ -348,7 +359,7 @@ def as_float(value, name: str, *, minimum: float | None = None, maximum: float |
 
 def as_probability(value, name: str) -> float:
     """A probability or confidence: a real number in ``[0, 1]``."""
-    fv = as_float(value, name)
+    fv = _as_real(value, name)
     if not 0.0 <= fv <= 1.0:
         raise ValueError(f"{name} must be in [0, 1], got {show(fv)}")
     return fv
@@ -356,7 +367,7 @@ def as_probability(value, name: str) -> float:
 
 def as_level(value, name: str = "level") -> float:
     """A confidence level of an interval: a real number in the open interval ``(0, 1)``."""
-    fv = as_float(value, name)
+    fv = _as_real(value, name)
     if not 0.0 < fv < 1.0:
         raise ValueError(f"{name} must be in the open interval (0, 1), got {show(fv)}")
     return fv

@@ -210,8 +210,9 @@ TABLE: dict[str, Spec | Exempt] = {
     "mdmtheory.SUM_ATOL": CONST,
     "mdmtheory.get_max_table_bytes": Spec(),
     "mdmtheory.set_max_table_bytes": Spec(args={"nbytes": 2**32},
-                                          kinds={"nbytes": "size"}),
-    "mdmtheory.memory_budget": Spec(args={"nbytes": 2**32}, kinds={"nbytes": "size"},
+                                          kinds={"nbytes": "count"}, extra_bad={"nbytes": (0,)}),
+    "mdmtheory.memory_budget": Spec(args={"nbytes": 2**32}, kinds={"nbytes": "count"},
+                                    extra_bad={"nbytes": (0,)},
                                     call=lambda nbytes: mdmtheory.memory_budget(nbytes)
                                     .__enter__()),
     # ---------------------------------------------------------------- distribution
@@ -589,7 +590,7 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
         f"{pol}.mdp.MDPState": RECORD,
         f"{pol}.mdp.Rollout": RECORD,
         f"{pol}.mdp.argmax_with_ties": Spec(args={"values": np.array([[0.1, 0.5, 0.5]])},
-                                            kinds={"values": "real_array", "axis": "count"}),
+                                            kinds={"values": "real_array", "axis": None}),
         f"{pol}.mdp.confidence": Spec(args={"probs": np.full((1, 4, 2), 0.5)},
                                       kinds={"probs": "stochastic"}),
     }
