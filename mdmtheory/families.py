@@ -137,7 +137,7 @@ def markov_parameters(n: int, transition, initial=None, *, min_states: int = 2
         The given law of ``X_1``; default the stationary law of a homogeneous
         chain (unique or a ``ValueError``), the uniform law for per-step ones.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=2**62)
     min_states = as_int(min_states, "min_states", minimum=1)
     T = check_stochastic_matrix(transition)
     q = T.shape[-1]
