@@ -172,9 +172,9 @@ def set_max_table_bytes(nbytes: int | str) -> None:
     if isinstance(nbytes, str):
         _max_bytes = parse_bytes(nbytes, "nbytes")
         return
-    value = as_int(nbytes, "memory budget (nbytes)")
+    value = as_int(nbytes, "nbytes (memory budget)")
     if value <= 0:
-        raise ValueError(f"memory budget must be positive, got {value} bytes")
+        raise ValueError(f"memory budget must be positive: nbytes={value}")
     _max_bytes = value
 
 

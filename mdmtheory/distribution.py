@@ -301,13 +301,21 @@ class Distribution:
     def sample(self, size: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draw ``size`` i.i.d. sequences; returns an ``(size, n)`` int64 array."""
         size = as_int(size, "size", minimum=0)
-        # the output (int64, size x n) plus the float64 uniforms and flat indices
-        check_nbytes(8.0 * size * (self.n + 2), what=f"sample of size={size:,} with n={self.n}")
+        # the output (int64, size x n), the uniforms / flat indices and the table's CDF
+        check_nbytes(8.0 * size * (self.n + 2) + 8.0 * self._p.size,
+                     what=f"a sample of size={size:,} with n={self.n}")
         rng = as_seed(rng, "rng")
         cdf = np.cumsum(self._p.ravel())
-        u = rng.random(size) * cdf[-1]
-        flat = np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1)
-        return np.stack(np.unravel_index(flat, self.shape), axis=1).astype(np.int64)
+        u = rng.random(size)
+        u *= cdf[-1]
+        flat = np.searchsorted(cdf, u, side="right")
+        del u, cdf
+        np.minimum(flat, self._p.size - 1, out=flat)
+        out = np.empty((size, self.n), dtype=np.int64)
+        for i in range(self.n - 1, -1, -1):  # C order: the last position varies fastest
+            out[:, i] = flat % self.q
+            flat //= self.q
+        return out
 
     def support_size(self) -> int:
         """Number of sequences with positive probability."""

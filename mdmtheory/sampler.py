@@ -576,6 +576,7 @@ def monte_carlo_expected_kl(model, schedule, num_samples: int | None = None, *,
     rng = as_seed(rng, "rng")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
     num_samples = as_optional_int(num_samples, "num_samples", minimum=1)
+    q = as_optional_int(q, "q", minimum=2)
     if log_prob is not None and not callable(log_prob):
         raise ValueError(f"log_prob must be a callable, got {show(log_prob)}")
     is_dist = isinstance(oracle, DistributionOracle)
@@ -596,6 +597,8 @@ def monte_carlo_expected_kl(model, schedule, num_samples: int | None = None, *,
     if is_dist:
         if n != oracle.n:
             raise ValueError(f"samples have n={n}, the distribution has n={oracle.n}")
+        if q is not None and q != oracle.q:
+            raise ValueError(f"q={q} but the distribution has q={oracle.q}")
         q = oracle.q
     if q is not None and ((x < 0).any() or (x >= q).any()):
         raise ValueError(f"samples must be tokens in [0, {q})")

@@ -195,7 +195,7 @@ def compositions(n: int, k: int | None = None) -> Iterator[Schedule]:
     """
     from itertools import combinations
 
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=2**62)
     k = as_optional_int(k, "k", minimum=1)
     if k is not None and k > n:
         raise ValueError(f"k must satisfy 1 <= k <= n={n}, got {k}")

@@ -113,6 +113,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "dist": ("table", "distribution", "probabilit", "dist", "mu", "sum to 1", "NaN",
              "negative", "real-valued"),
     "schedule": ("schedule", "sizes", "step"),
+    "weight_table": ("weights", "distribution", "table"),
+    "nonneg_array": ("t",),
+    "rows": ("marginals",),
     "schedule4": ("schedule", "sizes", "step"),
     "curve": ("Z", "curve"),
     "stochastic": ("row", "transition", "emission", "matrix"),
@@ -209,10 +212,8 @@ TABLE: dict[str, Spec | Exempt] = {
     # ---------------------------------------------------------------- mdmtheory (package)
     "mdmtheory.SUM_ATOL": CONST,
     "mdmtheory.get_max_table_bytes": Spec(),
-    "mdmtheory.set_max_table_bytes": Spec(args={"nbytes": 2**32},
-                                          kinds={"nbytes": "count"}, extra_bad={"nbytes": (0,)}),
-    "mdmtheory.memory_budget": Spec(args={"nbytes": 2**32}, kinds={"nbytes": "count"},
-                                    extra_bad={"nbytes": (0,)},
+    "mdmtheory.set_max_table_bytes": Spec(args={"nbytes": 2**32}, kinds={"nbytes": "bytes"}),
+    "mdmtheory.memory_budget": Spec(args={"nbytes": 2**32}, kinds={"nbytes": "bytes"},
                                     call=lambda nbytes: mdmtheory.memory_budget(nbytes)
                                     .__enter__()),
     # ---------------------------------------------------------------- distribution
@@ -220,8 +221,7 @@ TABLE: dict[str, Spec | Exempt] = {
         args={"table": lambda w: w["mu"].p.copy()}, kinds={"table": "dist"}),
     "mdmtheory.distribution.Distribution.from_weights": Spec(
         call=_classmethod(Distribution, "from_weights"),
-        args={"weights": np.ones((2, 2))}, kinds={"weights": "dist"},
-        extra_bad={"weights": (np.zeros((2, 2)),)}),
+        args={"weights": np.ones((2, 2))}, kinds={"weights": "weight_table"}),
     "mdmtheory.distribution.Distribution.from_samples": Spec(
         call=_classmethod(Distribution, "from_samples"),
         args={"samples": [[0, 1], [1, 1]], "q": 2}, kinds={"samples": "tokens"}),
@@ -251,7 +251,7 @@ TABLE: dict[str, Spec | Exempt] = {
         kinds={"p": "dist", "q": "dist"}),
     # ---------------------------------------------------------------- schedule
     "mdmtheory.schedule.Schedule": Spec(args={"sizes": [2, 2]}, kinds={"sizes": "schedule"}),
-    "mdmtheory.schedule.as_schedule": Spec(kinds={"n": "size"}),
+    "mdmtheory.schedule.as_schedule": Spec(args={"n": 4}, kinds={"n": "size"}),
     "mdmtheory.schedule.compositions": Spec(call=_listing(mdmtheory.schedule.compositions)),
     "mdmtheory.schedule.validate_curve": Spec(),
     "mdmtheory.schedule.left_riemann_approximation": Spec(),
@@ -269,7 +269,7 @@ TABLE: dict[str, Spec | Exempt] = {
     "mdmtheory.optimal.METHODS": CONST,
     # ---------------------------------------------------------------- families
     "mdmtheory.families.product": Spec(args={"marginals": [[0.5, 0.5], [0.2, 0.8]]},
-                                       kinds={"marginals": "stochastic"}),
+                                       kinds={"marginals": "rows"}),
     "mdmtheory.families.uniform": Spec(),
     "mdmtheory.families.random_dirichlet": Spec(kinds={"alpha": "positive"}),
     "mdmtheory.families.markov_chain": Spec(),
@@ -292,7 +292,7 @@ TABLE: dict[str, Spec | Exempt] = {
     "mdmtheory.families.ising_chain": Spec(args={"coupling": 0.5},
                                            kinds={"field": "real", "periodic": "bool"}),
     "mdmtheory.families.potts_chain": Spec(args={"coupling": 0.5}, kinds={"periodic": "bool"}),
-    "mdmtheory.families.is_prime": Spec(args={"p": 7}, kinds={"p": "count"}),
+    "mdmtheory.families.is_prime": Spec(args={"p": 7}, kinds={"p": "integer"}),
     # ---------------------------------------------------------------- sampler
     "mdmtheory.sampler.ConditionalOracle": ALIAS,
     "mdmtheory.sampler.as_oracle": Spec(args={"model": lambda w: w["mu"]},
@@ -346,7 +346,7 @@ TABLE: dict[str, Spec | Exempt] = {
         kinds={"x": "tokens", "revealed_mask": "mask"}),
     "mdmtheory.oracle.MASK": CONST,
     "mdmtheory.oracle.all_axis_marginals": Spec(args={"t": lambda w: w["mu"].p},
-                                                kinds={"t": "dist"}),
+                                                kinds={"t": "nonneg_array"}),
     # ---------------------------------------------------------------- reference
     "mdmtheory.reference.naive_entropy": Spec(args={"table": lambda w: w["mu"].p},
                                               kinds={"table": "dist"}),
@@ -359,11 +359,11 @@ TABLE: dict[str, Spec | Exempt] = {
     "mdmtheory.structured.markov.gap_information_sums": Spec(),
     "mdmtheory.structured.markov.curve_from_gap_sums": Spec(
         args={"M": lambda w: mdmtheory.structured.markov.gap_information_sums(4, w["transition"])},
-        kinds={"M": "real_array"}),
+        kinds={"M": "gap_sums"}),
     "mdmtheory.structured.markov.profile_from_gap_sums": Spec(
         args={"M": lambda w: mdmtheory.structured.markov.gap_information_sums(4, w["transition"]),
               "marginal_entropies": lambda w: mdmtheory.marginal_entropies(w["mu"])},
-        kinds={"M": "real_array", "marginal_entropies": "real_array"}),
+        kinds={"M": "gap_sums", "marginal_entropies": "real_array"}),
     **{f"mdmtheory.structured.markov.{f}": Spec() for f in (
         "markov_information_curve", "markov_entropy_profile", "markov_information_summary",
         "markov_total_correlation", "markov_dual_total_correlation", "markov_sample",
@@ -748,6 +748,19 @@ TABLE.update(_other_modules_table())
 
 # Extra kinds used only by the table above.
 EXTRA_BAD: dict[str, tuple] = {
+    # a count whose negative values are meaningful (is_prime(-1) is False, not an error)
+    "integer": (2.5, np.nan, np.inf, True, "3", 1 + 0j, [2], np.float64(1.5)),
+    # a byte count: an integer or a string with a unit ("1 GiB"); never bool or float junk
+    "bytes": (-1, 0, 2.5, np.nan, np.inf, True, 1 + 0j, [2], "lots", "1 XB"),
+    # unnormalised non-negative weights of shape (q,)*n
+    "rows": ([[0.5, 0.6], [0.5, 0.5]], [[1.5, -0.5], [0.5, 0.5]], [[np.nan, 0.5], [0.5, 0.5]],
+             np.eye(2, dtype=complex) * 0.5 + 0.25, "T", [[1.0], [1.0]]),
+    "nonneg_array": (np.array([[0.5, np.nan], [0.25, 0.25]]), np.array([[1.5, -0.5], [0, 0]]),
+                     np.ones((2, 2)) + 0j, "uniform", np.ones((2, 3))),
+    "gap_sums": ([np.nan, 0.1, 0.1], [-0.1, 0.1, 0.1], [np.inf, 0.1, 0.1], np.zeros(3) + 1j,
+                 "abc", [[0.1, 0.1]]),
+    "weight_table": (np.array([[0.5, np.nan], [0.25, 0.25]]), np.array([[1.5, -0.5], [0, 0]]),
+                     np.zeros((2, 2)), np.ones((2, 2)) + 0j, "uniform", 3),
     "curve_draws": (np.full((20, 4), np.nan), np.ones((1, 4)), np.ones(4), np.ones((20, 4)) + 0j,
                     np.ones((20, 0))),
     "real_array": ([np.nan, 1.0, 2.0, 3.0], [np.inf, 1.0, 2.0, 3.0], np.zeros(4) + 1j, "abc",

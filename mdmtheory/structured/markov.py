@@ -683,6 +683,9 @@ def forward_backward_conditionals(x: np.ndarray, revealed_mask: np.ndarray, init
         st = np.zeros((0, h, h))
     else:
         st = check_stochastic_matrix(steps, "steps")
+        if st.shape[-2:] != (h, h):
+            raise ValueError(f"steps must have shape (n-1, h, h) or (h, h) with h={h}, got "
+                             f"{st.shape}")
         if st.ndim == 2:
             st = np.broadcast_to(st, (n - 1, h, h))
     if st.shape != (n - 1, h, h):
