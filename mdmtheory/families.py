@@ -295,26 +295,26 @@ def linear_code(generator, p: int, *, name: str | None = None) -> Distribution:
         raise ValueError(f"generator must have shape (d, n) with d, n >= 1, got {G.shape}")
     G = np.mod(G, p)
     d, n = G.shape
-    # the count table, its normalised copy and the Distribution's copy
-    check_table_size(p, n, copies=3, what="code distribution table")
+    # the count table and the Distribution's copy (+ the message chunks, < 2^14 x (d + n))
+    check_table_size(p, n, copies=2, what="code distribution table")
     if d * math.log2(p) > math.log2(_MAX_MESSAGES):
         raise ValueError(f"enumerating p^d = {p}^{d} messages exceeds the cap of "
                          f"{_MAX_MESSAGES:,}; reduce the generator to full row rank")
     counts = np.zeros(p**n, dtype=np.float64)
     weights = p ** np.arange(n - 1, -1, -1, dtype=np.int64)  # C-order strides
     total = p**d
-    # messages in chunks (never a p^d x d array): each chunk is <= 2^16 x (d + n) int64
+    # messages in chunks (never a p^d x d array): each chunk is <= 2^14 x (d + n) int64
     for lo in range(0, total, _CHUNK):
         u = np.stack(np.unravel_index(np.arange(lo, min(lo + _CHUNK, total)), (p,) * d), axis=1)
         words = (u @ G) % p
-        counts += np.bincount(words @ weights, minlength=counts.size)
+        np.add.at(counts, words @ weights, 1.0)  # no q^n-sized temporary per chunk
     counts /= counts.sum()
     return Distribution(counts.reshape((p,) * n), name=name or f"code[{n},{d}]")
 
 
 #: Cap on the number ``p^d`` of messages enumerated by :func:`linear_code` (time, not memory).
 _MAX_MESSAGES = 50_000_000
-_CHUNK = 2**16
+_CHUNK = 2**14
 
 
 def reed_solomon_generator(n: int, d: int, p: int) -> np.ndarray:

@@ -44,9 +44,12 @@ _SCRIPT = textwrap.dedent("""
         mu = families.uniform(20, 2)          # built before the measurement (8 MiB)
     m.set_max_table_bytes(budget)
     before = rss()
-    if case == "linear_code":                 # 3 tables of 2^21 float64 = 48 MiB
-        run = lambda: families.linear_code(np.eye(21, dtype=int), 2)
-        bigger = lambda: families.linear_code(np.eye(22, dtype=int), 2)
+    if case == "linear_code":                 # 2 tables of 2^22 float64 = 64 MiB
+        run = lambda: families.linear_code(np.ones((2, 22), dtype=int), 2)
+        bigger = lambda: families.linear_code(np.ones((2, 23), dtype=int), 2)
+    elif case == "linear_code_messages":      # 2^20 messages in chunks, 2 x 8 MiB tables
+        run = lambda: families.linear_code(np.eye(20, dtype=int), 2)
+        bigger = lambda: families.linear_code(np.eye(23, dtype=int), 2)
     elif case == "exact_sampler_errors":      # 7 tables of 2^20 float64 = 56 MiB
         run = lambda: sampler.exact_sampler_errors(mu, [19, 1])
         bigger = lambda: sampler.exact_sampler_errors(families.uniform(21, 2), [20, 1])
@@ -69,8 +72,10 @@ _SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("case", ["linear_code", "exact_sampler_errors", "sample",
-                                  "potts_chain"])
+@pytest.mark.parametrize("case", [
+    "linear_code", "exact_sampler_errors", "sample", "potts_chain",
+    pytest.param("linear_code_messages", marks=pytest.mark.slow),
+])
 def test_peak_rss_within_budget(case):
     env = dict(os.environ, OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
     out = subprocess.run([sys.executable, "-c", _SCRIPT, case, str(BUDGET)], env=env,
