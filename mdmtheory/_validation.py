@@ -265,8 +265,8 @@ def check_table_size(
         need = 2.0**log2_need if log2_need < 1023 else math.inf
         cells = (f"{q**n:,} cells" if log2_need < 80
                  else f"about 2^{table_cells_log2(q, n):.4g} cells")
-        check_nbytes(need, what=f"{what} with q={q}, n={n} has {cells} and{_held(copies)}",
-                     max_bytes=budget)
+        check_nbytes(need, what=f"{what} with q={show(q)}, n={show(n)} has {cells} and"
+                                f"{_held(copies)}", max_bytes=budget)
         # rounding in the log comparison: fall back to the exact product (small here)
     cells = q**n
     if cells * itemsize * copies > budget:
