@@ -1,11 +1,11 @@
-"""The validated dense joint distribution over Sigma^n (spec theory.md §1).
+"""The validated dense joint distribution over Sigma^n.
 
 A :class:`Distribution` is the only class of the exact core: it carries the
 invariants every other function relies on (float64, shape ``(q,)*n``, finite,
 non-negative, sums to one) so that the information measures, schedules and
 samplers never re-check them.  It also plays the *perfect MDM*: its
 :meth:`Distribution.conditional` is the exact conditional-marginal oracle
-``mu(X_i = . | X_U = y_U)`` of spec §1.
+``mu(X_i = . | X_U = y_U)`` (Def 11 of the paper).
 """
 
 from __future__ import annotations
@@ -17,8 +17,16 @@ import numpy as np
 from ._validation import (
     SUM_ATOL,
     as_int,
+    as_int_array,
+    as_position,
+    as_positions,
+    as_seed,
+    as_tokens,
+    as_tolerance,
     check_finite_nonnegative,
+    check_nbytes,
     check_table_size,
+    show,
 )
 
 __all__ = ["Distribution"]
@@ -59,7 +67,13 @@ class Distribution:
 
     def __init__(self, table, *, atol: float = SUM_ATOL, max_bytes: int | None = None,
                  name: str | None = None):
-        arr = np.asarray(table)
+        atol = as_tolerance(atol, "atol")
+        if isinstance(table, (str, bytes)):
+            raise ValueError(f"table must be a real-valued array, got {show(table)}")
+        try:
+            arr = np.asarray(table)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"table must be a rectangular array ({exc})") from None
         if arr.ndim < 1:
             raise ValueError("a distribution needs at least 1 position; got a 0-d array")
         q = arr.shape[0]
@@ -70,14 +84,14 @@ class Distribution:
         if q < 2:
             raise ValueError(f"alphabet size q must be >= 2, got q={q}")
         check_table_size(q, arr.ndim, max_bytes=max_bytes, what="distribution table")
-        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) or np.iscomplexobj(arr):
+        if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
             raise ValueError(f"table must be real-valued, got dtype {arr.dtype}")
         arr = np.array(arr, dtype=np.float64, copy=True)
         check_finite_nonnegative(arr, "table")
         s = float(arr.sum())
         if abs(s - 1.0) > atol:
             raise ValueError(
-                f"table must sum to 1 (tolerance {atol:g}); it sums to {s!r}. "
+                f"table must sum to 1 (tolerance {atol:g}); it sums to {show(s)}. "
                 "Use Distribution.from_weights() to normalise unnormalised weights."
             )
         arr /= s
@@ -92,7 +106,10 @@ class Distribution:
     def from_weights(cls, weights, *, name: str | None = None,
                      max_bytes: int | None = None) -> "Distribution":
         """Build from non-negative unnormalised weights of shape ``(q,)*n``."""
-        w = np.asarray(weights, dtype=np.float64)
+        w = np.asarray(weights)
+        if not np.issubdtype(w.dtype, np.number) or np.iscomplexobj(w):
+            raise ValueError(f"weights must be real-valued, got dtype {w.dtype}")
+        w = w.astype(np.float64)
         if w.ndim >= 1:
             check_finite_nonnegative(w, "weights")
         total = float(w.sum()) if w.ndim >= 1 else 0.0
@@ -108,7 +125,10 @@ class Distribution:
         Normalisation uses a max-shift (log-sum-exp), so weights like ``1000``
         or ``-1000`` do not overflow.
         """
-        lw = np.asarray(log_weights, dtype=np.float64)
+        lw = np.asarray(log_weights)
+        if not np.issubdtype(lw.dtype, np.number) or np.iscomplexobj(lw):
+            raise ValueError(f"log_weights must be real-valued, got dtype {lw.dtype}")
+        lw = lw.astype(np.float64)
         if lw.ndim < 1:
             raise ValueError("a distribution needs at least 1 position; got a 0-d array")
         if np.isnan(lw).any():
@@ -133,13 +153,9 @@ class Distribution:
         q : int, optional
             Alphabet size; inferred as ``max(samples) + 1`` (at least 2) if omitted.
         """
-        x = np.asarray(samples)
+        x = as_int_array(samples, "samples")
         if x.ndim != 2 or x.shape[0] == 0 or x.shape[1] == 0:
             raise ValueError(f"samples must have shape (N, n) with N, n >= 1; got {x.shape}")
-        if not np.issubdtype(x.dtype, np.integer):
-            if not np.all(np.isfinite(x)) or not np.all(x == np.round(x)):
-                raise ValueError("samples must be integers")
-            x = x.astype(np.int64)
         if (x < 0).any():
             raise ValueError("samples must be non-negative token ids")
         qq = max(int(x.max()) + 1, 2) if q is None else as_int(q, "q", minimum=2)
@@ -184,14 +200,7 @@ class Distribution:
 
     # ------------------------------------------------------------------ marginals / oracle
     def _positions(self, positions, name="positions") -> tuple[int, ...]:
-        pos = tuple(as_int(i, name, minimum=0) for i in np.atleast_1d(positions).tolist()) \
-            if np.size(positions) else ()
-        for i in pos:
-            if i >= self.n:
-                raise ValueError(f"position {i} out of range for n={self.n}")
-        if len(set(pos)) != len(pos):
-            raise ValueError(f"{name} contains repeated positions: {pos}")
-        return pos
+        return as_positions(positions, name, self.n)
 
     def marginal(self, positions: Sequence[int] | int) -> np.ndarray:
         """Joint marginal table of ``X_positions`` (axes in the order given).
@@ -222,8 +231,11 @@ class Distribution:
                     "revealed must be a {position: value} mapping or a (positions, values) pair"
                 ) from None
         pos = self._positions(pos, "revealed positions")
-        vals = tuple(as_int(v, "revealed value", minimum=0) for v in np.atleast_1d(val).tolist()) \
-            if np.size(val) else ()
+        try:
+            raw_vals = np.atleast_1d(np.asarray(val, dtype=object)).ravel().tolist()
+        except (TypeError, ValueError):
+            raise ValueError(f"revealed values must be integers, got {show(val)}") from None
+        vals = tuple(as_int(v, "revealed value", minimum=0) for v in raw_vals)
         if len(vals) != len(pos):
             raise ValueError(f"{len(pos)} revealed positions but {len(vals)} values")
         for v in vals:
@@ -232,7 +244,7 @@ class Distribution:
         return pos, vals
 
     def conditional(self, i: int, revealed: Revealed = None) -> np.ndarray:
-        """The exact MDM oracle ``mu(X_i = . | X_U = y_U)`` (spec §1), shape ``(q,)``.
+        """The exact MDM oracle ``mu(X_i = . | X_U = y_U)`` (Def 11), shape ``(q,)``.
 
         Parameters
         ----------
@@ -247,7 +259,7 @@ class Distribution:
         ValueError
             If the context has probability zero (the conditional is undefined).
         """
-        (i,) = self._positions([i], "i")
+        i = as_position(i, "i", self.n)
         return self.conditionals(revealed, positions=[i])[0]
 
     def conditionals(self, revealed: Revealed = None, positions: Sequence[int] | None = None
@@ -281,21 +293,29 @@ class Distribution:
 
     def prob(self, x) -> float:
         """Probability ``mu(x)`` of one full sequence ``x`` (length ``n``)."""
-        x = np.asarray(x)
+        x = as_tokens(x, "x", self.q)
         if x.shape != (self.n,):
             raise ValueError(f"x must have shape ({self.n},), got {x.shape}")
-        if (x < 0).any() or (x >= self.q).any():
-            raise ValueError(f"tokens must lie in [0, {self.q})")
         return float(self._p[tuple(int(v) for v in x)])
 
     def sample(self, size: int, rng: np.random.Generator | int | None = None) -> np.ndarray:
         """Draw ``size`` i.i.d. sequences; returns an ``(size, n)`` int64 array."""
         size = as_int(size, "size", minimum=0)
-        rng = np.random.default_rng(rng)
+        # the output (int64, size x n), the uniforms / flat indices and the table's CDF
+        check_nbytes(8.0 * size * (self.n + 2) + 8.0 * self._p.size,
+                     what=f"a sample of size={size:,} with n={self.n}")
+        rng = as_seed(rng, "rng")
         cdf = np.cumsum(self._p.ravel())
-        u = rng.random(size) * cdf[-1]
-        flat = np.minimum(np.searchsorted(cdf, u, side="right"), cdf.size - 1)
-        return np.stack(np.unravel_index(flat, self.shape), axis=1).astype(np.int64)
+        u = rng.random(size)
+        u *= cdf[-1]
+        flat = np.searchsorted(cdf, u, side="right")
+        del u, cdf
+        np.minimum(flat, self._p.size - 1, out=flat)
+        out = np.empty((size, self.n), dtype=np.int64)
+        for i in range(self.n - 1, -1, -1):  # C order: the last position varies fastest
+            out[:, i] = flat % self.q
+            flat //= self.q
+        return out
 
     def support_size(self) -> int:
         """Number of sequences with positive probability."""
@@ -303,6 +323,7 @@ class Distribution:
 
     def is_product(self, atol: float = 1e-12) -> bool:
         """Whether the table equals the product of its one-position marginals."""
+        atol = as_tolerance(atol, "atol")
         prod = np.ones(())
         for row in self.marginals():
             prod = np.multiply.outer(prod, row)

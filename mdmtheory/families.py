@@ -1,24 +1,31 @@
-"""Families of distributions over Sigma^n (spec theory.md §4, §6).
+"""Families of distributions over Sigma^n (Examples 1 and 2 of the paper and classical models).
 
 Each function returns a validated :class:`~mdmtheory.Distribution`.  Where the
-spec gives a closed form for the information curve ``Z`` (Def. 1.3), ``TC`` and
+paper or a classical computation gives a closed form for the information curve ``Z`` (Def. 1.3), ``TC`` and
 ``DTC`` (Def. 1.7), the docstring states it; the test-suite checks every such
 statement against the exact sweep.  Logs in the closed forms are natural (nats).
 """
 
 from __future__ import annotations
 
-import itertools
+import math
 from typing import Sequence
 
 import numpy as np
 
 from ._validation import (
+    as_bool,
+    as_float,
     as_int,
+    as_int_array,
+    as_probability,
+    as_real_array,
+    as_seed,
     check_probability_vector,
     check_stochastic_matrix,
     check_table_size,
 )
+from ._validation import is_prime as _is_prime
 from .distribution import Distribution
 
 __all__ = [
@@ -56,13 +63,14 @@ def product(marginals, *, name: str | None = None) -> Distribution:
 
     Notes
     -----
-    ``Z_j = 0`` for all ``j``; ``TC = DTC = 0`` (spec §6).
+    ``Z_j = 0`` for all ``j``; ``TC = DTC = 0``.
     """
-    M = np.asarray(marginals, dtype=np.float64)
+    M = as_real_array(marginals, "marginals", finite=False, nonempty=False)
     if M.ndim != 2 or M.shape[0] < 1 or M.shape[1] < 2:
         raise ValueError(f"marginals must have shape (n, q) with n >= 1, q >= 2; got {M.shape}")
     n, q = M.shape
-    check_table_size(q, n, what="product distribution table")
+    # the product table, the previous partial product and the Distribution's copy
+    check_table_size(q, n, copies=2.5, what="product distribution table")
     rows = [check_probability_vector(r, f"marginals[{i}]") for i, r in enumerate(M)]
     t = rows[0]
     for r in rows[1:]:
@@ -73,7 +81,7 @@ def product(marginals, *, name: str | None = None) -> Distribution:
 def uniform(n: int, q: int, *, name: str | None = None) -> Distribution:
     """Uniform distribution on ``Sigma^n`` (the [n, n] code): ``Z = 0``, ``TC = DTC = 0``."""
     n, q = _nq(n, q)
-    check_table_size(q, n, what="uniform distribution table")
+    check_table_size(q, n, copies=2, what="uniform distribution table")
     return Distribution(np.full((q,) * n, float(q) ** -n), name=name or "uniform")
 
 
@@ -86,17 +94,16 @@ def random_dirichlet(n: int, q: int, alpha: float = 1.0, *, seed=None,
     """
     n, q = _nq(n, q)
     try:
-        ok = bool(np.isfinite(alpha) and alpha > 0)
-    except (TypeError, ValueError):  # a string (TypeError) or an array (ambiguous truth)
-        ok = False
-    if not ok:
-        raise ValueError(f"alpha must be positive and finite, got {alpha!r}")
-    check_table_size(q, n, what="random Dirichlet table")
-    rng = np.random.default_rng(seed)
+        alpha = as_float(alpha, "alpha", minimum=0.0, strict_minimum=True)
+    except ValueError as exc:
+        raise ValueError(f"alpha must be positive and finite ({exc})") from None
+    check_table_size(q, n, copies=2, what="random Dirichlet table")
+    rng = as_seed(seed)
     g = rng.gamma(alpha, size=(q,) * n)
     if g.sum() == 0:  # only possible for tiny alpha; fall back to a point mass
         g.flat[rng.integers(g.size)] = 1.0
-    return Distribution(g / g.sum(), name=name or f"dirichlet(alpha={alpha:g})")
+    g /= g.sum()
+    return Distribution(g, name=name or f"dirichlet(alpha={alpha:g})")
 
 
 def stationary_distribution(transition) -> np.ndarray:
@@ -129,7 +136,8 @@ def markov_parameters(n: int, transition, initial=None, *, min_states: int = 2
         The given law of ``X_1``; default the stationary law of a homogeneous
         chain (unique or a ``ValueError``), the uniform law for per-step ones.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=2**62)
+    min_states = as_int(min_states, "min_states", minimum=1)
     T = check_stochastic_matrix(transition)
     q = T.shape[-1]
     if T.shape[-2] != q:
@@ -165,11 +173,12 @@ def markov_chain(n: int, transition, initial=None, *, name: str | None = None) -
     Notes
     -----
     For the binary symmetric chain with flip ``p`` and uniform start,
-    ``TC = (n-1)(log 2 - h(p))`` (spec §6) and ``Z`` is concave-looking.
+    ``TC = (n-1)(log 2 - h(p))`` and ``Z`` is concave-looking.
     """
     n, T, init = markov_parameters(n, transition, initial)
     q = T.shape[-1]
-    check_table_size(q, n, what="Markov chain table")
+    # the last two partial tables (q^(n-1) and q^n) and the Distribution's copy
+    check_table_size(q, n, copies=2.5, what="Markov chain table")
     t = init
     for step in range(n - 1):
         Ts = T[step] if T.ndim == 3 else T
@@ -180,8 +189,7 @@ def markov_chain(n: int, transition, initial=None, *, name: str | None = None) -
 
 def binary_symmetric_chain(n: int, flip: float, *, name: str | None = None) -> Distribution:
     """Binary symmetric Markov chain with flip probability ``flip`` and uniform start."""
-    if not 0 <= flip <= 1:
-        raise ValueError(f"flip must be in [0, 1], got {flip!r}")
+    flip = as_probability(flip, "flip")
     T = np.array([[1 - flip, flip], [flip, 1 - flip]])
     return markov_chain(n, T, np.array([0.5, 0.5]), name=name or f"markov(flip={flip:g})")
 
@@ -217,7 +225,7 @@ def hidden_markov(n: int, transition, emission, initial=None, *,
                                                                                         "initial")
     if init.size != h:
         raise ValueError(f"initial must have length h={h}")
-    check_table_size(q, n, copies=2 * h, what="hidden Markov forward table")
+    check_table_size(q, n, copies=2 * h + 2, what="hidden Markov forward table")
     alpha = (init[:, None] * E).T  # shape (q, h): P(x_1, z_1)
     for _ in range(n - 1):
         # alpha[..., z] -> sum_z alpha[..., z] T[z, z'] E[z', x'] -> shape (..., x', z')
@@ -232,7 +240,7 @@ def mixture(components: Sequence[Distribution], weights=None, *,
 
     Notes
     -----
-    A mixture of a few near-product measures has small DTC (Austin; spec §5).
+    A mixture of a few near-product measures has small DTC (Austin; Thm 10).
     """
     comps = list(components)
     if not comps:
@@ -247,16 +255,18 @@ def mixture(components: Sequence[Distribution], weights=None, *,
         check_probability_vector(weights, "weights")
     if w.size != len(comps):
         raise ValueError(f"{len(comps)} components but {w.size} weights")
-    t = sum(wi * c.p for wi, c in zip(w, comps))
+    q, n = comps[0].q, comps[0].n
+    check_table_size(q, n, copies=3, what="mixture table")
+    t = np.zeros(comps[0].shape)
+    for wi, c in zip(w, comps):
+        t += wi * c.p
     return Distribution(t, name=name or "mixture")
 
 
 def is_prime(p: int) -> bool:
-    """Trial-division primality test (``p`` is a small field size)."""
-    p = int(p)
-    if p < 2:
-        return False
-    return all(p % k for k in range(2, int(p ** 0.5) + 1))
+    """Deterministic primality test (Miller--Rabin with fixed bases; microseconds even
+    for ``2**61 - 1``).  ``p`` must be an integer (``ValueError`` otherwise)."""
+    return _is_prime(p)
 
 
 def linear_code(generator, p: int, *, name: str | None = None) -> Distribution:
@@ -272,28 +282,39 @@ def linear_code(generator, p: int, *, name: str | None = None) -> Distribution:
 
     Notes
     -----
-    ``H(X_T) = rank(G_T) log p`` (spec §4, issue 5).
+    ``H(X_T) = rank(G_T) log p`` (Example 1).
     """
     p = as_int(p, "p", minimum=2)
     if not is_prime(p):
         raise ValueError(f"p must be prime (a field F_p), got {p}")
-    G = np.asarray(generator)
+    try:
+        G = as_int_array(generator, "generator")
+    except ValueError as exc:
+        raise ValueError(f"generator must have integer entries ({exc})") from None
     if G.ndim != 2 or G.shape[0] < 1 or G.shape[1] < 1:
         raise ValueError(f"generator must have shape (d, n) with d, n >= 1, got {G.shape}")
-    if not np.issubdtype(G.dtype, np.integer):
-        if not np.all(np.isfinite(G)) or not np.all(G == np.round(G)):
-            raise ValueError("generator must have integer entries")
-        G = G.astype(np.int64)
-    G = np.mod(G.astype(np.int64), p)
+    G = np.mod(G, p)
     d, n = G.shape
-    check_table_size(p, n, what="code distribution table")
-    if p ** d > 50_000_000:
-        raise MemoryError(f"enumerating p^d = {p**d:,} messages is too large")
-    msgs = np.array(list(itertools.product(range(p), repeat=d)), dtype=np.int64)
-    words = (msgs @ G) % p
-    flat = np.ravel_multi_index(tuple(words.T), (p,) * n)
-    counts = np.bincount(flat, minlength=p ** n).astype(np.float64)
-    return Distribution((counts / counts.sum()).reshape((p,) * n), name=name or f"code[{n},{d}]")
+    # the count table and the Distribution's copy (+ the message chunks, < 2^14 x (d + n))
+    check_table_size(p, n, copies=2, what="code distribution table")
+    if d * math.log2(p) > math.log2(_MAX_MESSAGES):
+        raise ValueError(f"enumerating p^d = {p}^{d} messages exceeds the cap of "
+                         f"{_MAX_MESSAGES:,}; reduce the generator to full row rank")
+    counts = np.zeros(p**n, dtype=np.float64)
+    weights = p ** np.arange(n - 1, -1, -1, dtype=np.int64)  # C-order strides
+    total = p**d
+    # messages in chunks (never a p^d x d array): each chunk is <= 2^14 x (d + n) int64
+    for lo in range(0, total, _CHUNK):
+        u = np.stack(np.unravel_index(np.arange(lo, min(lo + _CHUNK, total)), (p,) * d), axis=1)
+        words = (u @ G) % p
+        np.add.at(counts, words @ weights, 1.0)  # no q^n-sized temporary per chunk
+    counts /= counts.sum()
+    return Distribution(counts.reshape((p,) * n), name=name or f"code[{n},{d}]")
+
+
+#: Cap on the number ``p^d`` of messages enumerated by :func:`linear_code` (time, not memory).
+_MAX_MESSAGES = 50_000_000
+_CHUNK = 2**14
 
 
 def reed_solomon_generator(n: int, d: int, p: int) -> np.ndarray:
@@ -314,14 +335,13 @@ def reed_solomon_generator(n: int, d: int, p: int) -> np.ndarray:
 
 
 def reed_solomon(n: int, d: int, p: int, *, name: str | None = None) -> Distribution:
-    """Uniform law on the [n, d] Reed–Solomon (MDS) code over ``F_p`` (spec §4).
+    """Uniform law on the [n, d] Reed–Solomon (MDS) code over ``F_p`` (Def 19).
 
     Notes
     -----
     ``H(X_A) = min(|A|, d) log p``, so ``Z_j = 0`` for ``j <= d`` and ``log p``
-    for ``j > d``; ``TC = (n-d) log p``, ``DTC = d log p`` for ``d < n`` (spec §4,
-    §6).  ``d = 1`` is the repetition code, ``d = n-1`` the parity code, ``d = n``
-    the uniform law, whose ``DTC`` is ``0`` (the spec's ``d log p`` is wrong at
+    for ``j > d``; ``TC = (n-d) log p``, ``DTC = d log p`` for ``d < n`` (Def 17).  ``d = 1`` is the repetition code, ``d = n-1`` the parity code, ``d = n``
+    the uniform law, whose ``DTC`` is ``0`` (the formula ``d log p`` fails at
     ``d = n``: there ``H(X_i | X_-i) = log p`` for every ``i``).
     """
     G = reed_solomon_generator(n, d, p)
@@ -333,10 +353,10 @@ def repetition(n: int, q: int, *, name: str | None = None) -> Distribution:
 
     Notes
     -----
-    ``Z = (0, log q, ..., log q)``; ``TC = (n-1) log q``; ``DTC = log q`` (spec §6).
+    ``Z = (0, log q, ..., log q)``; ``TC = (n-1) log q``; ``DTC = log q``.
     """
     n, q = _nq(n, q)
-    check_table_size(q, n, what="repetition code table")
+    check_table_size(q, n, copies=2, what="repetition code table")
     t = np.zeros((q,) * n)
     for a in range(q):
         t[(a,) * n] = 1.0 / q
@@ -349,17 +369,20 @@ def parity(n: int, q: int, *, name: str | None = None) -> Distribution:
     Notes
     -----
     ``Z_j = 0`` for ``j < n`` and ``log q`` at ``j = n``; ``TC = log q``;
-    ``DTC = (n-1) log q`` (spec §6).  For ``n = 1`` it is a point mass at 0.
+    ``DTC = (n-1) log q``.  For ``n = 1`` it is a point mass at 0.
     """
     n, q = _nq(n, q)
-    check_table_size(q, n, what="parity code table")
+    check_table_size(q, n, copies=3, what="parity code table")
     s = np.zeros((q,) * n, dtype=np.int64)
     for ax in range(n):
         shape = [1] * n
         shape[ax] = q
-        s = s + np.arange(q).reshape(shape)
-    t = (s % q == 0).astype(np.float64)
-    return Distribution(t / t.sum(), name=name or "parity")
+        s += np.arange(q).reshape(shape)
+        s %= q
+    t = (s == 0).astype(np.float64)
+    del s
+    t /= t.sum()
+    return Distribution(t, name=name or "parity")
 
 
 def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool = False,
@@ -378,12 +401,16 @@ def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool =
         ``periodic`` has no effect there).
     """
     n, q = _nq(n, q)
-    if not np.isfinite(coupling):
-        raise ValueError(f"coupling must be finite, got {coupling!r}")
-    h = np.zeros(q) if field is None else np.asarray(field, dtype=np.float64)
-    if h.shape != (q,) or not np.all(np.isfinite(h)):
-        raise ValueError(f"field must be a finite array of shape ({q},)")
-    check_table_size(q, n, copies=2, what="Potts chain table")
+    coupling = as_float(coupling, "coupling")
+    periodic = as_bool(periodic, "periodic")
+    try:
+        h = np.zeros(q) if field is None else as_real_array(field, "field")
+    except ValueError as exc:
+        raise ValueError(f"field must be a finite array of shape ({q},) ({exc})") from None
+    if h.shape != (q,):
+        raise ValueError(f"field must be a finite array of shape ({q},), got shape {h.shape}")
+    # log-weights, their exponential, the normalised table and the Distribution's copy
+    check_table_size(q, n, copies=4, what="Potts chain table")
     lw = np.zeros((q,) * n)
     eq = coupling * np.eye(q)
     bonds = [(i, i + 1) for i in range(n - 1)] + ([(n - 1, 0)] if periodic and n > 2 else [])
@@ -391,11 +418,11 @@ def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool =
         shape = [1] * n
         shape[i] = q
         shape[j] = q
-        lw = lw + (eq if i < j else eq.T).reshape(shape)
+        lw += (eq if i < j else eq.T).reshape(shape)
     for i in range(n):
         shape = [1] * n
         shape[i] = q
-        lw = lw + h.reshape(shape)
+        lw += h.reshape(shape)
     return Distribution.from_log_weights(lw, name=name or f"potts(J={coupling:g})")
 
 
@@ -409,7 +436,7 @@ def ising_chain(n: int, coupling: float, field: float = 0.0, *, periodic: bool =
     (up to a constant); with ``h = 0`` and open boundary it is the binary
     symmetric Markov chain with flip ``1/(1+e^{2J})``.
     """
-    if not np.isfinite(field):
-        raise ValueError(f"field must be finite, got {field!r}")
+    field = as_float(field, "field")
+    coupling = as_float(coupling, "coupling")
     return potts_chain(n, 2, 2.0 * coupling, np.array([-field, field]), periodic=periodic,
                        name=name or f"ising(J={coupling:g}, h={field:g})")

@@ -1,4 +1,4 @@
-"""Exact information measures of a dense distribution (spec theory.md §2, §5, §7).
+"""Exact information measures of a dense distribution (Defs 3, 7 and 12 of the paper).
 
 Every function accepts a :class:`~mdmtheory.Distribution` (or an array that
 validates as one) and a ``base`` keyword as in :func:`scipy.stats.entropy`:
@@ -24,7 +24,17 @@ from math import comb
 import numpy as np
 
 from ._kernels import sweep_entropies
-from ._validation import as_int, check_table_size, log_base_factor
+from ._validation import (
+    SUM_ATOL,
+    as_bool,
+    as_int,
+    as_positions,
+    as_real_array,
+    check_probability_table,
+    check_profile,
+    check_table_size,
+    log_base_factor,
+)
 from .distribution import Distribution, as_distribution
 
 __all__ = [
@@ -106,7 +116,7 @@ def subset_entropies(dist, *, base: float | None = None, nthreads: int | None = 
 
 def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = None
                     ) -> np.ndarray:
-    """Entropy profile ``e(m)`` = mean of ``H(X_T)`` over ``|T| = m`` (spec §2).
+    """Entropy profile ``e(m)`` = mean of ``H(X_T)`` over ``|T| = m`` (Def 12).
 
     Returns an array of length ``n+1`` with ``e[0] = 0`` and ``e[n] = H(X)``.
     Uses the sweep without storing the ``2^n`` subset entropies.
@@ -115,15 +125,24 @@ def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = N
 
 
 def entropy_increments(profile: np.ndarray) -> np.ndarray:
-    """``d_j = e(j) - e(j-1)`` for ``j = 1..n`` (index ``j-1``), spec §2."""
-    e = np.asarray(profile, dtype=np.float64)
-    if e.ndim != 1 or e.size < 2:
+    """``d_j = e(j) - e(j-1)`` for ``j = 1..n`` (index ``j-1``), paper item 2.
+
+    The profile must be what an entropy profile is: finite, ``e(0) = 0``,
+    non-decreasing and concave (Han's inequality), each within ``1e-9`` times
+    ``max(1, max|e|)``; anything else raises ``ValueError``.
+    """
+    e = check_profile(profile, "profile")
+    if e.size < 2:
         raise ValueError(f"profile must be 1-D of length n+1 >= 2, got shape {e.shape}")
     return np.diff(e)
 
 
 def curve_from_profile(profile: np.ndarray) -> np.ndarray:
-    """Information curve ``Z_j = d_1 - d_j`` from an entropy profile (spec §2, item 2)."""
+    """Information curve ``Z_j = d_1 - d_j`` from an entropy profile (item 2 of the paper).
+
+    The profile is checked as in :func:`entropy_increments`; the curve is then
+    non-decreasing up to the same tolerance.
+    """
     d = entropy_increments(profile)
     Z = d[0] - d
     Z[0] = 0.0
@@ -132,11 +151,11 @@ def curve_from_profile(profile: np.ndarray) -> np.ndarray:
 
 def information_curve(dist, *, base: float | None = None, nthreads: int | None = None
                       ) -> np.ndarray:
-    """The information curve ``Z(mu)`` of Def. 1.3 (spec theory.md §2).
+    """The information curve ``Z(mu)`` of Def. 1.3 (Def 3).
 
     ``Z_j = E_{i,A}[I(X_i; X_A)]`` with ``i`` uniform on ``[n]`` and ``A`` a
     uniform ``(j-1)``-subset of the other positions, computed exactly through the
-    entropy-profile form ``Z_j = d_1 - d_j`` (spec §2, item 2, [D]).
+    entropy-profile form ``Z_j = d_1 - d_j`` (Lemma 13).
 
     Returns
     -------
@@ -149,8 +168,9 @@ def information_curve(dist, *, base: float | None = None, nthreads: int | None =
 
 def joint_entropy(dist, *, base: float | None = None) -> float:
     """``H(X)`` of the whole sequence."""
+    factor = log_base_factor(base)
     mu = as_distribution(dist)
-    return _entropy_nats(mu.p) / log_base_factor(base)
+    return _entropy_nats(mu.p) / factor
 
 
 def marginal_entropies(dist, *, base: float | None = None) -> np.ndarray:
@@ -181,7 +201,7 @@ def dual_total_correlation(dist, *, base: float | None = None) -> float:
 
 
 def mutual_information_sum(dist, *, base: float | None = None) -> float:
-    """``sum_i I(X_i; X_{-i})`` (= ``n Z_n`` = TC + DTC, spec item 5; Li–Cai's quantity)."""
+    """``sum_i I(X_i; X_{-i})`` (= ``n Z_n`` = TC + DTC; Li–Cai's quantity)."""
     mu = as_distribution(dist)
     H = _entropy_nats(mu.p)
     hi = np.array([_entropy_nats(r) for r in mu.marginals()])
@@ -189,16 +209,12 @@ def mutual_information_sum(dist, *, base: float | None = None) -> float:
     return float(np.sum(hi + loo - H)) / log_base_factor(base)
 
 
-def _mask_of(positions, n: int) -> int:
+def _mask_of(positions, n: int, name: str) -> tuple[int, tuple[int, ...]]:
+    pos = as_positions(positions, name, n)
     m = 0
-    for i in positions:
-        i = int(i)
-        if not 0 <= i < n:
-            raise ValueError(f"position {i} out of range for n={n}")
-        if (m >> i) & 1:
-            raise ValueError(f"repeated position {i}")
+    for i in pos:
         m |= 1 << i
-    return m
+    return m, pos
 
 
 def _H_of(mu: Distribution, positions) -> float:
@@ -208,25 +224,27 @@ def _H_of(mu: Distribution, positions) -> float:
 
 def conditional_entropy(dist, A, B=(), *, base: float | None = None) -> float:
     """``H(X_A | X_B) = H(X_{A u B}) - H(X_B)``."""
+    factor = log_base_factor(base)
     mu = as_distribution(dist)
-    mA, mB = _mask_of(A, mu.n), _mask_of(B, mu.n)
+    (mA, _), (mB, B) = _mask_of(A, mu.n, "A"), _mask_of(B, mu.n, "B")
     AB = [i for i in range(mu.n) if ((mA | mB) >> i) & 1]
-    return (_H_of(mu, AB) - _H_of(mu, list(B))) / log_base_factor(base)
+    return (_H_of(mu, AB) - _H_of(mu, list(B))) / factor
 
 
 def conditional_total_correlation(dist, A, B=(), *, base: float | None = None) -> float:
-    """``TC(X_A | X_B) = sum_{i in A} H(X_i | X_B) - H(X_A | X_B)`` (spec §1).
+    """``TC(X_A | X_B) = sum_{i in A} H(X_i | X_B) - H(X_A | X_B)``.
 
     ``A`` and ``B`` must be disjoint.  With ``B`` empty this is ``TC(X_A)``.
     """
+    factor = log_base_factor(base)
     mu = as_distribution(dist)
-    mA, mB = _mask_of(A, mu.n), _mask_of(B, mu.n)
+    (mA, A), (mB, B) = _mask_of(A, mu.n, "A"), _mask_of(B, mu.n, "B")
     if mA & mB:
         raise ValueError("A and B must be disjoint")
     hB = _H_of(mu, list(B))
     single = sum(_H_of(mu, list(B) + [i]) - hB for i in A)
     AB = [i for i in range(mu.n) if ((mA | mB) >> i) & 1]
-    return (single - (_H_of(mu, AB) - hB)) / log_base_factor(base)
+    return (single - (_H_of(mu, AB) - hB)) / factor
 
 
 def pairwise_mutual_information(dist, *, base: float | None = None) -> np.ndarray:
@@ -241,7 +259,7 @@ def pairwise_mutual_information(dist, *, base: float | None = None) -> np.ndarra
 
 
 def leave_one_out_total_correlations(dist, *, base: float | None = None) -> np.ndarray:
-    """``TC(X_{-i})`` for each ``i`` (used in spec item 17)."""
+    """``TC(X_{-i})`` for each ``i``."""
     mu = as_distribution(dist)
     hi = marginal_entropies(mu)
     loo = _leave_one_out_entropies(mu)
@@ -249,7 +267,7 @@ def leave_one_out_total_correlations(dist, *, base: float | None = None) -> np.n
 
 
 def kl_divergence(p, q, *, base: float | None = None) -> float:
-    """``KL(p || q) = sum_x p(x) log(p(x)/q(x))``, data first (theory.md §1).
+    """``KL(p || q) = sum_x p(x) log(p(x)/q(x))``, data first (as in Def 1).
 
     Parameters
     ----------
@@ -269,16 +287,23 @@ def kl_divergence(p, q, *, base: float | None = None) -> float:
     Raises
     ------
     ValueError
-        If the sizes differ or ``q`` has negative entries (beyond -1e-15 of rounding).
+        If ``p`` is not a probability table (finite, non-negative, sums to 1 within
+        :data:`~mdmtheory.SUM_ATOL`), if ``q`` is not finite, has negative entries
+        (beyond -1e-15 of rounding) or a total mass above ``1 + SUM_ATOL``, or if
+        the sizes differ.
     """
     factor = log_base_factor(base)
-    pa = np.asarray(p.p if isinstance(p, Distribution) else p, dtype=np.float64).ravel()
-    qa = np.asarray(q, dtype=np.float64).ravel()
+    pa = (p.p if isinstance(p, Distribution) else check_probability_table(p, "p")).ravel()
+    if isinstance(q, Distribution):
+        q = q.p
+    qa = as_real_array(q, "q").ravel()
     if pa.shape != qa.shape:
         raise ValueError(f"p and q must have the same number of cells; got {pa.size} and "
                          f"{qa.size}")
     if (qa < -1e-15).any():
         raise ValueError("q has negative entries")
+    if qa.sum() > 1.0 + SUM_ATOL:
+        raise ValueError(f"q must be a (sub-)probability table; its mass is {float(qa.sum())!r}")
     supp = pa > 0
     if np.any(qa[supp] <= 0):
         return float("inf")
@@ -304,7 +329,7 @@ def information_summary(dist, *, base: float | None = None, nthreads: int | None
     ``subsets=True`` the same sweep also keeps every marginal entropy
     (key ``subset_entropies``, as :func:`subset_entropies`).
     """
-    mu, H, e = _run_sweep(dist, base, nthreads, store=subsets)
+    mu, H, e = _run_sweep(dist, base, nthreads, store=as_bool(subsets, "subsets"))
     n = mu.n
     Z = curve_from_profile(e)
     tc = n * e[1] - e[n]

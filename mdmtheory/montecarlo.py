@@ -1,7 +1,7 @@
 """Monte Carlo estimation of the information curve for any model with an oracle.
 
-Spec: theory.md §2, entropy-profile form ``Z_j = d_1 - d_j`` [D, verified] and its
-"practical estimator" [D]: with an MDM oracle and samples ``x ~ mu``, ``d_j`` is the
+Lemma 13 of the paper: entropy-profile form ``Z_j = d_1 - d_j``, and its
+"practical estimator": with an MDM oracle and samples ``x ~ mu``, ``d_j`` is the
 average entropy of the oracle's predicted marginal at a random masked ``i`` given
 ``j-1`` random revealed coordinates of ``x``.
 
@@ -46,7 +46,7 @@ of shape ``(B, n)`` (int), ``revealed_mask`` of shape ``(B, n)`` (bool, ``True``
 revealed) and ``probs`` of shape ``(B, n, q)``: ``probs[b, i]`` is the model's
 ``p(X_i = . | X_S = x_S)`` for ``S = revealed_mask[b]``.  Rows of revealed
 positions are ignored.  :class:`DistributionOracle` adapts a dense
-:class:`~mdmtheory.Distribution` (exact conditionals, the perfect MDM of spec §1).
+:class:`~mdmtheory.Distribution` (exact conditionals, the perfect MDM of Def 11).
 """
 
 from __future__ import annotations
@@ -58,10 +58,23 @@ from typing import Callable, Literal
 import numpy as np
 from scipy import stats
 
-from ._validation import as_int, check_table_size, log_base_factor
+from ._validation import (
+    as_bool,
+    as_choice,
+    as_int,
+    as_int_array,
+    as_level,
+    as_real_array,
+    as_seed,
+    as_tokens,
+    check_nbytes,
+    check_table_size,
+    log_base_factor,
+    show,
+)
 from .distribution import Distribution
 from .oracle import DistributionOracle
-from .oracle import all_axis_marginals as _all_axis_marginals
+from .oracle import _axis_marginals as _all_axis_marginals
 
 __all__ = [
     "CurveEstimate",
@@ -113,7 +126,7 @@ class CurveEstimate:
     Z_se : ndarray, shape (n,)
         Standard error of ``Z`` (paired differences ``d_1 - d_j`` across draws).
     d, d_se : ndarray, shape (n,)
-        Estimates of ``d_j`` (spec §2) and their standard errors.
+        Estimates of ``d_j`` (Lemma 13) and their standard errors.
     n_draws : int
         Number of i.i.d. draws (rows) behind the estimate.
     level : float
@@ -157,7 +170,7 @@ class CurveEstimate:
         ``0 <= z_2 <= ... <= z_n`` with weights ``1 / Z_se**2`` (pool adjacent
         violators, then clipping at 0, which is the exact projection onto the
         cone with a lower bound), and ``Z_1 = 0``.  The true curve satisfies these
-        constraints (spec §2, item 1: ``Z_1 = 0``, nondecreasing), so the
+        constraints (``Z_1 = 0``, nondecreasing; Def 3), so the
         projection is never farther from it in the weighted norm than the raw
         estimate.  The raw per-``j`` intervals are *not* adjusted: report them
         alongside.  Unevaluated (NaN) entries stay NaN and are skipped.
@@ -189,10 +202,11 @@ def isotonic_regression(y, weights=None) -> np.ndarray:
     ndarray, shape (n,)
         ``argmin_{z_1 <= ... <= z_n} sum_i w_i (z_i - y_i)^2``.
     """
-    y = np.asarray(y, dtype=np.float64)
+    y = as_real_array(y, "y", finite=False, nonempty=False)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {y.shape}")
-    w = np.ones_like(y) if weights is None else np.asarray(weights, dtype=np.float64)
+    w = np.ones_like(y) if weights is None else as_real_array(weights, "weights", finite=False,
+                                                               nonempty=False)
     if w.shape != y.shape:
         raise ValueError(f"weights must have shape {y.shape}, got {w.shape}")
     if not np.all(np.isfinite(y)) or not np.all(np.isfinite(w)) or np.any(w <= 0):
@@ -215,16 +229,11 @@ def isotonic_regression(y, weights=None) -> np.ndarray:
 
 
 def _check_level(level: float) -> float:
-    lv = float(level)
-    if not 0.0 < lv < 1.0:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
-    return lv
+    return as_level(level, "level")
 
 
 def _check_form(form: str) -> str:
-    if form not in _FORMS:
-        raise ValueError(f"form must be one of {_FORMS}, got {form!r}")
-    return form
+    return as_choice(form, "form", _FORMS)
 
 
 def curve_estimate_from_draws(D: np.ndarray, *, level: float = 0.95,
@@ -246,7 +255,7 @@ def curve_estimate_from_draws(D: np.ndarray, *, level: float = 0.95,
     Returns
     -------
     CurveEstimate
-        ``Z_j = mean_r (D[r,0] - D[r,j-1])`` (spec §2: ``Z_j = d_1 - d_j``) with
+        ``Z_j = mean_r (D[r,0] - D[r,j-1])`` (Lemma 13: ``Z_j = d_1 - d_j``) with
         standard error ``sd / sqrt(R)`` of the paired differences and a
         Student-t interval with ``R-1`` degrees of freedom.
 
@@ -258,7 +267,7 @@ def curve_estimate_from_draws(D: np.ndarray, *, level: float = 0.95,
     """
     level = _check_level(level)
     form = _check_form(form)
-    D = np.asarray(D, dtype=np.float64)
+    D = as_real_array(D, "D", finite=False, nonempty=False)
     if D.ndim != 2 or D.shape[1] < 1:
         raise ValueError(f"D must have shape (R, n) with n >= 1, got {D.shape}")
     R, n = D.shape
@@ -311,9 +320,14 @@ def _random_permutations(rng: np.random.Generator, B: int, n: int) -> np.ndarray
 def _check_js(js, n: int) -> np.ndarray:
     if js is None:
         return np.arange(1, n + 1)
-    arr = np.unique(np.asarray(js, dtype=np.int64))
+    if isinstance(js, (str, bytes)) or not hasattr(js, "__iter__") and np.ndim(js) != 0:
+        raise ValueError(f"js must be a collection of steps in 1..{n}, got {show(js)}")
+    items = [js] if np.ndim(js) == 0 else list(js)
+    if any(isinstance(v, (bool, np.bool_)) for v in items):
+        raise ValueError(f"js must be integers in 1..{n}, not booleans: {show(items)}")
+    arr = np.unique(as_int_array(items, "js"))
     if arr.size == 0 or arr.min() < 1 or arr.max() > n:
-        raise ValueError(f"js must be values in 1..{n}, got {js!r}")
+        raise ValueError(f"js must be values in 1..{n}, got {show(items)}")
     if arr[0] != 1:
         arr = np.concatenate([[1], arr])  # d_1 is needed for every Z_j = d_1 - d_j
     return arr
@@ -357,8 +371,11 @@ def prefix_draws(oracle: Oracle, x: np.ndarray, perms: np.ndarray, *, form: str 
         Columns not in ``js`` are NaN.  One oracle call per evaluated ``j``.
     """
     form = _check_form(form)
-    x = np.asarray(x, dtype=np.int64)
-    perms = np.asarray(perms, dtype=np.int64)
+    average_masked = as_bool(average_masked, "average_masked")
+    if not callable(oracle):
+        raise ValueError(f"oracle must be callable(x, revealed_mask), got {show(oracle)}")
+    x = as_int_array(x, "x", minimum=0)
+    perms = as_int_array(perms, "perms")
     if x.ndim != 2 or perms.shape != x.shape:
         raise ValueError(f"x and perms must have the same shape (B, n); got {x.shape}, "
                          f"{perms.shape}")
@@ -409,12 +426,17 @@ def dense_prefix_draws(dist: Distribution, x: np.ndarray, perms: np.ndarray, *,
     Parameters and return value as :func:`prefix_draws` (all ``j`` evaluated).
     """
     form = _check_form(form)
+    average_masked = as_bool(average_masked, "average_masked")
+    if not isinstance(dist, Distribution):
+        dist = Distribution(dist)
     p = dist.p
     n = dist.n
-    x = np.asarray(x, dtype=np.int64)
-    perms = np.asarray(perms, dtype=np.int64)
+    x = as_tokens(x, "x", dist.q)
+    perms = as_int_array(perms, "perms")
     if x.ndim != 2 or x.shape[1] != n or perms.shape != x.shape:
         raise ValueError(f"x and perms must have shape (B, {n}); got {x.shape}, {perms.shape}")
+    if not np.array_equal(np.sort(perms, axis=1), np.broadcast_to(np.arange(n), x.shape)):
+        raise ValueError("each row of perms must be a permutation of range(n)")
     B = x.shape[0]
     marg0 = _all_axis_marginals(p)
     marg0 = marg0 / marg0[0].sum()
@@ -458,12 +480,12 @@ def _draw_samples(sampler_or_samples, n_draws: int | None, rng: np.random.Genera
     if callable(sampler_or_samples):
         if n_draws is None:
             raise ValueError("n_draws is required when a sampler is given")
-        x = np.asarray(sampler_or_samples(n_draws, rng))
+        x = as_int_array(sampler_or_samples(n_draws, rng), "sampler output")
         if x.ndim != 2 or x.shape[0] != n_draws:
             raise ValueError(f"sampler(size, rng) must return shape ({n_draws}, n), "
                              f"got {x.shape}")
     else:
-        x = np.asarray(sampler_or_samples)
+        x = as_int_array(sampler_or_samples, "samples")
         if x.ndim != 2:
             raise ValueError(f"samples must have shape (N, n), got {x.shape}")
         if n_draws is not None:
@@ -488,7 +510,7 @@ def estimate_information_curve(oracle, sampler_or_samples=None, n_draws: int | N
                                ) -> CurveEstimate:
     """Monte Carlo information curve ``Z`` with per-``j`` confidence intervals.
 
-    Implements the practical estimator of spec theory.md §2 ([D]): ``Z_j = d_1 - d_j``
+    Implements the practical estimator of Lemma 13: ``Z_j = d_1 - d_j``
     with ``d_j`` estimated from oracle conditionals at random prefixes of a random
     permutation, one permutation and one sample per draw (see the module
     docstring for why both forms are unbiased and how ``j`` shares randomness).
@@ -536,8 +558,10 @@ def estimate_information_curve(oracle, sampler_or_samples=None, n_draws: int | N
     """
     form = _check_form(form)
     level = _check_level(level)
+    factor = log_base_factor(base)
+    average_masked = as_bool(average_masked, "average_masked")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    rng = np.random.default_rng(seed)
+    rng = as_seed(seed)
     dense: Distribution | None = None
     if isinstance(oracle, Distribution):
         dense = oracle
@@ -553,6 +577,9 @@ def estimate_information_curve(oracle, sampler_or_samples=None, n_draws: int | N
         raise ValueError("a sampler or an array of samples is required for a non-table oracle")
     if n_draws is not None:
         n_draws = as_int(n_draws, "n_draws", minimum=2)
+        n_pos = dense.n if dense is not None else 1
+        # samples, permutations and per-draw estimates: ~3 int64/float64 per draw and position
+        check_nbytes(24.0 * n_draws * n_pos, what=f"n_draws={n_draws:,} Monte Carlo draws")
     x = _draw_samples(sampler_or_samples, n_draws, rng,
                       dense.n if dense is not None else None)
     R, n = x.shape
@@ -576,5 +603,5 @@ def estimate_information_curve(oracle, sampler_or_samples=None, n_draws: int | N
         else:
             D[sl] = prefix_draws(oracle, x[sl], perms[sl], form=form,
                                  average_masked=average_masked, js=js)
-    D /= log_base_factor(base)
+    D /= factor
     return curve_estimate_from_draws(D, level=level, form=form)

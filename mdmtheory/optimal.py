@@ -1,4 +1,4 @@
-"""Optimal k-step schedules: the DP of spec theory.md §3 ("bestkstep") and its fast versions.
+"""Optimal k-step schedules: the DP of Thm 4 ("bestkstep") and its fast versions.
 
 Problem
 -------
@@ -12,9 +12,9 @@ block that follows ``N_{t-1} = j`` and ends at ``N_t = m``::
 
 Solvers (all return *identical* optima, argmin tables and schedules)
 --------------------------------------------------------------------
-``'plain'``   the DP as written, ``O(k n^2)`` time [spec §3, D].
+``'plain'``   the DP as written, ``O(k n^2)`` time.
 ``'dnc'``     per-layer divide and conquer, ``O(k n log n)``.  Valid because
-              ``w`` is Monge (quadrangle inequality, spec §3, item 12), so the
+              ``w`` is Monge (quadrangle inequality), so the
               rightmost argmin ``J_t(m)`` is nondecreasing in ``m``.
 ``'knuth'``   Knuth–Yao style bounds ``J_{t-1}(m) <= J_t(m) <= J_t(m+1)``; the
               search ranges telescope along the diagonals, so the whole frontier
@@ -68,7 +68,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, prange
 
-from ._validation import format_bytes, get_max_table_bytes
+from ._validation import as_choice, as_float, as_int, check_nbytes
 from .schedule import Schedule, validate_curve
 
 __all__ = [
@@ -130,7 +130,7 @@ class Frontier:
     errors : ndarray, shape (kmax,)
         ``errors[k-1]`` = Thm 1.4 error (float64, on the given ``Z``) of the
         optimal k-step schedule :meth:`schedule` ``(k)``; nonincreasing and convex
-        in ``k`` up to rounding (spec item 12).
+        in ``k`` up to rounding.
     scaled_errors : ndarray of int64, shape (kmax,)
         Exact optima of the rounded curve in units of ``scale``: exactly
         nonincreasing and convex.
@@ -198,11 +198,18 @@ def rounded_curve(Z) -> tuple[np.ndarray, float]:
     zmax = float(Zc[-1])
     if zmax == 0.0:
         return np.zeros(n, dtype=np.int64), 1.0
-    # largest e with n * zmax * 2^e <= 2^62
-    _, ex = math.frexp(n * zmax)  # n*zmax = f 2^ex with f in [0.5, 1)
-    e = 62 - ex
+    # largest e with n * zmax * 2^e <= 2^62, found from exponents (n * zmax itself may
+    # overflow to inf near the top of the float range) ...
+    _, ez = math.frexp(zmax)  # zmax = f 2^ez, f in [0.5, 1)
+    e = 62 - ez - math.ceil(math.log2(n)) if n > 1 else 62 - ez
+    while e > -1100 and n * float(np.rint(math.ldexp(zmax, e))) <= 2.0 ** 61:
+        e += 1  # (the exponent estimate is at most one too small)
     while n * float(np.rint(math.ldexp(zmax, e))) > 2.0 ** 62:
         e -= 1
+    # ... and never finer than the smallest subnormal 2^-1074, so that the grid spacing
+    # h = 2^-e stays positive for curves near the bottom of the float range (every
+    # float64 is an integer multiple of 2^-1074, so such curves are then exact)
+    e = min(e, 1074)
     Zi = np.rint(np.ldexp(Zc, e)).astype(np.int64)
     return Zi, math.ldexp(1.0, -e)
 
@@ -419,39 +426,27 @@ _KERNELS = {"plain": _plain_kernel, "dnc": _dnc_kernel, "knuth": _knuth_kernel}
 
 
 # ============================================================================ helpers
-def _check_k(k, n) -> int:
-    if isinstance(k, (bool, np.bool_)) or int(k) != k:
-        raise ValueError(f"k must be an integer, got {k!r}")
-    k = int(k)
-    if not 1 <= k <= n:
-        raise ValueError(f"k must satisfy 1 <= k <= {n}, got {k}")
+def _check_k(k, n, name: str = "k") -> int:
+    k = as_int(k, name, minimum=1)
+    if k > n:
+        raise ValueError(f"{name} must satisfy 1 <= {name} <= {n}, got {k}")
     return k
 
 
 def _check_eps(eps) -> float:
-    try:
-        e = float(eps)
-    except (TypeError, ValueError):
-        raise ValueError(f"eps must be a number, got {eps!r}") from None
-    if not (math.isfinite(e) and e >= 0):
-        raise ValueError(f"eps must be a finite non-negative number, got {eps!r}")
-    return e
+    """``eps``: a finite non-negative error target."""
+    return as_float(eps, "eps", minimum=0.0)
 
 
 def _check_method(method: str) -> str:
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
-    return method
+    return as_choice(method, "method", METHODS)
 
 
 def _alloc_argmins(kmax: int, n: int) -> np.ndarray:
     dtype = np.int16 if n < 2**15 else np.int32
-    need = (kmax + 1) * (n + 1) * np.dtype(dtype).itemsize
-    if need > get_max_table_bytes():
-        raise MemoryError(
-            f"the argmin table for n={n}, kmax={kmax} needs {format_bytes(need)}, over the "
-            f"memory budget of {format_bytes(get_max_table_bytes())}; lower kmax or raise "
-            "the budget with mdmtheory.set_max_table_bytes()")
+    check_nbytes(float(kmax + 1) * (n + 1) * np.dtype(dtype).itemsize,
+                 what=f"the argmin table for n={n}, kmax={kmax}",
+                 detail="lower kmax")
     return np.zeros((kmax + 1, n + 1), dtype=dtype)
 
 
@@ -486,7 +481,7 @@ def _solve(Z, kmax: int, method: str):
 
 # ============================================================================ public API
 def optimal_schedule(Z, k: int, *, method: str = "auto") -> OptimalSchedule:
-    """The optimal k-step schedule for curve ``Z`` (spec §3, Eq. "bestkstep" [D]).
+    """The optimal k-step schedule for curve ``Z`` (Thm 4, Eq. "bestkstep").
 
     Parameters
     ----------
@@ -511,9 +506,9 @@ def optimal_schedule(Z, k: int, *, method: str = "auto") -> OptimalSchedule:
     """
     n = validate_curve(Z).size
     k = _check_k(k, n)
+    method = as_choice(method, "method", ("auto",) + METHODS)
     if method == "auto":
         method = "dnc" if k * math.log2(max(n, 2)) < n else "knuth"
-    _check_method(method)
     Zarr, A, opt, scale = _solve(Z, k, method)
     s = Schedule(_backtrack(A, n, k), n, name=f"optimal(k={k})")
     err = float(_path_error(Zarr, A, n, k))
@@ -535,7 +530,7 @@ def optimal_frontier(Z, kmax: int | None = None, *, method: str = "knuth") -> Fr
     """
     Zarr = validate_curve(Z)
     n = Zarr.size
-    kmax = n if kmax is None else _check_k(kmax, n)
+    kmax = n if kmax is None else _check_k(kmax, n, "kmax")
     _check_method(method)
     Zarr, A, opt, scale = _solve(Zarr, kmax, method)
     errs = np.zeros(kmax)
@@ -548,7 +543,7 @@ def min_steps(Z, eps: float) -> OptimalSchedule:
 
     Runs the exact DP layer by layer and stops at the first ``k`` whose optimal
     schedule has Thm 1.4 error ``<= eps``; this is the smallest such ``k``
-    because ``OPT_k`` is nonincreasing in ``k`` (spec item 12).  Layers
+    because ``OPT_k`` is nonincreasing in ``k``.  Layers
     ``t < n/log2(n)`` use divide and conquer (``O(n log n)`` each), later ones
     the Knuth bounds (``O(n^2)`` for all of them together), so the cost is
     ``O(min(k* n log n, n^2))``.  The ``(k*+1) x (n+1)`` argmin table is grown
@@ -576,9 +571,14 @@ def min_steps(Z, eps: float) -> OptimalSchedule:
     # made by cleaning the curve, dev = running max - Z) + the float rounding of the
     # termwise sums (< n eps per unit of error); doubled for safety
     dev = np.abs(np.maximum.accumulate(Zarr) - Zarr)
-    margin = 2.0 * (n * scale + float(dev.sum()) + n * float(dev.max())) \
-        + 4.0 * n * np.finfo(np.float64).eps * (eps + float(np.abs(Zarr).sum()))
-    gate = int(min(math.floor((eps + margin) / scale), 2**62))
+    with np.errstate(over="ignore"):
+        margin = 2.0 * (n * scale + float(dev.sum()) + n * float(dev.max())) \
+            + 4.0 * n * np.finfo(np.float64).eps * (eps + float(np.abs(Zarr).sum()))
+    # the gate in grid units; compared in floating point first, since eps / scale or the
+    # margin overflow to inf near the top of the float range
+    with np.errstate(over="ignore"):
+        g = np.float64(eps + margin) / scale
+    gate = 2**62 if not g < 2.0**62 else int(math.floor(g))
     switch = max(2, int(n / math.log2(max(n, 2))))  # D&C below, Knuth from here on
     prev = np.zeros(n + 1, dtype=np.int64)
     cur = np.zeros(n + 1, dtype=np.int64)

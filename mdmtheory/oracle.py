@@ -1,4 +1,4 @@
-"""The exact conditional oracle of a dense distribution: a perfect MDM (spec theory.md §1).
+"""The exact conditional oracle of a dense distribution: a perfect MDM (Def 11 of the paper).
 
 One batched oracle serves the sampler (:mod:`mdmtheory.sampler`), the Monte
 Carlo curve estimator (:mod:`mdmtheory.montecarlo`), the unmasking MDP
@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 
+from ._validation import as_choice, as_int, as_real_array, check_finite_nonnegative, show
 from .distribution import Distribution, as_distribution
 
 __all__ = ["DistributionOracle", "MASK", "all_axis_marginals"]
@@ -31,8 +32,19 @@ def all_axis_marginals(t: np.ndarray) -> np.ndarray:
 
     Divide and conquer: sum out the second half of the axes (one pass), recurse
     on the first half, and vice versa; about ``2 q^k + O(q^{k/2})`` additions
-    instead of the ``k q^k`` of ``k`` separate reductions.
+    instead of the ``k q^k`` of ``k`` separate reductions.  ``t`` must be a real,
+    finite, non-negative array with every axis of the same length (it need not sum
+    to one: a slice of a table is fine).
     """
+    arr = as_real_array(t, "t", finite=False)
+    check_finite_nonnegative(arr, "t")
+    if arr.ndim < 1 or any(s != arr.shape[0] for s in arr.shape):
+        raise ValueError(f"t must have shape (q,)*k with k >= 1, got {arr.shape}")
+    return _axis_marginals(arr)
+
+
+def _axis_marginals(t: np.ndarray) -> np.ndarray:
+    """:func:`all_axis_marginals` without the checks (hot path on views of a table)."""
     k = t.ndim
     if k == 1:
         return np.asarray(t, dtype=np.float64)[None, :]
@@ -41,7 +53,17 @@ def all_axis_marginals(t: np.ndarray) -> np.ndarray:
     h = k // 2
     left = t.sum(axis=tuple(range(h, k)))
     right = t.sum(axis=tuple(range(h)))
-    return np.concatenate([all_axis_marginals(left), all_axis_marginals(right)])
+    return np.concatenate([_axis_marginals(left), _axis_marginals(right)])
+
+
+def _as_mask(revealed_mask) -> np.ndarray:
+    """A boolean revealed mask: bool dtype, or integers that are all 0 or 1."""
+    m = np.asarray(revealed_mask)
+    if m.dtype == bool:
+        return m
+    if m.dtype.kind in "iu" and (m.size == 0 or ((m == 0) | (m == 1)).all()):
+        return m.astype(bool)
+    raise ValueError(f"revealed_mask must be boolean (or 0/1 integers), got {show(m)}")
 
 
 class DistributionOracle:
@@ -80,8 +102,8 @@ class DistributionOracle:
 
     def __init__(self, dist, *, null_context: Literal["raise", "uniform"] = "raise",
                  max_cells: int = 2 ** 24):
-        if null_context not in ("uniform", "raise"):
-            raise ValueError(f"null_context must be 'uniform' or 'raise', got {null_context!r}")
+        null_context = as_choice(null_context, "null_context", ("uniform", "raise"))
+        max_cells = as_int(max_cells, "max_cells", minimum=1)
         self.dist: Distribution = as_distribution(dist)
         self.null_context = null_context
         n, q = self.dist.n, self.dist.q
@@ -158,15 +180,15 @@ class DistributionOracle:
     def check_batch(self, x, revealed_mask) -> tuple[np.ndarray, np.ndarray]:
         """Validate a batch: shapes ``(B, n)``, revealed tokens in ``[0, q)``."""
         x = np.asarray(x)
-        mask = np.asarray(revealed_mask, dtype=bool)
+        mask = _as_mask(revealed_mask)
         if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
-            raise ValueError(f"tokens and revealed_mask must both have shape (B, {self.n}); "
+            raise ValueError(f"x (tokens) and revealed_mask must both have shape (B, {self.n}); "
                              f"got {x.shape} and {mask.shape}")
         if not np.issubdtype(x.dtype, np.integer):
-            raise ValueError(f"tokens must be integers, got dtype {x.dtype}")
+            raise ValueError(f"x (tokens) must be integers, got dtype {x.dtype}")
         t = x[mask]
         if t.size and ((t < 0).any() or (t >= self.q).any()):
-            raise ValueError(f"revealed tokens must lie in [0, {self.q})")
+            raise ValueError(f"x: revealed tokens must lie in [0, {self.q})")
         return np.where(mask, x, MASK).astype(np.int64), mask
 
     def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
@@ -184,7 +206,7 @@ class DistributionOracle:
             if self._dead(np.array([tot]))[0]:
                 out[b, free] = 1.0 / q
             elif free.size:
-                out[b, free] = all_axis_marginals(view) / tot
+                out[b, free] = _axis_marginals(view) / tot
         rb, rk = np.nonzero(mask)
         out[rb, rk, xs[rb, rk]] = 1.0
         return out

@@ -14,6 +14,8 @@ from math import comb
 
 import numpy as np
 
+from ._validation import check_probability_table
+
 __all__ = [
     "naive_entropy",
     "naive_subset_entropies",
@@ -22,16 +24,24 @@ __all__ = [
 ]
 
 
+def _joint(p) -> np.ndarray:
+    """Validate a joint table of shape ``(q,)*n`` (input checks only; no shared numerics)."""
+    arr = check_probability_table(p, "p")
+    if arr.ndim < 1 or any(s != arr.shape[0] for s in arr.shape) or arr.shape[0] < 2:
+        raise ValueError(f"p must have shape (q,)*n with q >= 2, n >= 1, got {arr.shape}")
+    return arr
+
+
 def naive_entropy(table) -> float:
     """``-sum p log p`` in nats with ``0 log 0 = 0``, via ``scipy.special.entr``."""
     from scipy.special import entr
 
-    return float(entr(np.asarray(table, dtype=np.float64)).sum())
+    return float(entr(check_probability_table(table, "table")).sum())
 
 
 def naive_subset_entropies(p: np.ndarray) -> np.ndarray:
     """``H[mask]`` by summing the full table over the complement of every subset."""
-    p = np.asarray(p, dtype=np.float64)
+    p = _joint(p)
     n = p.ndim
     H = np.zeros(1 << n)
     for mask in range(1, 1 << n):
@@ -42,7 +52,7 @@ def naive_subset_entropies(p: np.ndarray) -> np.ndarray:
 
 def naive_information_curve(p: np.ndarray) -> np.ndarray:
     """``Z_j = mean_{i, |A|=j-1, i not in A} I(X_i; X_A)`` straight from Def. 1.3."""
-    p = np.asarray(p, dtype=np.float64)
+    p = _joint(p)
     n = p.ndim
     H = naive_subset_entropies(p)
 
@@ -65,7 +75,7 @@ def naive_information_curve(p: np.ndarray) -> np.ndarray:
 
 def naive_tc_dtc(p: np.ndarray) -> tuple[float, float]:
     """TC and DTC from Def. 1.7 using explicit marginal sums."""
-    p = np.asarray(p, dtype=np.float64)
+    p = _joint(p)
     n = p.ndim
     H = naive_entropy(p)
     hi = [naive_entropy(p.sum(axis=tuple(a for a in range(n) if a != i))) for i in range(n)]

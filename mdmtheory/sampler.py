@@ -1,11 +1,11 @@
-"""The sampler of spec theory.md §1 (Def. 1.1), exactly and by Monte Carlo.
+"""The sampler of Def 1 / Def 15 (arXiv Def. 1.1), exactly and by Monte Carlo.
 
 This module simulates the sampler itself -- it never uses the information
 curve -- so it is an independent check of Theorem 1.4
 (:func:`mdmtheory.schedule.left_riemann_error`).
 
-Sampler (spec §1)
------------------
+Sampler (Def 15)
+----------------
 At step ``t`` a uniform random ``s_t``-subset ``S_t`` of the still-masked
 positions is revealed; each ``i in S_t`` independently gets
 ``Y_i ~ mu(X_i = . | X_{U_t} = Y_{U_t})`` with ``U_t = S_1 u ... u S_{t-1}``.
@@ -18,7 +18,7 @@ Exact functions (small ``n``, dense ``mu``)
 * :func:`exact_sampler_errors` -- enumerates *every* position-set sequence
   (``n! / prod_t s_t!`` of them, all equally likely) and returns
   ``E_S KL(mu || nu^S)`` (Def. 1.1, = Thm 1.4's error), the randomised
-  sampler's true output law ``E_S nu^S`` and ``KL(mu || E_S nu^S)`` (spec §1,
+  sampler's true output law ``E_S nu^S`` and ``KL(mu || E_S nu^S)`` (Def 15,
   "Convexity", item 20: the latter is never larger).
 
 Monte Carlo (any conditional oracle)
@@ -56,7 +56,22 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from ._validation import as_int, check_table_size, log_base_factor
+from ._validation import (
+    as_bool,
+    as_choice,
+    as_int,
+    as_int_array,
+    as_level,
+    as_optional_int,
+    as_positions,
+    as_seed,
+    as_tokens,
+    check_nbytes,
+    check_table_size,
+    get_max_table_bytes,
+    log_base_factor,
+    show,
+)
 from .distribution import Distribution, as_distribution
 from .information import kl_divergence
 from .oracle import DistributionOracle
@@ -102,7 +117,8 @@ def as_oracle(model) -> ConditionalOracle:
         return model
     if isinstance(model, np.ndarray):
         return DistributionOracle(model, null_context="uniform")
-    raise ValueError(f"expected a Distribution or a conditional-oracle callable, got {model!r}")
+    raise ValueError("model must be a Distribution or a conditional-oracle callable, got "
+                     f"{type(model).__name__} {show(model)}")
 
 
 def _call_oracle(oracle: ConditionalOracle, tokens: np.ndarray, revealed: np.ndarray,
@@ -154,7 +170,10 @@ def position_set_sequences(schedule) -> Iterator[tuple[tuple[int, ...], ...]]:
 
 
 def _check_position_sets(position_sets, n: int) -> list[list[int]]:
-    sets = [sorted(int(i) for i in S) for S in position_sets]
+    if isinstance(position_sets, (str, bytes)) or not hasattr(position_sets, "__iter__"):
+        raise ValueError(f"position_sets must be a sequence of position sets, got "
+                         f"{show(position_sets)}")
+    sets = [sorted(as_positions(S, "position_sets", n)) for S in position_sets]
     flat = [i for S in sets for i in S]
     if any(len(S) == 0 for S in sets):
         raise ValueError("every position set must be non-empty")
@@ -163,31 +182,54 @@ def _check_position_sets(position_sets, n: int) -> list[list[int]]:
     return sets
 
 
-class _LawBuilder:
-    """Builds ``nu^S`` tables for one ``mu`` with memoised per-(U, i) factors."""
+#: Cap on the work of an exact enumeration, in table-cell operations
+#: (``#sequences * n * q^n``); about a minute of NumPy on one core.
+MAX_EXACT_WORK = 2**34
 
-    def __init__(self, mu: Distribution, null_context: str):
+
+class _LawBuilder:
+    """Builds ``nu^S`` tables for one ``mu`` from exact conditional factors.
+
+    The factor ``mu(y_i | y_U)`` of every ``y`` at once is the ratio of two marginals
+    of the table, broadcast to ``(q,)*n``; no ``(q^n, n, q)`` oracle output is ever
+    formed.  Factors are memoised per ``(U, i)`` within a byte budget ``cache_bytes``
+    (the cache is cleared when full), so memory stays bounded whatever the schedule.
+    """
+
+    def __init__(self, mu: Distribution, null_context: str, cache_bytes: float = 0.0):
         self.mu = mu
-        self.oracle = DistributionOracle(mu, null_context=null_context)
-        n, q = mu.n, mu.q
-        self.Y = np.array(list(itertools.product(range(q), repeat=n)), dtype=np.int64)
+        self.null_context = as_choice(null_context, "null_context", ("uniform", "raise"))
         self._factor: dict[tuple[int, int], np.ndarray] = {}
+        self._cap = int(cache_bytes // max(mu.p.nbytes, 1))
+
+    def _marginal(self, mask: int) -> np.ndarray:
+        axes = tuple(a for a in range(self.mu.n) if not (mask >> a) & 1)
+        return self.mu.p.sum(axis=axes, keepdims=True) if axes else self.mu.p
 
     def factor(self, mask: int, i: int) -> np.ndarray:
-        """``mu(y_i | y_U)`` for every ``y`` in C order, shape ``(q^n,)``."""
+        """``mu(y_i | y_U)`` for every ``y``, shape ``(q,)*n`` (a broadcast view or a table)."""
         key = (mask, i)
         f = self._factor.get(key)
-        if f is None:
-            n = self.mu.n
-            revealed = np.broadcast_to((mask >> np.arange(n)) & 1 == 1, self.Y.shape)
-            probs = self.oracle(self.Y, revealed)  # every y at once: (q^n, n, q)
-            for j in range(n):  # keep every position's factor for this U
-                self._factor[(mask, j)] = probs[np.arange(self.Y.shape[0]), j, self.Y[:, j]]
-            f = self._factor[key]
+        if f is not None:
+            return f
+        den = self._marginal(mask)
+        num = self._marginal(mask | (1 << i))
+        zero = den <= 0
+        if zero.any() and self.null_context == "raise":
+            raise ValueError("a revealed context has probability zero under mu; its "
+                             "conditionals are undefined (use null_context='uniform')")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.where(zero, 1.0 / self.mu.q, num / np.where(zero, 1.0, den))
+        if self._cap > 0:
+            if len(self._factor) >= self._cap:
+                self._factor.clear()
+            self._factor[key] = f
         return f
 
-    def law(self, sets: list[list[int]]) -> np.ndarray:
-        nu = np.ones(self.Y.shape[0])
+    def law(self, sets: list[list[int]], out: np.ndarray | None = None) -> np.ndarray:
+        nu = np.ones(self.mu.shape) if out is None else out
+        if out is not None:
+            nu.fill(1.0)
         mask = 0
         for S in sets:
             for i in S:
@@ -199,7 +241,7 @@ class _LawBuilder:
 
 def output_law(dist, position_sets: Sequence[Sequence[int]], *,
                null_context: str = "uniform") -> np.ndarray:
-    """The sampler's output law ``nu^{S_1..S_k}`` for fixed position sets (spec §1) [P?].
+    """The sampler's output law ``nu^{S_1..S_k}`` for fixed position sets (Def 14).
 
     ``nu(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t})`` with the exact oracle of
     ``mu`` (zero-probability contexts: see the module docstring).
@@ -217,8 +259,9 @@ def output_law(dist, position_sets: Sequence[Sequence[int]], *,
     """
     mu = as_distribution(dist)
     sets = _check_position_sets(position_sets, mu.n)
+    # the law and one factor's temporaries (the table itself already exists)
     check_table_size(mu.q, mu.n, copies=3, what="output law")
-    return _LawBuilder(mu, null_context).law(sets).reshape(mu.shape)
+    return _LawBuilder(mu, null_context).law(sets)
 
 
 @dataclass(frozen=True)
@@ -232,7 +275,7 @@ class SamplerErrors:
         Riemann error).
     output_kl : float
         ``KL(mu || E_S nu^S)``: the KL of what the randomised sampler actually
-        outputs (``<= expected_kl``, spec item 20).
+        outputs (``<= expected_kl`` by convexity of KL).
     law : ndarray, shape (q,)*n
         ``E_S nu^S``, the randomised sampler's output law.
     kls : ndarray, shape (number of sequences,)
@@ -267,29 +310,43 @@ def exact_sampler_errors(dist, schedule, *, base: float | None = None,
     -----
     Nothing here uses the information curve: each ``nu^S`` is built from the
     oracle and its KL is summed directly, so ``expected_kl`` is an independent
-    check of Thm 1.4 (spec item 7).
+    check of Thm 1.4 (Thm 16).
     """
+    factor = log_base_factor(base)
     mu = as_distribution(dist)
     s = as_schedule(schedule, mu.n)
-    count = number_of_position_set_sequences(s)
+    null_context = as_choice(null_context, "null_context", ("uniform", "raise"))
     max_sequences = as_int(max_sequences, "max_sequences", minimum=1)
+    count = number_of_position_set_sequences(s)
     if count > max_sequences:
         raise ValueError(f"schedule {s.tolist()} has {count:,} position-set sequences, more "
                          f"than max_sequences={max_sequences:,}; use monte_carlo_expected_kl")
-    check_table_size(mu.q, mu.n, copies=4, what="output law")
-    builder = _LawBuilder(mu, null_context)
+    work = float(count) * mu.n * mu.p.size
+    if work > MAX_EXACT_WORK:
+        raise ValueError(f"exact enumeration for schedule {s.tolist()} on q^n = {mu.p.size:,} "
+                         f"cells needs about {work:.3g} cell operations (cap "
+                         f"{MAX_EXACT_WORK:.3g}); use monte_carlo_expected_kl")
+    # held at once: law, nu, log p and the support mask (~3.2 tables) plus one factor and
+    # its temporaries (~3 tables); the rest of the budget memoises factors
+    fixed = 7
+    check_table_size(mu.q, mu.n, copies=fixed, what="exact sampler enumeration")
+    check_nbytes(8.0 * count, what=f"the KLs of {count:,} position-set sequences")
+    cache = get_max_table_bytes() - fixed * mu.p.nbytes - 8.0 * count
+    builder = _LawBuilder(mu, null_context, cache_bytes=cache)
     p = mu.p.ravel()
     supp = p > 0
     logp = np.log(p[supp])
     law = np.zeros(p.size)
+    nu = np.empty(mu.shape)
     kls = np.empty(count)
     for r, sets in enumerate(position_set_sequences(s)):
-        nu = builder.law([list(S) for S in sets])
-        law += nu
-        kls[r] = math.inf if np.any(nu[supp] <= 0) else \
-            float(np.sum(p[supp] * (logp - np.log(nu[supp]))))
+        builder.law([list(S) for S in sets], out=nu)
+        flat = nu.reshape(-1)
+        law += flat
+        nus = flat[supp]
+        kls[r] = math.inf if np.any(nus <= 0) else float(np.sum(p[supp] * (logp - np.log(nus))))
     law /= count
-    f = log_base_factor(base)
+    f = factor
     return SamplerErrors(expected_kl=float(kls.mean()) / f,
                          output_kl=kl_divergence(p, law) / f,
                          law=law.reshape(mu.shape), kls=kls / f, num_sequences=count)
@@ -309,13 +366,21 @@ def sampler_output_law(dist, schedule, *, max_sequences: int = MAX_SEQUENCES) ->
 # ============================================================================ Monte Carlo
 def random_orders(size: int, n: int, rng: np.random.Generator) -> np.ndarray:
     """``size`` independent uniform permutations of ``{0..n-1}``, shape ``(size, n)``."""
+    size = as_int(size, "size", minimum=0)
+    n = as_int(n, "n", minimum=1)
+    check_nbytes(16.0 * size * n, what=f"{size:,} random orders of n={n} positions")
+    rng = as_seed(rng, "rng")
     return np.argsort(rng.random((size, n)), axis=1, kind="stable")
 
 
 def _infer_nq(oracle, n, q):
+    n = as_optional_int(n, "n", minimum=1)
+    q = as_optional_int(q, "q", minimum=2)
     if isinstance(oracle, DistributionOracle):
         if n is not None and n != oracle.n:
             raise ValueError(f"n={n} but the distribution has n={oracle.n}")
+        if q is not None and q != oracle.q:
+            raise ValueError(f"q={q} but the distribution has q={oracle.q}")
         return oracle.n, oracle.q
     if n is None:
         raise ValueError("n is required for a callable oracle")
@@ -324,7 +389,7 @@ def _infer_nq(oracle, n, q):
 
 def sample(model, schedule, size: int, *, rng=None, n: int | None = None,
            q: int | None = None, return_orders: bool = False):
-    """Draw sequences from the randomised sampler of spec §1 (vectorised, seeded).
+    """Draw sequences from the randomised sampler of Def 15 (vectorised, seeded).
 
     Parameters
     ----------
@@ -348,7 +413,10 @@ def sample(model, schedule, size: int, *, rng=None, n: int | None = None,
     n, q = _infer_nq(oracle, n, q)
     s = as_schedule(schedule, n)
     size = as_int(size, "size", minimum=0)
-    rng = np.random.default_rng(rng)
+    return_orders = as_bool(return_orders, "return_orders")
+    # tokens, orders, revealed and the oracle output of one call (B x n x q floats)
+    check_nbytes(8.0 * size * n * (3 + (q or 2)), what=f"a batch of size={size:,} with n={n}")
+    rng = as_seed(rng, "rng")
     orders = random_orders(size, n, rng)
     tokens = np.full((size, n), -1, dtype=np.int64)
     revealed = np.zeros((size, n), dtype=bool)
@@ -375,11 +443,13 @@ def log_output_probability(model, x, schedule, orders, *, q: int | None = None) 
     ``S_t = orders[b, a_t-1 : b_t]``.  Returns ``-inf`` where a factor is zero.
     """
     oracle = as_oracle(model)
-    x = np.asarray(x)
+    x = as_int_array(x, "x", minimum=0)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (B, n), got {x.shape}")
     B, n = x.shape
     n, q = _infer_nq(oracle, n, q)
+    if q is not None:
+        x = as_tokens(x, "x", q)
     s = as_schedule(schedule, n)
     orders = _check_orders(orders, B, n)
     revealed = np.zeros((B, n), dtype=bool)
@@ -402,14 +472,14 @@ def chain_rule_log_probability(model, x, orders, *, q: int | None = None) -> np.
     Exact for an exact oracle under any order (the chain rule); for a learned
     model it is the model's likelihood along ``orders``.
     """
-    x = np.asarray(x)
+    x = as_int_array(x, "x", minimum=0)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (B, n), got {x.shape}")
     return log_output_probability(model, x, [1] * x.shape[1], orders, q=q)
 
 
 def _check_orders(orders, B, n) -> np.ndarray:
-    o = np.asarray(orders)
+    o = as_int_array(orders, "orders")
     if o.shape != (B, n):
         raise ValueError(f"orders must have shape ({B}, {n}), got {o.shape}")
     if not np.array_equal(np.sort(o, axis=1), np.broadcast_to(np.arange(n), (B, n))):
@@ -500,19 +570,24 @@ def monte_carlo_expected_kl(model, schedule, num_samples: int | None = None, *,
     -------
     MonteCarloEstimate
     """
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
+    confidence = as_level(confidence, "confidence")
+    factor = log_base_factor(base)
     oracle = as_oracle(model)
-    rng = np.random.default_rng(rng)
+    rng = as_seed(rng, "rng")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
+    num_samples = as_optional_int(num_samples, "num_samples", minimum=1)
+    q = as_optional_int(q, "q", minimum=2)
+    if log_prob is not None and not callable(log_prob):
+        raise ValueError(f"log_prob must be a callable, got {show(log_prob)}")
     is_dist = isinstance(oracle, DistributionOracle)
     if samples is None:
         if not is_dist:
             raise ValueError("a callable oracle needs samples x ~ mu (samples=...)")
-        N = 10_000 if num_samples is None else as_int(num_samples, "num_samples", minimum=1)
+        N = 10_000 if num_samples is None else num_samples
+        check_nbytes(8.0 * N * (oracle.n + 3), what=f"{N:,} Monte Carlo samples")
         x = oracle.mu.sample(N, rng)
     else:
-        x = np.asarray(samples)
+        x = as_int_array(samples, "samples", minimum=0)
         if x.ndim != 2 or x.shape[0] == 0:
             raise ValueError(f"samples must have shape (N, n) with N >= 1, got {x.shape}")
         if num_samples is not None and num_samples != x.shape[0]:
@@ -522,6 +597,8 @@ def monte_carlo_expected_kl(model, schedule, num_samples: int | None = None, *,
     if is_dist:
         if n != oracle.n:
             raise ValueError(f"samples have n={n}, the distribution has n={oracle.n}")
+        if q is not None and q != oracle.q:
+            raise ValueError(f"q={q} but the distribution has q={oracle.q}")
         q = oracle.q
     if q is not None and ((x < 0).any() or (x >= q).any()):
         raise ValueError(f"samples must be tokens in [0, {q})")
@@ -538,4 +615,4 @@ def monte_carlo_expected_kl(model, schedule, num_samples: int | None = None, *,
         else:
             lmu = chain_rule_log_probability(oracle, xb, ob, q=q)
         vals[lo:lo + xb.shape[0]] = lmu - lnu
-    return _estimate(vals / log_base_factor(base), confidence)
+    return _estimate(vals / factor, confidence)

@@ -1,4 +1,4 @@
-"""Schedules and the exact error of Theorem 1.4 (spec theory.md §1, §2, §3).
+"""Schedules and the exact error of Theorem 1.4 (Thm 4 of the paper).
 
 A k-step schedule is a composition ``s_1 + ... + s_k = n`` of positive
 integers; :class:`Schedule` carries that invariant.  The error functions take
@@ -21,6 +21,8 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
+
+from ._validation import as_int, as_int_array, as_optional_int, check_curve, show
 
 __all__ = [
     "Schedule",
@@ -49,7 +51,7 @@ class Schedule:
     ----------
     sizes : ndarray of int64, shape (k,)
     cumulative : ndarray of int64, shape (k+1,)
-        ``N_0 = 0, N_1, ..., N_k = n`` (spec §1 notation).
+        ``N_0 = 0, N_1, ..., N_k = n`` (the paper's notation, Def 2).
     starts, ends : ndarray of int64
         1-based first/last index ``a_t = N_{t-1}+1``, ``b_t = N_t`` of each block.
     """
@@ -57,32 +59,40 @@ class Schedule:
     __slots__ = ("_s", "_N", "name")
 
     def __init__(self, sizes: Iterable[int], n: int | None = None, *, name: str | None = None):
-        items = list(sizes) if not isinstance(sizes, np.ndarray) else sizes
+        if isinstance(sizes, (str, bytes, dict)) or not hasattr(sizes, "__iter__"):
+            raise ValueError(f"schedule sizes must be a sequence of integers, got {show(sizes)}")
+        items = sizes if isinstance(sizes, np.ndarray) else list(sizes)
         if not isinstance(items, np.ndarray) and any(isinstance(x, (bool, np.bool_))
                                                      for x in items):
-            raise ValueError(f"schedule sizes must be integers, not booleans: {items!r}")
-        raw = np.asarray(items)
+            raise ValueError(f"schedule sizes must be integers, not booleans: {show(items)}")
+        try:
+            raw = np.asarray(items)
+        except ValueError:
+            raise ValueError(f"schedule sizes must be a flat sequence of integers, got "
+                             f"{show(items)}") from None
         if raw.ndim != 1 or raw.size == 0:
             raise ValueError(f"a schedule needs at least one step; got sizes of shape {raw.shape}")
-        if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer)
-                                     or np.issubdtype(raw.dtype, np.floating)):
+        if raw.dtype.kind not in "iuf" and raw.dtype != object:
             raise ValueError(f"schedule sizes must be integers, got dtype {raw.dtype}")
-        if np.issubdtype(raw.dtype, np.floating):
-            if not np.all(np.isfinite(raw)) or not np.all(raw == np.round(raw)):
-                raise ValueError(f"schedule sizes must be integers, got {raw.tolist()}")
-        s = raw.astype(np.int64)
+        try:
+            s = as_int_array(raw, "schedule sizes", ndim=1)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("must contain integers", "must be integers")) \
+                from None
         if (s < 1).any():
             raise ValueError(f"schedule sizes must be positive, got {s.tolist()}")
+        # sizes are < 2^63 each, but their sum can overflow int64: sum in Python ints
+        total = sum(int(v) for v in s.tolist()) if s.size < 10**6 else int(s.sum(dtype=object))
+        if total >= 2**62:
+            raise ValueError(f"schedule sizes sum to {show(total)}, beyond the 2^62 positions "
+                             "this package supports")
         if n is not None:
             try:
-                ok = not isinstance(n, (bool, np.bool_)) and int(n) == n and n >= 1
-            except (TypeError, ValueError):
-                ok = False
-            if not ok:
-                raise ValueError(f"n must be a positive integer, got {n!r}")
-            if int(s.sum()) != int(n):
-                raise ValueError(f"schedule sizes sum to {int(s.sum())}, not n={int(n)}: "
-                                 f"{s.tolist()}")
+                nn = as_int(n, "n", minimum=1)
+            except ValueError:
+                raise ValueError(f"n must be a positive integer, got {show(n)}") from None
+            if total != nn:
+                raise ValueError(f"schedule sizes sum to {total}, not n={nn}: {s.tolist()}")
         s.setflags(write=False)
         N = np.concatenate([[0], np.cumsum(s)]).astype(np.int64)
         N.setflags(write=False)
@@ -168,6 +178,7 @@ class Schedule:
 
 def as_schedule(schedule, n: int | None = None) -> Schedule:
     """Coerce a :class:`Schedule` or a sequence of sizes; check the total if ``n`` is given."""
+    n = as_optional_int(n, "n", minimum=1)
     if isinstance(schedule, Schedule):
         if n is not None and schedule.n != n:
             raise ValueError(f"schedule covers n={schedule.n} positions, but the curve has n={n}")
@@ -184,12 +195,11 @@ def compositions(n: int, k: int | None = None) -> Iterator[Schedule]:
     """
     from itertools import combinations
 
-    if isinstance(n, (bool, np.bool_)) or int(n) != n or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    n = int(n)
-    ks = range(1, n + 1) if k is None else [int(k)]
-    if k is not None and not 1 <= int(k) <= n:
-        raise ValueError(f"k must satisfy 1 <= k <= n={n}, got {k!r}")
+    n = as_int(n, "n", minimum=1, maximum=2**62)
+    k = as_optional_int(k, "k", minimum=1)
+    if k is not None and k > n:
+        raise ValueError(f"k must satisfy 1 <= k <= n={n}, got {k}")
+    ks = range(1, n + 1) if k is None else [k]
     for kk in ks:
         for cuts in combinations(range(1, n), kk - 1):
             yield Schedule(np.diff((0,) + cuts + (n,)), n)
@@ -202,17 +212,7 @@ def validate_curve(Z, *, atol: float = 1e-9) -> np.ndarray:
     averaged entropies, accurate to ~1e-13) and the noise of estimated curves
     should be handled by the estimator (it returns a monotone curve).
     """
-    Zarr = np.asarray(Z, dtype=np.float64)
-    if Zarr.ndim != 1 or Zarr.size == 0:
-        raise ValueError(f"Z must be a non-empty 1-D array (Z[j-1] = Z_j), got shape {Zarr.shape}")
-    if not np.all(np.isfinite(Zarr)):
-        raise ValueError("Z contains NaN or infinite values")
-    if abs(Zarr[0]) > atol:
-        raise ValueError(f"Z_1 must be 0 (Z[0] = {Zarr[0]!r})")
-    if Zarr.size > 1 and np.min(np.diff(Zarr)) < -atol:
-        j = int(np.argmin(np.diff(Zarr)))
-        raise ValueError(f"Z must be nondecreasing (Z_{j+2} < Z_{j+1} by {-np.diff(Zarr)[j]:.3g})")
-    return Zarr
+    return check_curve(Z, "Z", atol=atol)
 
 
 def left_riemann_approximation(Z, schedule) -> np.ndarray:
@@ -237,7 +237,7 @@ def step_errors(Z, schedule) -> np.ndarray:
 
 
 def left_riemann_error(Z, schedule) -> float:
-    """Exact expected KL of a schedule, Theorem 1.4 (spec §3).
+    """Exact expected KL of a schedule, Theorem 1.4 (Thm 4).
 
     ``E_S KL(mu || nu^S) = sum_t sum_{j in B_t} (Z_j - Z_{a_t}) = ||Z - Z^N||_1``.
 
@@ -252,7 +252,7 @@ def left_riemann_error(Z, schedule) -> float:
 
 
 def riemann_weights(schedule) -> np.ndarray:
-    """Weights ``w_i = b_{t(i)} - i`` for ``i = 1..n-1`` (weight form, spec §3, item 10)."""
+    """Weights ``w_i = b_{t(i)} - i`` for ``i = 1..n-1`` (weight form of Thm 4's error)."""
     s = as_schedule(schedule)
     ends = np.repeat(s.ends, s.sizes)  # b_{t(i)} for i = 1..n
     return (ends - np.arange(1, s.n + 1))[:-1].astype(np.float64)

@@ -13,9 +13,8 @@ repository root, the first directory above the ``tests`` package, on
 
 What is generated
 -----------------
-All tables are small enough for exact enumeration (``n <= 6``, ``q <= 4``,
-``q**n <= 4096`` cells by default), which is what spec theory.md §7 asks of the
-property tests.
+All tables are small enough for exact enumeration in the property tests
+(``n <= 6``, ``q <= 4``, ``q**n <= 4096`` cells by default).
 
 * :func:`probability_tables` / :func:`distributions` -- random joint tables over
   ``Sigma^n``, drawn by *kind*: dense Dirichlet (with ``alpha`` down to 0.05,
@@ -29,7 +28,7 @@ property tests.
 * :func:`family_distributions` -- every constructor of :mod:`mdmtheory.families`
   with random parameters (see :data:`FAMILIES`); names carry the parameters.
 * :func:`any_distributions` -- either of the two.
-* :func:`compositions` -- k-step schedules ``s_1 + ... + s_k = n`` (spec §1).
+* :func:`compositions` -- k-step schedules ``s_1 + ... + s_k = n`` (Def 2 of the paper).
 * :func:`revealed_contexts` -- a revealed context ``(U, y_U)`` of positive
   probability under a given distribution (for conditional-oracle tests).
 
@@ -56,6 +55,8 @@ __all__ = [
     "any_distributions",
     "compositions",
     "revealed_contexts",
+    "BAD_VALUES",
+    "bad_values",
 ]
 
 #: Kinds of random tables drawn by :func:`probability_tables`.
@@ -276,7 +277,7 @@ def any_distributions(n_min: int = 1, n_max: int = 6, q_min: int = 2, q_max: int
 
 @st.composite
 def compositions(draw, n: int, k: int | None = None) -> list[int]:
-    """A composition of ``n`` (a k-step schedule ``s_1..s_k``, spec §1).
+    """A composition of ``n`` (a k-step schedule ``s_1..s_k``, Def 2).
 
     With ``k`` given, exactly ``k`` parts (``1 <= k <= n``); otherwise ``k`` is
     drawn too.  Cut points are a uniform-ish subset of ``{1..n-1}``.
@@ -309,3 +310,93 @@ def revealed_contexts(draw, mu: Distribution, min_size: int = 0, max_size: int |
     U = draw(st.permutations(range(mu.n)))[:size]
     return {int(i): int(x[i]) for i in U}
 
+
+
+# ============================================================================ bad input
+#: Canonical invalid values for each *kind* of argument (see :func:`bad_values`).  Every
+#: value here is invalid for every argument of that kind, whatever the callable; values
+#: that are invalid only for some callables (``0`` for a count that may be empty) are
+#: added by the caller.  ``None`` is never listed (it is the default of many optional
+#: arguments).
+_NAN, _INF = float("nan"), float("inf")
+BAD_VALUES: dict[str, tuple] = {
+    # integers: never truncated, never a bool, a string or a complex number
+    "count": (-1, 2.5, _NAN, _INF, True, "3", 1 + 0j, [2], np.float64(1.5)),
+    # a count that sizes an allocation or a loop: also astronomically large
+    "size": (-1, 2.5, _NAN, _INF, True, "3", 1 + 0j, [2], 10**30),
+    "real": (_NAN, _INF, -_INF, 1j, "0.5", True),
+    "positive": (0, -1.0, _NAN, _INF, 1j, "0.5", True),
+    "nonneg": (-1e-3, -_INF, _NAN, 1j, "0.5", True),
+    "tol": (-1e-3, _NAN, _INF, 1j, "0.5", True),
+    "prob": (-0.1, 1.5, _NAN, _INF, 1j, "0.5", True),
+    "level": (0.0, 1.0, -0.5, 1.5, _NAN, 1j, "0.9", True),
+    "base": (0, 1, -2.0, _NAN, _INF, "two", 1j, True),
+    "choice": ("nonsense", 3, b"x", ("a",)),
+    "seed": (-1, 2.5, "x", 1j, [_NAN]),
+    "dist": (
+        np.array([[0.5, _NAN], [0.25, 0.25]]),
+        np.array([[0.5, 0.6], [0.0, 0.0]]),
+        np.array([[1.5, -0.5], [0.0, 0.0]]),
+        np.array([[0.25, 0.25], [0.25, 0.25]], dtype=complex),
+        "uniform", 3,
+    ),
+    "prob_vector": ([_NAN, 1.0], [0.5, 0.6], [1.5, -0.5], np.array([0.5, 0.5], dtype=complex),
+                    "ab", [[0.5, 0.5]] * 0, [True, False]),
+    "stochastic": ([[0.5, 0.6], [0.5, 0.5]], [[1.5, -0.5], [0.5, 0.5]],
+                   [[_NAN, 0.5], [0.5, 0.5]], np.eye(2, dtype=complex) * 0.5 + 0.25,
+                   [[0.5, 0.5]] * 3, "T"),
+    "curve": ([0.0, 1.0, 0.5, 2.0], [1.0, 1.5, 2.0, 2.5], [0.0, _NAN, 1.0, 2.0],
+              [0.0, 0.1, _INF, 1.0], np.array([0.0, 0.1, 0.2, 0.3]) + 0j, [[0.0, 0.1, 0.2, 0.3]],
+              [], "Z"),
+    "profile": ([0.0, 1.0, 3.0, 6.0, 10.0], [0.0, -1.0, -2.0, -3.0, -4.0],
+                [0.0, 1.0, _NAN, 2.0, 2.5], [1.0, 1.5, 1.8, 1.9, 2.0],
+                np.array([0.0, 1.0, 1.5, 1.8, 1.9]) + 0j, []),
+    "schedule": ([1.5, 2.5], [0, 4], [-1, 5], [], [True, 3], "22", [np.nan, 2]),
+    # a schedule that must also cover the n = 4 positions of the fuzz world
+    "schedule4": ([1.5, 2.5], [0, 4], [-1, 5], [], [True, 3], "22", [np.nan, 2], [1, 1], [5, 5]),
+    "positions": ([-1], [0.5], [99], [0, 0], ["a"], [True]),
+    "tokens": ([[0, 1, 0, -1]], [[0, 1, 0, 2]], [[0, 0.5, 0, 1]], [[0, _NAN, 0, 1]],
+               np.array([[0, 1, 0, 1]]) + 0j),
+    "callable": ("model", 3, 1j),
+    "bool": (2, "yes", _NAN),
+}
+
+
+def bad_values(kind: str) -> st.SearchStrategy:
+    """A Hypothesis strategy of values that are invalid for every argument of ``kind``.
+
+    Draws the canonical values of :data:`BAD_VALUES` and, for numeric kinds, random
+    values out of the domain (negative counts, non-integral floats, reals outside
+    ``[0, 1]`` for probabilities, negative tolerances, ...).
+    """
+    canon = st.sampled_from(BAD_VALUES[kind])
+    nan_inf = st.sampled_from((_NAN, _INF, -_INF))
+    if kind in ("count", "size"):
+        frac = st.floats(-1e6, 1e6, allow_nan=False).filter(lambda v: v != int(v))
+        neg = st.integers(max_value=-1)
+        extra = st.one_of(frac, neg, nan_inf, st.complex_numbers(allow_nan=False)
+                          .filter(lambda c: c.imag != 0))
+        if kind == "size":
+            extra = st.one_of(extra, st.integers(10**25, 10**40))
+        return st.one_of(canon, extra)
+    if kind == "prob":
+        out = st.one_of(st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False),
+                        st.floats(min_value=1 + 1e-9, allow_nan=False, allow_infinity=False))
+        return st.one_of(canon, out, nan_inf)
+    if kind == "level":
+        out = st.one_of(st.floats(max_value=0.0, allow_nan=False, allow_infinity=False),
+                        st.floats(min_value=1.0, allow_nan=False, allow_infinity=False))
+        return st.one_of(canon, out, nan_inf)
+    if kind in ("tol", "nonneg"):
+        return st.one_of(canon, st.floats(max_value=-1e-12, allow_nan=False,
+                                          allow_infinity=False))
+    if kind == "positive":
+        return st.one_of(canon, st.floats(max_value=0.0, allow_nan=False,
+                                          allow_infinity=False))
+    if kind == "base":
+        return st.one_of(canon, st.floats(max_value=0.0, allow_nan=False, allow_infinity=False))
+    if kind == "curve":
+        dec = st.lists(st.floats(-10, 10, allow_nan=False), min_size=4, max_size=4).filter(
+            lambda z: z[0] == 0.0 and min(np.diff(z)) < -1e-6).map(list)
+        return st.one_of(canon, dec)
+    return canon

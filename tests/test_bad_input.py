@@ -1,8 +1,8 @@
-"""Bad input fails loudly, never with a number (issue 2, item 5e).
+"""Bad input fails loudly, never with a number.
 
 Every case asserts the exception type AND that the message names the problem
-(``pytest.raises(..., match=...)``).  The memory guard is tested for the two things the
-issue asks: the message states the bytes needed, and it fires *before* the table is
+(``pytest.raises(..., match=...)``).  The memory guard is tested for two things:
+the message states the bytes needed, and it fires *before* the table is
 allocated (instantly for ``q=2, n=40``, whose table would be 8 TiB; and, measured with
 ``tracemalloc``, without allocating anything near the table size under a small budget
 set with :func:`mdmtheory.memory_budget`).
@@ -162,9 +162,9 @@ def test_zero_probability_context_has_no_conditional():
     (lambda: families.mixture([families.uniform(2, 2), families.uniform(3, 2)]), "share"),
     (lambda: families.mixture([families.uniform(2, 2)], [0.5, 0.5]), "2 weights"),
     (lambda: families.mixture([np.full((2, 2), 0.25)]), "Distribution objects"),
-    (lambda: families.potts_chain(3, 2, np.nan), "coupling must be finite"),
+    (lambda: families.potts_chain(3, 2, np.nan), "coupling must be a finite"),
     (lambda: families.potts_chain(3, 2, 1.0, [0.0]), r"field must be .* shape \(2,\)"),
-    (lambda: families.ising_chain(3, 1.0, np.inf), "field must be finite"),
+    (lambda: families.ising_chain(3, 1.0, np.inf), "field must be a finite"),
 ])
 def test_bad_family_parameters(call, match):
     with pytest.raises(ValueError, match=match):
@@ -216,17 +216,21 @@ def test_oversize_table_raises_instantly_with_bytes_needed(name, call):
     """Refused by the budget (default 4 GiB) before allocating: ours, not numpy's
     'Unable to allocate', and within 1 s (allocation/filling of 8 TiB is impossible)."""
     t0 = time.perf_counter()
-    with pytest.raises(MemoryError, match=r"would need [0-9.]+ [KMGTP]iB, over the memory budget"):
+    with pytest.raises(MemoryError, match=r"would need [0-9.e+]+ [KMGTPE]iB, over the memory budget"):
         call()
     assert time.perf_counter() - t0 < 1.0
 
 
 def test_oversize_message_states_exact_bytes():
-    with pytest.raises(MemoryError, match=r"q=2, n=40 has 1,099,511,627,776 cells and would need "
-                                          r"8\.0 TiB"):
+    with pytest.raises(MemoryError, match=r"q=2, n=40 has 1,099,511,627,776 cells and "
+                                          r"\(with 2 arrays of that size held at once\) "
+                                          r"would need 16\.0 TiB"):
         families.uniform(40, 2)
+    with pytest.raises(MemoryError, match=r"q=2, n=40 has 1,099,511,627,776 cells and would "
+                                          r"need 8\.0 TiB"):
+        Distribution.from_samples(np.zeros((3, 40), dtype=int))
     with mdm.memory_budget(1000):
-        with pytest.raises(MemoryError, match=r"would need 8\.0 KiB, over the memory budget of "
+        with pytest.raises(MemoryError, match=r"would need 16\.0 KiB, over the memory budget of "
                                               r"1000 B"):
             families.uniform(10, 2)
 
@@ -276,14 +280,64 @@ def test_distribution_max_bytes_keyword_and_derived_tables():
             mdm.extended_marginal_tensor(mu)
 
 
-def test_environment_variable_sets_the_budget():
+@pytest.mark.parametrize("value,budget", [
+    ("1024", 1024), ("1 KiB", 1024), ("1kib", 1024), ("4e9", 4 * 10**9), ("1 GiB", 2**30),
+    ("512MB", 512 * 10**6), (" 2 GB ", 2 * 10**9), ("1.5 KiB", 1536), (2048, 2048),
+])
+def test_parse_bytes_units(value, budget):
+    """The parser of MDMTHEORY_MAX_BYTES: plain, scientific and unit forms."""
+    from mdmtheory._validation import parse_bytes
+
+    assert parse_bytes(value) == budget
+
+
+@pytest.mark.parametrize("value", ["lots", "-5", "0", "1 XB", "nan", "inf", "1e400", "4 GiB x",
+                                   "", True])
+def test_parse_bytes_nonsense(value):
+    from mdmtheory._validation import parse_bytes
+
+    with pytest.raises(ValueError, match="MDMTHEORY_MAX_BYTES must be"):
+        parse_bytes(value) if value != "" else parse_bytes("  ")
+
+
+@pytest.mark.parametrize("value,budget", [("4e9", 4 * 10**9), ("1 GiB", 2**30)])
+def test_environment_variable_sets_the_budget(value, budget):
+    """MDMTHEORY_MAX_BYTES accepts plain, scientific and unit forms (decimal and binary)."""
+    env = dict(os.environ, MDMTHEORY_MAX_BYTES=value)
+    code = "import mdmtheory as m; print('BUDGET', m.get_max_table_bytes())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and f"BUDGET {budget}" in out.stdout, out.stdout + out.stderr
+
+
+def test_environment_variable_budget_is_enforced():
     env = dict(os.environ, MDMTHEORY_MAX_BYTES="1024")
     code = ("import mdmtheory as m\n"
             "try:\n    m.families.uniform(8, 2)\n"
             "except MemoryError as e:\n    print('MEMERR', e)\n")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=120)
-    assert "MEMERR" in out.stdout and "2.0 KiB" in out.stdout, out.stdout + out.stderr
+    assert "MEMERR" in out.stdout and "4.0 KiB" in out.stdout, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("value", ["lots", "1e400"])
+def test_environment_variable_nonsense_warns_and_keeps_default(value):
+    """A bad value never gives a traceback at import: one warning line, default budget."""
+    env = dict(os.environ, MDMTHEORY_MAX_BYTES=value)
+    code = "import mdmtheory as m; print('BUDGET', m.get_max_table_bytes())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"BUDGET {4 * 2**30}" in out.stdout
+    assert "Traceback" not in out.stderr and "MDMTHEORY_MAX_BYTES must be a byte count" in \
+        out.stderr or "MDMTHEORY_MAX_BYTES must be between" in out.stderr, out.stderr
+
+
+def test_set_budget_with_units():
+    with pytest.raises(ValueError, match="nbytes must be a byte count"):
+        mdm.set_max_table_bytes("a lot")
+    with mdm.memory_budget("1 MiB"):
+        assert mdm.get_max_table_bytes() == 2**20
 
 
 # ----------------------------------------------------------------------------- base keyword

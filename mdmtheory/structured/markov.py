@@ -1,4 +1,4 @@
-"""Exact information curve, TC and DTC of a Markov chain at long lengths (spec §2, §5, §6).
+"""Exact information curve, TC and DTC of a Markov chain at long lengths (Defs 3 and 7 of the paper).
 
 No table over ``Sigma^n`` is ever built: the cost is polynomial in ``n`` and ``q``.
 The derivation is written out in ``docs/structured.md``; in short:
@@ -18,7 +18,7 @@ iff ``a, b in T`` and no element of ``T`` lies strictly between them, i.e. the o
 
     e(m) = (m/n) sum_a H(X_a) - sum_g M_g r(g, m),   r(g, m) = C(n-g-1, m-2) / C(n, m).
 
-**Curve.**  Since ``Z_j = d_1 - d_j`` and ``d_j = e(j) - e(j-1)`` (spec §2 [D]),
+**Curve.**  Since ``Z_j = d_1 - d_j`` and ``d_j = e(j) - e(j-1)`` (Lemma 13),
 
     Z_j = sum_g M_g [r(g, j) - r(g, j-1)].
 
@@ -54,7 +54,7 @@ and the returned bound on ``|Z_j - Z_j^exact|`` is
 All functions take ``(n, transition, initial)`` exactly as
 :func:`mdmtheory.families.markov_chain` (same defaults: the stationary law for a
 homogeneous chain, uniform for per-step transitions), and return nats unless
-``base`` is given.  Spec tags: the decomposition and counting are derived here [D];
+``base`` is given.  The decomposition and counting are derived here;
 ``tests/test_structured_markov.py`` checks them against the dense sweep for every
 ``n <= 14``.
 """
@@ -66,7 +66,19 @@ import math
 import numpy as np
 from numba import njit
 
-from .._validation import as_int, log_base_factor
+from .._validation import (
+    as_float,
+    as_int,
+    as_int_array,
+    as_real_array,
+    as_seed,
+    as_tokens,
+    check_nbytes,
+    check_probability_vector,
+    check_stochastic_matrix,
+    log_base_factor,
+)
+from ..oracle import _as_mask
 from ..families import markov_parameters, stationary_distribution
 
 __all__ = [
@@ -108,6 +120,8 @@ class MarkovSpec:
     def __init__(self, n: int, transition, initial=None):
         n, T, init = markov_parameters(n, transition, initial)
         q = T.shape[-1]
+        # the O(n q) marginals / O(n) gap sums and their temporaries
+        check_nbytes(8.0 * n * (4 * q + 8), what=f"Markov chain quantities for n={n:,}")
         self.n, self.q = n, q
         self.transition = np.ascontiguousarray(T)
         self.initial = init
@@ -307,9 +321,7 @@ def gap_information_sums(n: int, transition, initial=None, *, mixing_tol: float 
 
 
 def _gap_sums(s: MarkovSpec, mixing_tol: float) -> tuple[np.ndarray, int]:
-    tol = float(mixing_tol)
-    if not (math.isfinite(tol) and 0.0 <= tol < 1.0):
-        raise ValueError(f"mixing_tol must lie in [0, 1), got {mixing_tol!r}")
+    tol = as_float(mixing_tol, "mixing_tol", minimum=0.0, maximum=1.0, strict_maximum=True)
     marg = _marginals(s)
     if s.homogeneous:
         return _homogeneous_gap_sums(s, marg), s.n
@@ -370,7 +382,7 @@ def _curve_kernel(M, n, absolute, gstart):
 
 
 def _check_gap_sums(M) -> np.ndarray:
-    M = np.ascontiguousarray(np.asarray(M, dtype=np.float64))
+    M = np.ascontiguousarray(as_real_array(M, "M (gap sums)", finite=False, nonempty=False))
     if M.ndim != 1:
         raise ValueError(f"gap sums must be 1-D of length n-1, got shape {M.shape}")
     if not np.all(np.isfinite(M)) or np.any(M < 0):
@@ -400,10 +412,12 @@ def curve_from_gap_sums(M) -> np.ndarray:
 def profile_from_gap_sums(M, marginal_entropies) -> np.ndarray:
     """Entropy profile ``e(m)``, ``m = 0..n``, from gap sums and ``H(X_a)`` (nats).
 
-    ``e(m) = m d_1 - sum_{j <= m} Z_j`` with ``d_1 = mean_a H(X_a)`` (spec §2).
+    ``e(m) = m d_1 - sum_{j <= m} Z_j`` with ``d_1 = mean_a H(X_a)`` (Lemma 13).
     """
     M = _check_gap_sums(M)
-    h = np.asarray(marginal_entropies, dtype=np.float64)
+    h = as_real_array(marginal_entropies, "marginal_entropies", nonempty=False)
+    if (h < 0).any():
+        raise ValueError("marginal_entropies must be non-negative")
     if h.shape != (M.size + 1,):
         raise ValueError(f"marginal_entropies must have shape ({M.size + 1},), got {h.shape}")
     Z = _curve_kernel(M, M.size + 1, False, 1)
@@ -433,7 +447,7 @@ def markov_information_curve(n: int, transition, initial=None, *, base: float | 
     -------
     ndarray, shape (n,)
         ``Z[j-1] = Z_j``, computed as ``sum_g M_g (r(g,j) - r(g,j-1))`` (module
-        docstring; spec §2 entropy-profile form [D]).  Agrees with
+        docstring; entropy-profile form of Lemma 13).  Agrees with
         ``information_curve(families.markov_chain(...))`` to ``1e-12`` for
         ``n <= 14`` (tests).
     """
@@ -443,15 +457,15 @@ def markov_information_curve(n: int, transition, initial=None, *, base: float | 
 
 def markov_entropy_profile(n: int, transition, initial=None, *, base: float | None = None
                            ) -> np.ndarray:
-    """Exact entropy profile ``e(m)``, ``m = 0..n`` (spec §2) of a Markov chain."""
+    """Exact entropy profile ``e(m)``, ``m = 0..n`` (Def 12) of a Markov chain."""
     return markov_information_summary(n, transition, initial, base=base)["profile"]
 
 
 def markov_total_correlation(n: int, transition, initial=None, *,
                              base: float | None = None) -> float:
-    """``TC = sum_{a=1}^{n-1} I(X_a; X_{a+1}) = M_1`` (Def. 1.7; [D], module docstring).
+    """``TC = sum_{a=1}^{n-1} I(X_a; X_{a+1}) = M_1`` (Def. 1.7; module docstring).
 
-    For a stationary homogeneous chain this is ``(n-1) I(X_1; X_2)``, the spec §6
+    For a stationary homogeneous chain this is ``(n-1) I(X_1; X_2)``, the classical
     formula ``(n-1)(1 - h(p))`` bits for the binary symmetric chain.
     """
     s = markov_spec(n, transition, initial)
@@ -464,10 +478,10 @@ def markov_total_correlation(n: int, transition, initial=None, *,
 
 def markov_dual_total_correlation(n: int, transition, initial=None, *,
                                   base: float | None = None) -> float:
-    """``DTC = M_1 - M_2 = sum_a I(X_a;X_{a+1}) - sum_a I(X_a;X_{a+2})`` ([D]).
+    """``DTC = M_1 - M_2 = sum_a I(X_a;X_{a+1}) - sum_a I(X_a;X_{a+2})``.
 
-    Derivation: ``n Z_n = 2 M_1 - M_2`` and ``TC = M_1`` (module docstring) with
-    spec §5 item 4, ``DTC = n Z_n - TC``.
+    Derivation: ``n Z_n = 2 M_1 - M_2`` and ``TC = M_1`` (module docstring), and
+    ``DTC = n Z_n - TC`` (Lemma 8).
     """
     s = markov_spec(n, transition, initial)
     if s.n < 2:
@@ -540,8 +554,14 @@ def markov_sample(n: int, transition, initial=None, size: int = 1, rng=None) -> 
     """``size`` i.i.d. sequences of the chain, shape ``(size, n)`` int64 (inverse CDF)."""
     s = markov_spec(n, transition, initial)
     size = as_int(size, "size", minimum=0)
-    rng = np.random.default_rng(rng)
+    _check_sample_size(size, s.n)
+    rng = as_seed(rng, "rng")
     return _sample_chain(s.initial, s.steps(), None, s.n, size, rng)
+
+
+def _check_sample_size(size: int, n: int, q: int = 1) -> None:
+    # states, uniforms and one row of cumulative sums per draw and position
+    check_nbytes(8.0 * size * n * (3 + 2 * q), what=f"a sample of size={size:,} with n={n:,}")
 
 
 def _sample_chain(init: np.ndarray, steps: np.ndarray, emission: np.ndarray | None, n: int,
@@ -648,15 +668,33 @@ def forward_backward_conditionals(x: np.ndarray, revealed_mask: np.ndarray, init
     ValueError
         If a revealed context has probability zero.
     """
-    x = np.ascontiguousarray(x, dtype=np.int64)
-    mask = np.ascontiguousarray(revealed_mask, dtype=np.bool_)
+    init = check_probability_vector(initial, "initial")
+    h = init.size
+    E = check_stochastic_matrix(emission, "emission")
+    if E.ndim != 2 or E.shape[0] != h:
+        raise ValueError(f"emission must have shape (h, q) with h={h}, got {E.shape}")
+    x = as_tokens(x, "x", E.shape[1], ndim=2)
+    mask = np.ascontiguousarray(_as_mask(revealed_mask))
     B, n = x.shape
-    out = np.empty((B, n, emission.shape[1]))
-    st = np.ascontiguousarray(steps, dtype=np.float64)
-    if st.shape[0] == 0:
-        st = np.zeros((0, initial.size, initial.size))
-    rc = _fb_kernel(x, mask, np.ascontiguousarray(initial, dtype=np.float64), st,
-                    np.ascontiguousarray(emission, dtype=np.float64), out)
+    if mask.shape != x.shape:
+        raise ValueError(f"x and revealed_mask must have the same shape, got {x.shape} and "
+                         f"{mask.shape}")
+    if n - 1 == 0 and np.size(steps) == 0:
+        st = np.zeros((0, h, h))
+    else:
+        st = check_stochastic_matrix(steps, "steps")
+        if st.shape[-2:] != (h, h):
+            raise ValueError(f"steps must have shape (n-1, h, h) or (h, h) with h={h}, got "
+                             f"{st.shape}")
+        if st.ndim == 2:
+            st = np.broadcast_to(st, (n - 1, h, h))
+    if st.shape != (n - 1, h, h):
+        raise ValueError(f"steps must have shape (n-1, h, h) = ({n - 1}, {h}, {h}), got "
+                         f"{st.shape}")
+    check_nbytes(8.0 * B * n * (E.shape[1] + 2 * h), what=f"forward-backward of a batch of {B:,}")
+    out = np.empty((B, n, E.shape[1]))
+    rc = _fb_kernel(np.ascontiguousarray(x), mask, np.ascontiguousarray(init),
+                    np.ascontiguousarray(st), np.ascontiguousarray(E), out)
     if rc:
         raise ValueError(f"the revealed context of batch row {rc - 1} has probability zero; "
                          "its conditionals are undefined")
@@ -685,15 +723,17 @@ class MarkovOracle:
         return self.spec.q
 
     def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n or np.shape(revealed_mask) != x.shape:
+        x = as_int_array(x, "x")
+        mask = _as_mask(revealed_mask)
+        if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
             raise ValueError(f"x and revealed_mask must have shape (B, {self.n})")
         if x.size and (x.min() < 0 or x.max() >= self.q):
-            raise ValueError(f"tokens must lie in [0, {self.q})")
+            raise ValueError(f"x: tokens must lie in [0, {self.q})")
         return forward_backward_conditionals(x, revealed_mask, self.spec.initial, self._steps,
                                              self._E)
 
     def sample(self, size: int, rng=None) -> np.ndarray:
-        rng = np.random.default_rng(rng)
-        return _sample_chain(self.spec.initial, self.spec.steps(), None, self.n,
-                             as_int(size, "size", minimum=0), rng)
+        size = as_int(size, "size", minimum=0)
+        _check_sample_size(size, self.n, self.q)
+        rng = as_seed(rng, "rng")
+        return _sample_chain(self.spec.initial, self.spec.steps(), None, self.n, size, rng)

@@ -1,15 +1,15 @@
-"""Mixtures of product measures and hidden Markov models (spec §5 Austin, §6).
+"""Mixtures of product measures and hidden Markov models (Example 2 of the paper; Austin, Thm 10).
 
 What is exact and what is Monte Carlo -- plainly:
 
 * **Mixture of products** ``mu = sum_k w_k prod_i f_{k,i}``.  With a latent label
   ``K`` the positions are independent given ``K``, so for every ``T``
 
-      H(X_T) = H(K) + sum_{i in T} H(X_i | K) - H(K | X_T)                 [D]
+      H(X_T) = H(K) + sum_{i in T} H(X_i | K) - H(K | X_T)
 
   and everything hard is in ``Psi(m) = E_{|T| = m} H(K | X_T)``.
 
-  - *Exchangeable* mixtures (``f_{k,i} = f_k`` for every ``i``, e.g. the spec §6
+  - *Exchangeable* mixtures (``f_{k,i} = f_k`` for every ``i``, e.g. the classical
     example ``1/2 Bern(0.9)^n + 1/2 Bern(0.1)^n``): ``H(K | X_T)`` depends only on
     the symbol counts of ``x_T``, so ``Psi(m)`` is an exact sum over the
     ``C(m+q-1, q-1)`` count vectors (types) with multinomial weights.
@@ -32,7 +32,7 @@ From the identity above, ``d_j = e(j) - e(j-1) = hbar + Psi(j-1) - Psi(j)`` with
 ``psi_m = H(K | X_{pi_1..pi_m} = x_{pi_1..pi_m})`` for all ``m`` (cumulative
 log-likelihoods, ``O(n K)``); ``E[psi_m] = Psi(m)`` because ``pi_1..pi_m`` is a
 uniform ``m``-set.  The row ``D[r, j-1] = hbar + psi_{j-1} - psi_j`` is therefore
-unbiased for ``d_j`` and shares randomness across ``j`` (spec §2 estimator with
+unbiased for ``d_j`` and shares randomness across ``j`` (the Lemma 13 estimator with
 the conditional entropy of the latent label in place of an oracle call: ``O(n K)``
 per draw instead of ``O(n^2 K q)``).
 """
@@ -46,7 +46,14 @@ from numba import njit
 from scipy.special import logsumexp
 
 from .._validation import (
+    as_float,
     as_int,
+    as_int_array,
+    as_level,
+    as_real_array,
+    as_seed,
+    as_tokens,
+    check_nbytes,
     check_probability_vector,
     check_stochastic_matrix,
     check_table_size,
@@ -54,7 +61,8 @@ from .._validation import (
 )
 from ..distribution import Distribution
 from ..montecarlo import CurveEstimate, curve_estimate_from_draws, estimate_information_curve
-from .markov import _sample_chain, forward_backward_conditionals
+from ..oracle import _as_mask
+from .markov import _check_sample_size, _sample_chain, forward_backward_conditionals
 
 __all__ = [
     "check_mixture",
@@ -69,6 +77,11 @@ __all__ = [
     "HMMOracle",
     "hmm_curve_monte_carlo",
 ]
+
+
+def _check_max_terms(max_terms) -> float:
+    """A cost cap: finite and >= 1 (NaN or inf would silently disable it)."""
+    return as_float(max_terms, "max_terms", minimum=1.0)
 
 
 def _H(p: np.ndarray) -> np.ndarray:
@@ -93,11 +106,17 @@ def check_mixture(weights, components, n: int | None = None) -> tuple[np.ndarray
         disagrees).
     """
     w = check_probability_vector(weights, "weights")
-    f = np.asarray(components, dtype=np.float64)
-    if f.ndim == 2:
+    f = as_real_array(components, "components", finite=False, nonempty=False)
+    exchangeable = f.ndim == 2
+    if exchangeable:
         if n is None:
             raise ValueError("components of shape (K, q) (exchangeable) need n")
-        n = as_int(n, "n", minimum=1)
+        n = as_int(n, "n", minimum=1, maximum=2**62)
+        if f.shape[1] < 2:
+            raise ValueError(f"components must have shape (K, n, q) or (K, q) with q >= 2; "
+                             f"got {np.shape(components)}")
+        # validate the K rows once, then broadcast (a view: no K x n x q array for huge n)
+        f = check_stochastic_matrix(f, "components")
         f = np.broadcast_to(f[:, None, :], (f.shape[0], n, f.shape[1]))
     if f.ndim != 3 or f.shape[1] < 1 or f.shape[2] < 2:
         raise ValueError(f"components must have shape (K, n, q) or (K, q) with q >= 2; "
@@ -106,8 +125,9 @@ def check_mixture(weights, components, n: int | None = None) -> tuple[np.ndarray
         raise ValueError(f"{w.size} weights but {f.shape[0]} components")
     if n is not None and f.shape[1] != n:
         raise ValueError(f"components have n={f.shape[1]}, but n={n} was given")
-    f = np.array(check_stochastic_matrix(f.reshape(-1, f.shape[2]), "components")
-                 ).reshape(f.shape)
+    if not exchangeable:
+        f = np.array(check_stochastic_matrix(f.reshape(-1, f.shape[2]), "components")
+                     ).reshape(f.shape)
     keep = w > 0
     return w[keep] / w[keep].sum(), f[keep]
 
@@ -192,7 +212,7 @@ def _exchangeable_psi(logw, logf, n):
 def exchangeable_mixture_entropy_profile(weights, components, n: int, *,
                                          base: float | None = None,
                                          max_terms: float = 2e8) -> np.ndarray:
-    """Exact ``e(m)``, ``m = 0..n``, of ``sum_k w_k f_k^{(x) n}`` (any ``n``; spec §2).
+    """Exact ``e(m)``, ``m = 0..n``, of ``sum_k w_k f_k^{(x) n}`` (any ``n``; Def 12).
 
     ``e(m) = H(K) + m sum_k w_k H(f_k) - Psi(m)``, with ``Psi(m)`` an exact sum over
     the count vectors of ``m`` symbols (module docstring).
@@ -210,7 +230,7 @@ def exchangeable_mixture_entropy_profile(weights, components, n: int, *,
     if not np.allclose(f, f1[:, None, :], rtol=0, atol=0):
         raise ValueError("components must be the same at every position")
     terms = math.comb(n + q, q) * K
-    if terms > max_terms:
+    if terms > _check_max_terms(max_terms):
         raise ValueError(f"{terms:.3g} type terms exceed max_terms={max_terms:.3g}")
     with np.errstate(divide="ignore"):
         psi = _exchangeable_psi(np.log(w), np.log(f1), n)
@@ -225,7 +245,7 @@ def exchangeable_mixture_entropy_profile(weights, components, n: int, *,
 def exchangeable_mixture_information_curve(weights, components, n: int, *,
                                            base: float | None = None,
                                            max_terms: float = 2e8) -> np.ndarray:
-    """Exact ``Z`` of an exchangeable mixture of i.i.d. laws, any ``n`` ([D]).
+    """Exact ``Z`` of an exchangeable mixture of i.i.d. laws, any ``n``.
 
     ``Z_j = (Psi(0) - Psi(1)) - (Psi(j-1) - Psi(j))`` (from ``Z_j = d_1 - d_j`` and
     the latent decomposition), computed without differencing large entropies.
@@ -236,7 +256,7 @@ def exchangeable_mixture_information_curve(weights, components, n: int, *,
         raise ValueError("components must be the same at every position")
     K, q = f1.shape
     terms = math.comb(n + q, q) * K
-    if terms > max_terms:
+    if terms > _check_max_terms(max_terms):
         raise ValueError(f"{terms:.3g} type terms exceed max_terms={max_terms:.3g}")
     with np.errstate(divide="ignore"):
         psi = _exchangeable_psi(np.log(w), np.log(f1), n)
@@ -295,8 +315,8 @@ def mixture_posterior_draws(weights, components, x: np.ndarray, perms: np.ndarra
     """
     w, f = check_mixture(weights, components)
     K, n, q = f.shape
-    x = np.asarray(x, dtype=np.int64)
-    perms = np.asarray(perms, dtype=np.int64)
+    x = as_tokens(x, "x", q)
+    perms = as_int_array(perms, "perms")
     if x.ndim != 2 or x.shape[1] != n or perms.shape != x.shape:
         raise ValueError(f"x and perms must have shape (R, {n})")
     with np.errstate(divide="ignore"):
@@ -328,15 +348,19 @@ def mixture_posterior_curve_estimate(weights, components, n_draws: int = 1000, s
     w, f = check_mixture(weights, components, n)
     n_draws = as_int(n_draws, "n_draws", minimum=2)
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    rng = np.random.default_rng(seed)
+    level = as_level(level, "level")
+    factor = log_base_factor(base)
+    rng = as_seed(seed)
     K, nn, q = f.shape
+    check_nbytes(8.0 * n_draws * nn + 8.0 * min(batch_size, n_draws) * nn * (K + 4),
+                 what=f"n_draws={n_draws:,} Monte Carlo draws of n={nn:,} positions")
     D = np.empty((n_draws, nn))
     for s in range(0, n_draws, batch_size):
         B = min(batch_size, n_draws - s)
         x = _sample_mixture(w, f, B, rng)
         perms = np.argsort(rng.random((B, nn)), axis=1)
         D[s:s + B] = mixture_posterior_draws(w, f, x, perms)
-    D /= log_base_factor(base)
+    D /= factor
     return curve_estimate_from_draws(D, level=level, form="entropy")
 
 
@@ -363,12 +387,12 @@ class ProductMixtureOracle:
         return int(self.components.shape[2])
 
     def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.int64)
-        mask = np.asarray(revealed_mask, dtype=bool)
+        x = as_int_array(x, "x")
+        mask = _as_mask(revealed_mask)
         if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
             raise ValueError(f"x and revealed_mask must have shape (B, {self.n})")
         if x.size and (x.min() < 0 or x.max() >= self.q):
-            raise ValueError(f"tokens must lie in [0, {self.q})")
+            raise ValueError(f"x: tokens must lie in [0, {self.q})")
         B, n = x.shape
         lx = self._logf[:, np.arange(n)[None, :], x]  # (K, B, n)
         lk = self._logw[:, None] + np.where(mask[None], lx, 0.0).sum(axis=2)  # (K, B)
@@ -383,8 +407,9 @@ class ProductMixtureOracle:
         return out
 
     def sample(self, size: int, rng=None) -> np.ndarray:
-        return _sample_mixture(self.weights, self.components,
-                               as_int(size, "size", minimum=0), np.random.default_rng(rng))
+        size = as_int(size, "size", minimum=0)
+        _check_sample_size(size, self.n, self.q)
+        return _sample_mixture(self.weights, self.components, size, as_seed(rng, "rng"))
 
 
 # ============================================================================ HMM
@@ -453,22 +478,25 @@ class HMMOracle:
         return int(self.emission.shape[1])
 
     def __call__(self, x: np.ndarray, revealed_mask: np.ndarray) -> np.ndarray:
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.n or np.shape(revealed_mask) != x.shape:
+        x = as_int_array(x, "x")
+        mask = _as_mask(revealed_mask)
+        if x.ndim != 2 or x.shape[1] != self.n or mask.shape != x.shape:
             raise ValueError(f"x and revealed_mask must have shape (B, {self.n})")
         if x.size and (x.min() < 0 or x.max() >= self.q):
-            raise ValueError(f"tokens must lie in [0, {self.q})")
-        return forward_backward_conditionals(x, revealed_mask, self.initial, self._steps,
+            raise ValueError(f"x: tokens must lie in [0, {self.q})")
+        return forward_backward_conditionals(x, mask, self.initial, self._steps,
                                              self.emission)
 
     def sample(self, size: int, rng=None) -> np.ndarray:
-        return _sample_chain(self.initial, self._steps, self.emission, self.n,
-                             as_int(size, "size", minimum=0), np.random.default_rng(rng))
+        size = as_int(size, "size", minimum=0)
+        _check_sample_size(size, self.n, self.q)
+        return _sample_chain(self.initial, self._steps, self.emission, self.n, size,
+                             as_seed(rng, "rng"))
 
 
 def hmm_curve_monte_carlo(n: int, transition, emission, initial=None, n_draws: int = 256,
                           seed=None, **kwargs) -> CurveEstimate:
-    """**Monte Carlo** ``Z`` of an HMM at any ``n`` (oracle estimator, spec §2).
+    """**Monte Carlo** ``Z`` of an HMM at any ``n`` (oracle estimator of Lemma 13).
 
     :func:`mdmtheory.montecarlo.estimate_information_curve` with :class:`HMMOracle`;
     ``O(n^2 h (h+q))`` per draw.  Extra keyword arguments are passed on (``form``,
