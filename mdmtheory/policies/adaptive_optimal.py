@@ -35,14 +35,13 @@ draw left the support) all have the same future -- the reward of an outcome
 outside the support, after one more step that reveals the rest -- so they are
 merged into one closed-form value and never expanded.
 
-For each masked set ``M`` the children of all live states with that mask form
-a ``(q+1)^{|M|}`` sub-cube of the dense value table; contracting its axes one
-by one with ``[keep masked | sum_v p_i(v) .]`` gives the value of *every*
-action ``A`` subset of ``M`` at once.  The total work is
-``sum_{live x} (q+1)^{m(x)}`` (at most ``(2q+1)^n``; ``5^10 ~ 1e7`` for
-``n = 10, q = 2``), times the number of NFE values when ``t`` is in the state.
-Memory: the value table has ``(q+1)^n`` entries per NFE value (the exact
-oracle's extended marginal tensor has the same size).
+For each live state the value of *every* action ``A`` (subset of the masked
+set ``M``) is the sum over its outcomes ``y_A``, enumerated depth first with
+branches of probability zero pruned (a compiled kernel).  The total work is
+at most ``sum_{live x} (q+1)^{m(x)}`` products (``<= (2q+1)^n``; ``5^10 ~ 1e7``
+for ``n = 10, q = 2``), times the number of NFE values when ``t`` is in the
+state.  Memory: the value table has ``(q+1)^n`` entries per NFE value (the
+exact oracle's extended marginal tensor has the same size).
 
 Ties are broken towards the largest set (fewest forward passes), then the
 smallest bit mask, within :data:`TIE_RTOL` (relative).
@@ -78,6 +77,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from numba import njit
 
 from .._validation import as_int, log_base_factor
 from ..distribution import Distribution, as_distribution
@@ -92,6 +92,7 @@ __all__ = [
     "solve_adaptive",
     "adaptive_front",
     "budget_front",
+    "budget_envelope",
 ]
 
 Reward = Literal["correct", "loglik", "speed"]
@@ -168,49 +169,110 @@ def _popcount(a: np.ndarray) -> np.ndarray:
         a = a & (a - 1)
 
 
-def _subcube_offsets(pos: np.ndarray, strides: np.ndarray, q: int) -> np.ndarray:
-    """Code offsets of all ``(q+1)^m`` fillings of the masked positions ``pos`` (first = most significant)."""
-    m = pos.size
-    z = (np.arange((q + 1) ** m)[:, None] // (q + 1) ** np.arange(m - 1, -1, -1)[None, :]) % (q + 1)
-    return ((z - q) * strides[pos][None, :]).sum(axis=1)
+@njit(cache=True, error_model="numpy")
+def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, rtol):
+    """Fill ``V``/``act`` at the live incomplete ``codes`` (children first).  Private.
 
-
-def _contract(W: np.ndarray, P: np.ndarray, q: int) -> np.ndarray:
-    """Values of every action from the sub-cube values.  Private; inputs validated.
-
-    ``W`` has shape ``(T, S) + (q+1,)*m`` (child values, masked positions in
-    increasing order), ``P`` shape ``(S, m, q)`` (the conditionals at the
-    parents).  Returns ``(T, S, 2^m)``: entry ``a`` (bit ``m-1-j`` set = the
-    ``j``-th masked position is revealed) is ``sum_y prod p(y) W``.  Terms with
-    ``p = 0`` are skipped, so a ``-inf`` child of probability zero does not
-    poison the sum.
+    Preconditions: ``codes`` sorted by increasing number of masked positions,
+    ``mass > 0`` at every code in ``codes``, ``V`` already holds the values of
+    complete and dead codes on every slice.  ``mode`` 0: one slice; 1: slice =
+    NFE spent (children one slice up); 2: slice = passes left (children one
+    slice down).  For every action ``A`` the value is
+    ``sum_{y_A} prod_{i in A} p_i(y_i) V[child]`` over the outcomes of positive
+    probability (a ``-inf`` child of probability zero is skipped).
     """
-    T, S = W.shape[:2]
-    m = P.shape[1]
-    X = W
-    for j in range(m):
-        ax = 2 + j
-        keep = np.take(X, q, axis=ax)
-        acc = np.zeros_like(keep)
-        for v in range(q):
-            pv = P[:, j, v]
-            if not (pv > 0).any():
-                continue
-            shape = (1, S) + (1,) * (keep.ndim - 2)
-            pvb = pv.reshape(shape)
-            term = np.take(X, v, axis=ax)
-            with np.errstate(invalid="ignore"):
-                acc = acc + np.where(pvb > 0, pvb * term, 0.0)
-        X = np.stack([keep, acc], axis=ax)
-    return X.reshape(T, S, 2 ** m)
-
-
-def _action_masks(pos: np.ndarray) -> np.ndarray:
-    """Bit masks (over all ``n`` positions) of the ``2^m`` action indices of :func:`_contract`."""
-    m = pos.size
-    a = np.arange(2 ** m)
-    bits = (a[:, None] >> np.arange(m - 1, -1, -1)[None, :]) & 1
-    return (bits << pos[None, :].astype(np.int64)).sum(axis=1)
+    Tn = V.shape[0]
+    P = np.empty((n, q))
+    pos = np.empty(n, np.int64)
+    sel = np.empty(n, np.int64)
+    digit = np.empty(n + 1, np.int64)
+    pp = np.empty(n + 1)
+    pc = np.empty(n + 1, np.int64)
+    for idx in range(codes.size):
+        c = codes[idx]
+        M = maskbits[c]
+        m = 0
+        for i in range(n):
+            if (M >> i) & 1:
+                pos[m] = i
+                m += 1
+        den = mass[c]
+        for j in range(m):
+            for v in range(q):
+                P[j, v] = mass[c + (v - q) * strides[pos[j]]] / den
+        if mode == 0:
+            p0, p1, shift = 0, 0, 0
+        elif mode == 1:
+            if m == n:
+                p0, p1 = 0, 0
+            else:
+                p0, p1 = 1, min(n - m, budget - 1)
+            shift = 1
+        else:
+            p0, p1, shift = 1, m, -1
+        if mode != 0:
+            for t in range(Tn):
+                V[t, c] = -np.inf
+                act[t, c] = M
+        if p1 < p0:
+            continue
+        ns = p1 - p0 + 1
+        nA = 1 << m
+        Q = np.zeros((ns, nA))
+        bits = np.zeros(nA, np.int64)
+        size = np.zeros(nA, np.int64)
+        for a in range(1, nA):
+            k = 0
+            ab = 0
+            for j in range(m):
+                if (a >> j) & 1:
+                    sel[k] = j
+                    k += 1
+                    ab |= 1 << pos[j]
+            bits[a] = ab
+            size[a] = k
+            # depth-first over the outcomes y_A, pruning branches of probability zero
+            pp[0] = 1.0
+            pc[0] = c
+            r = 0
+            digit[0] = -1
+            while r >= 0:
+                digit[r] += 1
+                if digit[r] == q:
+                    r -= 1
+                    continue
+                j = sel[r]
+                v = digit[r]
+                pr = pp[r] * P[j, v]
+                if pr == 0.0:
+                    continue
+                cc = pc[r] + (v - q) * strides[pos[j]]
+                if r + 1 == k:
+                    for s in range(ns):
+                        Q[s, a] += pr * V[p0 + s + shift, cc]
+                else:
+                    pp[r + 1] = pr
+                    pc[r + 1] = cc
+                    r += 1
+                    digit[r] = -1
+        for s in range(ns):
+            best = -np.inf
+            for a in range(1, nA):
+                if Q[s, a] - lam > best:
+                    best = Q[s, a] - lam
+            tol = rtol * max(1.0, abs(best)) if np.isfinite(best) else 0.0
+            ba, bk, bb = 1, -1, 0
+            for a in range(1, nA):
+                val = Q[s, a] - lam
+                if val >= best - tol or (not np.isfinite(best)):
+                    if size[a] > bk or (size[a] == bk and bits[a] < bb):
+                        ba, bk, bb = a, size[a], bits[a]
+            V[p0 + s, c] = best
+            act[p0 + s, c] = bits[ba]
+        if mode == 2 and m < n:
+            for t in range(m + 1, Tn):
+                V[t, c] = V[m, c]
+                act[t, c] = act[m, c]
 
 
 def _backward(pb: _Problem, lam: float, budget: int | None, mode: str):
@@ -241,49 +303,9 @@ def _backward(pb: _Problem, lam: float, budget: int | None, mode: str):
         V[t, dead_inc] = -np.inf if infeasible else pb.dead_reward - lam
         act[t, dead_inc] = pb.maskbits[dead_inc]
     inc = np.flatnonzero(pb.live & ~comp)
-    mb = pb.maskbits[inc]
-    order = np.lexsort((mb, _popcount(mb)))
-    inc, mb = inc[order], mb[order]
-    cuts = np.flatnonzero(np.diff(mb)) + 1
-    for grp in np.split(np.arange(inc.size), cuts):
-        cs = inc[grp]
-        M = int(mb[grp[0]])
-        pos = np.flatnonzero((M >> np.arange(n)) & 1)
-        m = pos.size
-        if mode == "none":
-            par, chi = np.array([0]), np.array([0])
-        elif mode == "time":
-            par = np.array([0]) if m == n else np.arange(1, min(n - m, B - 1) + 1)
-            if par.size == 0:
-                par = np.zeros(0, dtype=np.int64)
-            chi = par + 1
-        else:
-            par = np.arange(1, m + 1)
-            chi = par - 1
-        if mode != "none":
-            V[:, cs] = -np.inf
-            act[:, cs] = M
-        if par.size == 0:
-            continue
-        off = _subcube_offsets(pos, pb.strides, q)
-        P = pb.oracle.probs_from_codes(cs)[:, pos, :]
-        W = V[chi][:, cs[:, None] + off[None, :]].reshape((chi.size, cs.size) + (q + 1,) * m)
-        Q = _contract(W, P, q)  # (len(par), S, 2^m)
-        masks = _action_masks(pos)
-        # preference order: largest set first, then smallest bit mask; drop the empty action
-        pref = np.lexsort((masks, -_popcount(masks)))
-        pref = pref[masks[pref] != 0]
-        Qp = Q[:, :, pref] - lam
-        best = Qp.max(axis=2)
-        tol = TIE_RTOL * np.maximum(1.0, np.where(np.isfinite(best), np.abs(best), 1.0))
-        with np.errstate(invalid="ignore"):
-            cand = Qp >= (best - tol)[:, :, None]
-        j = np.argmax(cand, axis=2)
-        V[par[:, None], cs[None, :]] = best
-        act[par[:, None], cs[None, :]] = masks[pref][j]
-        if mode == "remaining" and m < n:
-            V[m + 1:, cs] = V[m, cs]
-            act[m + 1:, cs] = act[m, cs]
+    inc = inc[np.argsort(_popcount(pb.maskbits[inc]), kind="stable")]
+    _dp_kernel(inc, pb.maskbits, pb.mass, np.ascontiguousarray(pb.strides), pb.q, n, V, act,
+               float(lam), {"none": 0, "time": 1, "remaining": 2}[mode], B, TIE_RTOL)
     return V, act
 
 
@@ -590,18 +612,40 @@ class AdaptiveFront:
     solves: int
 
     def envelope(self, at) -> np.ndarray:
-        """Best reward at expected NFE ``at`` (mixing adjacent vertices; ``-inf`` below the front).
+        """Best reward with expected NFE at most ``at`` (:func:`budget_envelope` of the points).
 
-        For ``kind="budget"`` this is the concave envelope of the budget optima,
-        i.e. what mixing the budget-optimal policies achieves.
+        For ``kind="budget"`` this is what mixing the budget-optimal policies achieves.
         """
-        from .exact import upper_concave_envelope
-
-        ok = np.isfinite(self.expected_reward)
-        return upper_concave_envelope(self.expected_nfe[ok], self.expected_reward[ok], at)
+        return budget_envelope(self.expected_nfe, self.expected_reward, at)
 
     def __len__(self) -> int:
         return int(self.expected_nfe.size)
+
+
+def budget_envelope(nfe, reward, at) -> np.ndarray:
+    """Best ``E R`` reachable with ``E NFE <= at`` by mixing the given policies.
+
+    The upper concave envelope of the non-dominated points, extended flat to
+    the right of the last one (a larger budget need not be spent) and ``-inf``
+    to the left of the first (no given policy is that fast).  Non-finite
+    rewards are ignored.
+    """
+    from .exact import upper_concave_envelope
+
+    x = np.asarray(nfe, dtype=np.float64)
+    y = np.asarray(reward, dtype=np.float64)
+    ok = np.isfinite(y) & np.isfinite(x)
+    at = np.atleast_1d(np.asarray(at, dtype=np.float64))
+    if not ok.any():
+        return np.full(at.shape, -np.inf)
+    x, y = x[ok], y[ok]
+    o = np.lexsort((-y, x))
+    x, y = x[o], y[o]
+    keep = y > np.concatenate([[-np.inf], np.maximum.accumulate(y)[:-1]])
+    x, y = x[keep], y[keep]
+    out = upper_concave_envelope(x, y, np.minimum(at, x[-1]))
+    out[at < x[0] - 1e-12] = -np.inf
+    return out
 
 
 def _pareto(points: list[AdaptiveSolution]) -> list[AdaptiveSolution]:
