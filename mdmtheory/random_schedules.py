@@ -165,7 +165,7 @@ def count_process(n: int, steps: int, size_pmf: Callable[[int, int], Sequence[fl
 
     >>> pr = count_process(4, 4, lambda t, R: [0, 1.0] if R == 1 else [0, .5, .5] + [0] * (R - 2))
     >>> round(pr.expected_nonempty_steps(), 6)
-    2.625
+    2.875
     """
     n = as_int(n, "n", minimum=1)
     steps = as_int(steps, "steps", minimum=1)
