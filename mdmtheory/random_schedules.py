@@ -21,9 +21,10 @@ samplers of this kind:
 
 Exact expected error
 --------------------
-Given the counts, the positions are a uniform ordered partition, so by Thm 4
-the expected KL is the average over count paths of Thm 4's error of the
-composition (empty steps removed; they change nothing but cost a step).  The
+Given the counts, the positions are a uniform ordered partition (Def 15), so
+by Thm 16 -- Thm 4's exact error, which holds with empty steps too -- the
+expected KL is the average over count paths of Thm 4's error of the
+composition (an empty step changes nothing but costs a step).  The
 error is a sum of block costs ``c(a, b) = sum_{j=a}^b (Z_j - Z_a)`` over the
 blocks of the path, so by linearity
 
@@ -53,7 +54,7 @@ When does randomising help?
 
 References
 ----------
-Chen, Cong & Li (COLT 2026), Def 1, Thm 4, Lemma 8.  S. Sahoo et al., "Simple
+Chen, Cong & Li (COLT 2026), Def 1, Thm 4, Lemma 8, Def 15, Thm 16.  S. Sahoo et al., "Simple
 and Effective Masked Diffusion Language Models", NeurIPS 2024 (MDLM).  Ye et
 al., "Dream 7B" (2025), ``alg="origin"``.  Zhao & Cai, arXiv 2602.20126.
 """
