@@ -285,7 +285,7 @@ def _backward(pb: _Problem, lam: float, budget: int | None, mode: str):
     reachable at ``t`` in ``[1, n - m]`` (``t = 0`` for the root), and its value
     does not depend on ``r >= m``; only those slices are computed.
     """
-    n, q, C = pb.n, pb.q, pb.C
+    n, C = pb.n, pb.C
     T = 1 if mode == "none" else n + 1
     B = n if budget is None else budget
     V = np.empty((T, C))
