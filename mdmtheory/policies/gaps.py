@@ -153,7 +153,8 @@ def gaps_from_points(adaptive, oblivious, rules: dict, n: int) -> tuple[np.ndarr
 
 
 def gap_report(mu, reward: str = "correct", *, name: str = "", alpha: float = 1.0,
-               policies: dict | None = None, extra: dict | None = None) -> GapReport:
+               policies: dict | None = None, extra: dict | None = None,
+               tol: float | None = None) -> GapReport:
     """Exact fronts of the optimal adaptive policy, the optimal schedule and every rule.
 
     Parameters
@@ -164,13 +165,16 @@ def gap_report(mu, reward: str = "correct", *, name: str = "", alpha: float = 1.
         ``family -> [(param, Policy), ...]``; default :func:`default_policy_grid`.
     extra : dict, optional
         More rule families (e.g. a learned policy at several temperatures).
+    tol : float, optional
+        Passed to :func:`~mdmtheory.policies.adaptive_optimal.adaptive_front`
+        (default: every vertex).
     """
     import time
 
     mu = as_distribution(mu)
     n = mu.n
     t0 = time.perf_counter()
-    front = adaptive_front(mu, reward, alpha=alpha)
+    front = adaptive_front(mu, reward, alpha=alpha, tol=tol)
     t_front = time.perf_counter() - t0
     t0 = time.perf_counter()
     Z = information_curve(mu)
