@@ -1,6 +1,6 @@
 """Benchmark: exact optimal adaptive fronts and the gaps of every rule (n = 10, q = 2).
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume]`` (about 10 minutes on
+Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume | --cpu]`` (about 10 minutes on
 2 quiet cores; ``--resume`` keeps the families already in the JSON file).
 
 * For every family of the package at ``n = 10, q = 2``: the optimal adaptive
@@ -171,5 +171,27 @@ def main(resume: bool = False) -> None:
                   "\n\n" + "\n".join(lines))
 
 
+def cpu_times() -> None:
+    """CPU seconds (``time.process_time``, one thread) of each family's front: the cost on a
+    quiet machine, unaffected by other jobs sharing the cores."""
+    rows = []
+    for label, mu, reward in gap_families():
+        solve_adaptive(families.repetition(3, 2), reward)  # JIT warm-up (cached kernel)
+        t0 = time.process_time()
+        fr = adaptive_front(mu, reward, tol=TOL)
+        rows.append([label, reward, TOL, len(fr), fr.solves,
+                     f"{time.process_time() - t0:.1f} s"])
+        print(rows[-1], flush=True)
+    write_section("bench_adaptive_cpu", "### Optimal adaptive fronts, n = 10, q = 2: CPU time "
+                  "(bench_adaptive.py --cpu)\n\n"
+                  f"Machine: {machine_line()}; CPU seconds of one process (one thread), "
+                  "so other jobs on the shared cores do not inflate them.\n\n"
+                  + markdown_table(["family", "reward", "tol", "vertices", "DP solves",
+                                    "CPU time"], rows))
+
+
 if __name__ == "__main__":
+    if "--cpu" in sys.argv[1:]:
+        cpu_times()
+        sys.exit(0)
     main(resume="--resume" in sys.argv[1:])
