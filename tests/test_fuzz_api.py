@@ -1147,7 +1147,7 @@ def _public_names() -> dict[str, Any]:
     out: dict[str, Any] = {}
     mods = ["mdmtheory"] + [m.name for m in pkgutil.walk_packages(mdmtheory.__path__,
                                                                    "mdmtheory.")
-                            if m.name != "mdmtheory.__main__"]
+                            if not m.name.endswith(".__main__")]
     for name in mods:
         try:
             mod = importlib.import_module(name)
