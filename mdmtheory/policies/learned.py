@@ -112,6 +112,13 @@ class PolicyConfig:
     smart_init: float = -2.0
     max_period: float = 1.0
     rope_base: float = 10_000.0
+    norm_affine: bool = False
+
+    @classmethod
+    def paper(cls) -> "PolicyConfig":
+        """The anchors' ``DiTConfidencePolicy``: d = 128, 2 heads, FFN 512, affine
+        pre-norms -- 331,265 parameters (Jazbec et al. 2025, released config)."""
+        return cls(d_model=128, n_heads=2, ffn_mult=4, norm_affine=True)
 
 
 def _sinusoid(t: torch.Tensor, dim: int, max_period: float) -> torch.Tensor:
@@ -147,8 +154,8 @@ class DiTPolicyNet(nn.Module):
         self.mask_emb = nn.Embedding(2, d)
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.ada = nn.Linear(d, 6 * d)
-        self.ln1 = nn.LayerNorm(d, elementwise_affine=False)
-        self.ln2 = nn.LayerNorm(d, elementwise_affine=False)
+        self.ln1 = nn.LayerNorm(d, elementwise_affine=config.norm_affine)
+        self.ln2 = nn.LayerNorm(d, elementwise_affine=config.norm_affine)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
         self.ffn = nn.Sequential(nn.Linear(d, config.ffn_mult * d), nn.GELU(),
@@ -456,29 +463,57 @@ def _grpo_loop(it, cfg, mus, oracles, rewards, mdp, net, policy, opt, sched, his
         if np.all(np.abs(A) < 1e-12):
             hist["skipped"] += 1
             continue
-        c = torch.as_tensor(rec["c"], dtype=torch.float32)
-        m = torch.as_tensor(rec["m"], dtype=torch.float32)
-        t = torch.as_tensor(rec["t"], dtype=torch.float32)
-        act = torch.as_tensor(rec["act"], dtype=torch.float32)
-        active = torch.as_tensor(rec["active"], dtype=torch.float32)
-        row = torch.as_tensor(rec["row"], dtype=torch.long)
-        adv = torch.as_tensor(A, dtype=torch.float32)[row]
-        steps_per_row = torch.bincount(row, minlength=P * G).clamp(min=1).float()
-        with torch.no_grad():
-            old = action_log_prob(net(c, m, t), act, active, cfg.fallback)
-        net.train()
-        for _ in range(cfg.inner_steps):
-            new = action_log_prob(net(c, m, t), act, active, cfg.fallback)
-            ratio = torch.exp(new - old)
-            obj = torch.minimum(ratio * adv,
-                                torch.clamp(ratio, 1 - cfg.clip_eps, 1 + cfg.clip_eps) * adv)
-            per_row = torch.zeros(P * G).index_add(0, row, obj) / steps_per_row
-            loss = -per_row.mean()
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
+        _grpo_update(net, opt, sched, cfg, rec, A, P * G)
+
+
+def _grpo_update(net, opt, sched, cfg, rec: dict, A: np.ndarray, n_rows: int,
+                 expert_rows: np.ndarray | None = None, expert_weight: float = 0.0) -> float:
+    """``cfg.inner_steps`` clipped-ratio GRPO steps on one recorded rollout batch.
+
+    ``rec`` holds per executed step the features ``c, m, t``, the ``active``
+    set, the executed action ``act`` and the rollout index ``row``.  Rows in
+    ``expert_rows`` were produced by an expert; their action likelihood is the
+    mixture ``(1 - w) pi + w`` with ``w = expert_weight = E / (G + E)`` (the
+    expert's action has probability one under the expert).  Returns the last loss.
+    """
+    c = torch.as_tensor(rec["c"], dtype=torch.float32)
+    m = torch.as_tensor(rec["m"], dtype=torch.float32)
+    t = torch.as_tensor(rec["t"], dtype=torch.float32)
+    act = torch.as_tensor(rec["act"], dtype=torch.float32)
+    active = torch.as_tensor(rec["active"], dtype=torch.float32)
+    row = torch.as_tensor(rec["row"], dtype=torch.long)
+    adv = torch.as_tensor(A, dtype=torch.float32)[row]
+    steps_per_row = torch.bincount(row, minlength=n_rows).clamp(min=1).float()
+    tau = float(getattr(cfg, "policy_temperature", 1.0))
+    is_exp = None
+    if expert_rows is not None and len(expert_rows):
+        is_exp = torch.as_tensor(np.isin(rec["row"], expert_rows))
+
+    def loglik():
+        lp = action_log_prob(net(c, m, t) / tau, act, active, cfg.fallback)
+        if is_exp is None:
+            return lp
+        mix = torch.logaddexp(lp + math.log1p(-expert_weight),
+                              torch.full_like(lp, math.log(expert_weight)))
+        return torch.where(is_exp, mix, lp)
+
+    with torch.no_grad():
+        old = loglik()
+    net.train()
+    loss = torch.zeros(())
+    for _ in range(cfg.inner_steps):
+        ratio = torch.exp(loglik() - old)
+        obj = torch.minimum(ratio * adv,
+                            torch.clamp(ratio, 1 - cfg.clip_eps, 1 + cfg.clip_eps) * adv)
+        per_row = torch.zeros(n_rows).index_add(0, row, obj) / steps_per_row
+        loss = -per_row.mean()
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        opt.step()
+        sched.step()
+    net.eval()
+    return float(loss.detach())
 
 
 def code_family(n: int = 4, p: int = 5) -> list[Distribution]:

@@ -48,11 +48,15 @@ class DenoiserOracle:
     device : str or torch.device, optional
         Where the forward pass runs (default: the denoiser's parameters'
         device, CPU for a parameter-free module).
+    q : int, optional
+        Keep only the logits of tokens ``0..q-1`` (the answer alphabet of a
+        task; default: all ``vocab_size`` tokens).
     batch_limit : int
         Rows per forward pass (larger batches are split).
     """
 
-    def __init__(self, denoiser, *, n: int | None = None, device=None, batch_limit: int = 4096):
+    def __init__(self, denoiser, *, n: int | None = None, q: int | None = None, device=None,
+                 batch_limit: int = 4096):
         for a in ("mask_id", "vocab_size"):
             if not hasattr(denoiser, a):
                 raise TypeError(f"denoiser must have a {a!r} attribute")
@@ -60,7 +64,9 @@ class DenoiserOracle:
         self.mask_id = int(denoiser.mask_id)
         V = int(denoiser.vocab_size)
         self.V = V
-        self.q = V
+        self.q = V if q is None else int(q)
+        if not 2 <= self.q <= V:
+            raise ValueError(f"q must lie in [2, vocab_size={V}], got {q!r}")
         n = getattr(denoiser, "seq_len", None) if n is None else n
         if n is None:
             raise ValueError("pass n: the denoiser has no seq_len attribute")
