@@ -1,0 +1,64 @@
+"""Generation tasks with a known law and a checkable answer, for small trained dLLMs.
+
+Each task (:class:`~mdmtheory.tasks.base.Task`) gives sequences of ``length``
+tokens, a law of prompts (clue positions revealed, the rest ``mask_id``),
+a checker of answers and, where the law is small, its exact conditionals.
+
+========== ============================================ ===== ===== ===============================
+name       law                                           L     q     exact law
+========== ============================================ ===== ===== ===============================
+``code``   uniform on a binary [16, 8] linear code,      16    2     uniform on consistent
+           4 clues; correct = a codeword                             codewords; exact Z by ranks
+``markov`` sparse stationary Markov chain (8 states,     32    8     forward-backward; exact Z,
+           3 successors), 8 clues; correct = allowed                 entropy rate
+``sudoku4`` uniform on the 288 4x4 Sudoku grids,         16    4     uniform on valid completions
+           3..6 clues; correct = a valid grid
+``sudoku9`` 9x9 Sudoku (a transformation family),        81    9     none
+           30..50 clues; correct = a valid grid
+``kjv``    KJV text windows, 32-character prefix;        64    62    none (validity check only)
+           "correct" = every generated word is a KJV word
+========== ============================================ ===== ===== ===============================
+
+Use :func:`get_task`::
+
+    task = get_task("sudoku4")
+    prompts = task.prompts(100, seed=0)        # (100, 16) LongTensor, mask_id = 4
+    ok = task.is_correct(answers, prompts)      # (100,) BoolTensor
+    law = task.exact_distribution(prompts[0])   # Distribution over the free cells
+    probs = task.oracle(x, revealed_mask)       # exact conditionals (B, 16, 4)
+"""
+
+from __future__ import annotations
+
+from .base import HELDOUT_MODULUS, SupportOracle, Task, prompt_hash
+from .code import LinearCodeTask, default_code_generator
+from .kjv import KJVTask
+from .markov import MarkovTask, sparse_transition
+from .sudoku import Sudoku4Task, Sudoku9Task, all_grids, is_valid_grid
+
+__all__ = ["get_task", "TASKS", "Task", "SupportOracle", "prompt_hash", "HELDOUT_MODULUS",
+           "LinearCodeTask", "default_code_generator", "MarkovTask", "sparse_transition",
+           "Sudoku4Task", "Sudoku9Task", "all_grids", "is_valid_grid", "KJVTask"]
+
+#: Task name -> constructor (keyword arguments are forwarded by :func:`get_task`).
+TASKS = {
+    "code": LinearCodeTask,
+    "markov": MarkovTask,
+    "sudoku4": Sudoku4Task,
+    "sudoku9": Sudoku9Task,
+    "kjv": KJVTask,
+}
+
+_CACHE: dict[str, Task] = {}
+
+
+def get_task(name: str, **kwargs) -> Task:
+    """The task ``name`` (one of :data:`TASKS`); without ``kwargs`` the default
+    instance is cached and shared."""
+    if not isinstance(name, str) or name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; choose one of {sorted(TASKS)}")
+    if kwargs:
+        return TASKS[name](**kwargs)
+    if name not in _CACHE:
+        _CACHE[name] = TASKS[name]()
+    return _CACHE[name]
