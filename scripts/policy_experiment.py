@@ -208,8 +208,8 @@ def evaluate(policy: Policy, mdp: UnmaskingMDP, prompts: np.ndarray, ok_fn, seed
     return ok, ro.nfe
 
 
-def ckpt_name(task: str, bl: int, alpha: float, seed: int, tag: str = "") -> Path:
-    return CKPT / f"{task}_bl{bl}_a{alpha:g}_s{seed}{tag}.pt"
+def ckpt_name(task: str, env: str, bl: int, alpha: float, seed: int, tag: str = "") -> Path:
+    return CKPT / f"{task}_{env}_bl{bl}_a{alpha:g}_s{seed}{tag}.pt"
 
 
 # ============================================================================ commands
@@ -226,7 +226,7 @@ def cmd_train(a) -> None:
     res = train_grpo_env(mdp, train_prompt_sampler(task), correct_fn(task), cfg, expert=expert)
     dt = time.perf_counter() - t0
     CKPT.mkdir(exist_ok=True)
-    path = ckpt_name(a.task, a.bl, a.alpha, a.seed, "_es" if a.expert else "")
+    path = ckpt_name(a.task, a.env, a.bl, a.alpha, a.seed, "_es" if a.expert else "")
     save_policy(res, path, meta={"task": a.task, "env": a.env, "block_length": a.bl,
                                  "seconds": dt, "torch_threads": 1})
     h = res.history
@@ -249,13 +249,14 @@ def cmd_eval(a) -> None:
         ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
         rows.append(summarize(pol.name, fam, ok, nfe))
     t_heur = time.perf_counter() - t0
-    for path in sorted(CKPT.glob(f"{a.task}_bl{a.bl}_a*.pt")):
+    for path in sorted(CKPT.glob(f"{a.task}_*_bl{a.bl}_a*.pt")):
         pol, st = load_policy(path)
-        for tau in (1.0,):
-            ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
-            rows.append(summarize(pol.name + (" +ES" if "_es" in path.name else ""),
-                                  "learned" + (" (ES)" if "_es" in path.name else ""), ok, nfe,
-                                  alpha=st["config"]["alpha"], ckpt=path.name))
+        tenv = st["meta"].get("env", "neural")
+        es = " +ES" if "_es" in path.name else ""
+        fam = f"learned ({tenv}-trained{es})"
+        ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
+        rows.append(summarize(f"{pol.name} [{tenv}{es}]", fam, ok, nfe,
+                              alpha=st["config"]["alpha"], ckpt=path.name))
     if a.bl >= task.length:  # oblivious optimal schedule (full diffusion)
         x, c = task.heldout_batch(a.num_z, seed=a.seed + 1000)
         Pz = np.where(c.numpy(), x.numpy(), MASK)

@@ -85,6 +85,7 @@ __all__ = [
     "speed_reward",
     "grpo_advantages",
     "action_log_prob",
+    "expert_mixture_log_prob",
     "code_family",
     "train_code_family_policy",
 ]
@@ -466,6 +467,19 @@ def _grpo_loop(it, cfg, mus, oracles, rewards, mdp, net, policy, opt, sched, his
         _grpo_update(net, opt, sched, cfg, rec, A, P * G)
 
 
+def expert_mixture_log_prob(log_pi: torch.Tensor, weight: float) -> torch.Tensor:
+    """``log((1 - w) pi + w)``: an expert action's likelihood under the steering mixture.
+
+    With ``G`` policy and ``E`` expert rollouts per group, ``w = E / (G + E)``
+    (Jazbec et al. 2025, expert steering); the expert's own action has
+    probability one under the expert.
+    """
+    if not 0 < weight < 1:
+        raise ValueError(f"weight must lie in (0, 1), got {weight!r}")
+    return torch.logaddexp(log_pi + math.log1p(-weight),
+                           torch.full_like(log_pi, math.log(weight)))
+
+
 def _grpo_update(net, opt, sched, cfg, rec: dict, A: np.ndarray, n_rows: int,
                  expert_rows: np.ndarray | None = None, expert_weight: float = 0.0) -> float:
     """``cfg.inner_steps`` clipped-ratio GRPO steps on one recorded rollout batch.
@@ -493,9 +507,7 @@ def _grpo_update(net, opt, sched, cfg, rec: dict, A: np.ndarray, n_rows: int,
         lp = action_log_prob(net(c, m, t) / tau, act, active, cfg.fallback)
         if is_exp is None:
             return lp
-        mix = torch.logaddexp(lp + math.log1p(-expert_weight),
-                              torch.full_like(lp, math.log(expert_weight)))
-        return torch.where(is_exp, mix, lp)
+        return torch.where(is_exp, expert_mixture_log_prob(lp, expert_weight), lp)
 
     with torch.no_grad():
         old = loglik()
