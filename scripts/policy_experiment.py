@@ -85,35 +85,68 @@ def make_oracle(task, env: str, device: str = "cpu"):
 
         den, _ = load_checkpoint(task.name, device=device)
         den.eval()
-        return DenoiserOracle(den, n=task.length, q=task.q)
+        return SafeOracle(DenoiserOracle(den, n=task.length, tokens=task.answer_tokens))
     if env == "exact":
         orc = task.oracle
         if orc is None:
             raise ValueError(f"task {task.name!r} has no exact law")
-        if hasattr(orc, "null_context"):  # tokens of one pass may be jointly impossible
-            orc.null_context = "uniform"
-        return orc
+        return SafeOracle(orc)
     raise ValueError(f"env must be 'neural' or 'exact', got {env!r}")
 
 
+class SafeOracle:
+    """An oracle wrapper: a context of probability zero (the tokens of one pass are
+    drawn independently and may be jointly impossible) gets uniform conditionals."""
+
+    def __init__(self, oracle):
+        self.oracle, self.n, self.q = oracle, oracle.n, oracle.q
+        if hasattr(oracle, "null_context"):
+            oracle.null_context = "uniform"
+
+    def __call__(self, x, revealed):
+        try:
+            return self.oracle(x, revealed)
+        except ValueError:
+            out = np.empty((x.shape[0], self.n, self.q))
+            for b in range(x.shape[0]):
+                try:
+                    out[b] = self.oracle(x[b:b + 1], revealed[b:b + 1])[0]
+                except ValueError:
+                    out[b] = 1.0 / self.q
+            return out
+
+
+def _maps(task):
+    tok = np.asarray(task.answer_tokens, dtype=np.int64)
+    inv = np.full(max(int(tok.max()), task.mask_id, task.vocab_size) + 1, MASK, dtype=np.int64)
+    inv[tok] = np.arange(tok.size)
+    return tok, inv
+
+
 def to_mdp_prompts(task, P) -> np.ndarray:
+    """Task prompts (vocabulary ids, ``mask_id`` where generated) -> MDP alphabet, ``MASK``."""
+    _, inv = _maps(task)
     P = np.asarray(P)
-    return np.where(P == task.mask_id, MASK, P).astype(np.int64)
+    return np.where(P == task.mask_id, MASK, inv[P]).astype(np.int64)
+
+
+def to_task_tokens(task, x: np.ndarray) -> np.ndarray:
+    tok, _ = _maps(task)
+    return np.where(x == MASK, task.mask_id, tok[np.clip(x, 0, tok.size - 1)])
 
 
 def train_prompt_sampler(task):
     def sample(num: int, rng: np.random.Generator) -> np.ndarray:
         x, c = task.training_batch(num, rng)
-        return np.where(c.numpy(), x.numpy(), MASK).astype(np.int64)
+        return to_mdp_prompts(task, np.where(c.numpy(), x.numpy(), task.mask_id))
 
     return sample
 
 
 def correct_fn(task):
     def ok(x: np.ndarray, prompts: np.ndarray) -> np.ndarray:
-        tp = np.where(prompts == MASK, task.mask_id, prompts)
-        xx = np.where(x == MASK, task.mask_id, x)
-        return task.is_correct(torch.as_tensor(xx), torch.as_tensor(tp)).numpy()
+        return task.is_correct(torch.as_tensor(to_task_tokens(task, x)),
+                               torch.as_tensor(to_task_tokens(task, prompts))).numpy()
 
     return ok
 
@@ -259,8 +292,9 @@ def cmd_eval(a) -> None:
                               alpha=st["config"]["alpha"], ckpt=path.name))
     if a.bl >= task.length:  # oblivious optimal schedule (full diffusion)
         x, c = task.heldout_batch(a.num_z, seed=a.seed + 1000)
-        Pz = np.where(c.numpy(), x.numpy(), MASK)
-        dcur = estimate_d_curve(orc, Pz, x.numpy(), np.random.default_rng(a.seed))
+        Y = to_mdp_prompts(task, x.numpy())
+        Pz = np.where(c.numpy(), Y, MASK)
+        dcur = estimate_d_curve(orc, Pz, Y, np.random.default_rng(a.seed))
         m_all = sorted(set((prompts == MASK).sum(axis=1).tolist()))
         for k in (1, 2, 3, 4, 6, 8):
             sizes = {}

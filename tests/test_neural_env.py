@@ -49,15 +49,19 @@ def test_table_denoiser_matches_exact_conditionals():
         np.testing.assert_array_equal(got[rev].argmax(-1), x[rev])
 
 
-def test_mask_column_is_dropped_or_zeroed():
+def test_mask_column_is_dropped():
     class Den(torch.nn.Module):  # V = 3 logits, mask id 1 inside the vocabulary
         vocab_size, mask_id, seq_len = 3, 1, 2
 
         def forward(self, t):
             return torch.zeros(t.shape[0], 2, 3)
 
-    p = DenoiserOracle(Den())(np.zeros((1, 2), int), np.zeros((1, 2), bool))
-    np.testing.assert_allclose(p[0], [[0.5, 0, 0.5], [0.5, 0, 0.5]])
+    orc = DenoiserOracle(Den())
+    assert orc.q == 2 and orc.token_ids.tolist() == [0, 2]  # the mask column is dropped
+    p = orc(np.zeros((1, 2), int), np.zeros((1, 2), bool))
+    np.testing.assert_allclose(p[0], [[0.5, 0.5], [0.5, 0.5]])
+    # MDP token 1 is denoiser token 2
+    assert orc.tokens(np.array([[1, 0]]), np.array([[True, False]])).tolist() == [[2, 1]]
     with pytest.raises(TypeError, match="mask_id"):
         DenoiserOracle(torch.nn.Identity())
 

@@ -9,9 +9,10 @@ call is one forward pass of the whole batch on the denoiser's device (CPU or
 CUDA); the MDP state (buffers, block pointers, NFE) stays on the host, which
 costs one ``(B, n, q)`` device-to-host copy per pass.
 
-The alphabet of the MDP is ``q`` = the tokens other than the mask: if
-``mask_id >= q`` the logits' extra column is dropped; if the mask id lies
-inside ``[0, V)`` its probability is set to 0 and the MDP never writes it.
+The alphabet of the MDP is the denoiser's tokens other than the mask, in
+order (or an explicit list ``tokens``, e.g. a task's answer tokens): MDP token
+``a`` is denoiser token ``tokens[a]``, and the softmax runs over these
+columns only.
 Probabilities are the float64 softmax of the float32 logits (the anchors'
 softmax over clean logits, no Gumbel noise).
 
@@ -49,14 +50,18 @@ class DenoiserOracle:
         Where the forward pass runs (default: the denoiser's parameters'
         device, CPU for a parameter-free module).
     q : int, optional
-        Keep only the logits of tokens ``0..q-1`` (the answer alphabet of a
-        task; default: all ``vocab_size`` tokens).
+        Keep only the logits of tokens ``0..q-1`` (default: all ``vocab_size``
+        tokens).
+    tokens : sequence of int, optional
+        The denoiser's token ids of the MDP alphabet, in order (e.g. a task's
+        ``answer_tokens`` when special tokens precede them): MDP token ``a`` is
+        denoiser token ``tokens[a]``.  Overrides ``q``.
     batch_limit : int
         Rows per forward pass (larger batches are split).
     """
 
-    def __init__(self, denoiser, *, n: int | None = None, q: int | None = None, device=None,
-                 batch_limit: int = 4096):
+    def __init__(self, denoiser, *, n: int | None = None, q: int | None = None, tokens=None,
+                 device=None, batch_limit: int = 4096):
         for a in ("mask_id", "vocab_size"):
             if not hasattr(denoiser, a):
                 raise TypeError(f"denoiser must have a {a!r} attribute")
@@ -64,9 +69,23 @@ class DenoiserOracle:
         self.mask_id = int(denoiser.mask_id)
         V = int(denoiser.vocab_size)
         self.V = V
-        self.q = V if q is None else int(q)
-        if not 2 <= self.q <= V:
-            raise ValueError(f"q must lie in [2, vocab_size={V}], got {q!r}")
+        if tokens is not None:
+            tok = np.asarray(tokens, dtype=np.int64)
+            if tok.ndim != 1 or tok.size < 2 or len(set(tok.tolist())) != tok.size or \
+                    tok.min() < 0 or tok.max() >= V or (tok == self.mask_id).any():
+                raise ValueError("tokens must be >= 2 distinct ids in [0, vocab_size) other than "
+                                 "mask_id")
+            q = tok.size
+        else:
+            tok = np.array([v for v in range(V) if v != self.mask_id])
+            if q is not None:
+                if not 2 <= int(q) <= tok.size:
+                    raise ValueError(f"q must lie in [2, {tok.size}], got {q!r}")
+                tok = tok[: int(q)]
+            q = tok.size
+        self.q = q
+        self.token_ids = tok
+        self._tok = torch.as_tensor(tok)
         n = getattr(denoiser, "seq_len", None) if n is None else n
         if n is None:
             raise ValueError("pass n: the denoiser has no seq_len attribute")
@@ -80,7 +99,8 @@ class DenoiserOracle:
 
     def tokens(self, x: np.ndarray, revealed: np.ndarray) -> torch.Tensor:
         """The denoiser's input: ``x`` where revealed, ``mask_id`` elsewhere (on the device)."""
-        t = torch.as_tensor(np.where(revealed, x, self.mask_id), dtype=torch.long)
+        ids = self.token_ids[np.clip(x, 0, self.q - 1)]
+        t = torch.as_tensor(np.where(revealed, ids, self.mask_id), dtype=torch.long)
         return t.to(self.device)
 
     @torch.no_grad()
@@ -89,9 +109,7 @@ class DenoiserOracle:
         out = []
         for s in range(0, tokens.shape[0], self.batch_limit):
             z = self.denoiser(tokens[s:s + self.batch_limit]).float()
-            if self.mask_id < self.V:
-                z[..., self.mask_id] = -torch.inf
-            out.append(z[..., : self.q])
+            out.append(z[..., self._tok.to(z.device)])
         return torch.cat(out)
 
     def __call__(self, x: np.ndarray, revealed: np.ndarray) -> np.ndarray:
