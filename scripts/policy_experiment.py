@@ -214,7 +214,22 @@ class ObliviousSchedule(Policy):
 
 
 # ============================================================================ policies
-def heuristic_grid(bl: int, n: int) -> list[tuple[str, Policy]]:
+def heuristic_grid(bl: int, n: int, small: bool = False) -> list[tuple[str, Policy]]:
+    """Every heuristic with its hyper-parameter sweep (``small``: a coarser sweep)."""
+    if small:
+        S = sorted({s for s in (2, 8, bl) if s <= bl})
+        out = []
+        for s in S:
+            out += [("random", RandomK(s)), ("top-k confidence", TopK(s, "confidence")),
+                    ("top-k margin", TopK(s, "margin")), ("top-k entropy", TopK(s, "entropy")),
+                    ("PC-sampler", PCSampler(s)), ("Dream origin", DreamOrigin(s)),
+                    ("Dream alg_temp", DreamTopK(s, "confidence", alg_temp=0.1))]
+        out += [("Fast-dLLM threshold", ConfidenceThreshold(lam)) for lam in (0.5, 0.7, 0.9)]
+        out += [("Fast-dLLM (Dream)", DreamThreshold(lam, steps=min(bl, 4))) for lam in (0.7, 0.9)]
+        out += [("Fast-dLLM factor", FactorRule(f)) for f in (1.0, 2.0)]
+        out += [("EB-sampler", EBSampler(g)) for g in (0.1, 1.0)]
+        out += [("KLASS", KLASS(steps=bl, conf_threshold=0.6, kl_threshold=0.015)), ("DUS", DUS())]
+        return out
     S = sorted({s for s in (1, 2, 3, 4, 6, 8, 12, 16) if s <= bl})
     out: list[tuple[str, Policy]] = []
     for s in S:
@@ -278,7 +293,7 @@ def cmd_eval(a) -> None:
     ok_fn = correct_fn(task)
     rows = []
     t0 = time.perf_counter()
-    for fam, pol in heuristic_grid(a.bl, task.length):
+    for fam, pol in heuristic_grid(a.bl, task.length, small=a.small):
         ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
         rows.append(summarize(pol.name, fam, ok, nfe))
     t_heur = time.perf_counter() - t0
@@ -290,7 +305,7 @@ def cmd_eval(a) -> None:
         ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
         rows.append(summarize(f"{pol.name} [{tenv}{es}]", fam, ok, nfe,
                               alpha=st["config"]["alpha"], ckpt=path.name))
-    if a.bl >= task.length:  # oblivious optimal schedule (full diffusion)
+    if a.oblivious and a.bl >= task.length:  # oblivious optimal schedule (full diffusion)
         x, c = task.heldout_batch(a.num_z, seed=a.seed + 1000)
         Y = to_mdp_prompts(task, x.numpy())
         Pz = np.where(c.numpy(), Y, MASK)
@@ -338,6 +353,8 @@ def main(argv=None) -> None:
     e.add_argument("--num", type=int, default=400)
     e.add_argument("--num-z", dest="num_z", type=int, default=400)
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--small", action="store_true", help="coarser heuristic sweep")
+    e.add_argument("--no-oblivious", dest="oblivious", action="store_false")
     a = ap.parse_args(argv)
     {"train": cmd_train, "eval": cmd_eval}[a.cmd](a)
 
