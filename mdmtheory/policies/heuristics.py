@@ -1,4 +1,4 @@
-"""Heuristic unmasking policies with the anchors' exact rules (spec policies.md §3).
+"""Heuristic unmasking policies with the anchors' exact rules (LLaDA, Dream, Fast-dLLM, EB).
 
 Every rule acts on the *active* positions (masked, inside the current block)
 and reads only the oracle's conditionals ``p_i`` at the current buffer.  The
@@ -10,7 +10,7 @@ scores while the revealed tokens are drawn from ``p_i`` (Dream's
 ``maskgit_plus`` at ``alg_temp = 0``); LLaDA's variant at temperature > 0, which
 scores the *sampled* token, is not implemented.
 
-Rules (numbers refer to spec §3)
+Rules
 --------------------------------
 * :class:`RandomK` (item 1, LLaDA ``remasking='random'``): a uniform random
   ``s_t``-subset of the active positions.
@@ -86,12 +86,12 @@ _MAX_TIE_ACTIONS = 200_000
 
 # ============================================================================ scores
 def confidence_scores(probs: np.ndarray) -> np.ndarray:
-    """``c_i = max_v p_i(v)`` (spec §3 item 2/7 at temperature 0)."""
+    """``c_i = max_v p_i(v)`` (LLaDA ``low_confidence`` / Dream ``maskgit_plus`` at temperature 0)."""
     return np.asarray(probs, dtype=np.float64).max(axis=-1)
 
 
 def margin_scores(probs: np.ndarray) -> np.ndarray:
-    """``p_(1) - p_(2)``, the gap between the two largest probabilities (spec §3 item 5)."""
+    """``p_(1) - p_(2)``, the gap between the two largest probabilities (Dream ``topk_margin``)."""
     s = np.sort(np.asarray(probs, dtype=np.float64), axis=-1)
     return s[..., -1] - s[..., -2]
 
@@ -105,7 +105,7 @@ def entropies(probs: np.ndarray) -> np.ndarray:
 
 
 def neg_entropy_scores(probs: np.ndarray) -> np.ndarray:
-    """``sum_v p log p`` (negative entropy; higher = more certain; spec §3 item 6)."""
+    """``sum_v p log p`` (negative entropy; higher = more certain; Dream ``entropy``)."""
     return -entropies(probs)
 
 
@@ -199,7 +199,7 @@ def topk_mask(scores, active, k, *, atol: float = TIE_ATOL) -> np.ndarray:
 
 def topk_select(scores, active, k: int, *, tie_break: TieBreak = "index",
                 atol: float = TIE_ATOL) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` highest-scoring active positions (spec §3 items 1, 2, 5, 6).
+    """The ``k`` highest-scoring active positions (LLaDA ``random`` / ``low_confidence``, Dream ``topk_margin`` / ``entropy``).
 
     Returns
     -------

@@ -1,10 +1,10 @@
-"""A small learned unmasking policy trained by GRPO (issue 8 item 4; spec policies.md §2).
+"""A small learned unmasking policy trained by GRPO (Jazbec et al. 2025, ``DiTConfidencePolicy``).
 
 The anchors' design (Jazbec et al., ``DiTConfidencePolicy`` + GRPO) at toy scale,
 on an exact environment (:class:`~mdmtheory.policies.mdp.UnmaskingMDP` over a
 dense ``mu``):
 
-Policy network (spec §2.1)
+Policy network
     Per position the inputs are the top-1 probability ``c_i`` (a
     ``Linear(1 -> d)``), and a conditioning vector ``Embedding(2, d)[m_i] +
     MLP(sinusoid(t))`` built from the mask bit and the time feature
@@ -22,7 +22,7 @@ Action
     "beta-scaling" ``p -> min(1, beta p)``.  Training uses the MDP without the
     fallback (empty actions spend an NFE); evaluation uses the fallback to the
     arg-max logit (``bernoulli-argmax``).
-GRPO (spec §2.2)
+GRPO
     ``G`` rollouts per start ("prompt" = one distribution of a training family,
     e.g. one code dimension ``d``), reward ``R = correct * ((L - NFE + 1)/L)^alpha``
     with ``NFE`` clipped at ``L``; advantage ``A = R - mean_group(R)`` (no std
@@ -105,7 +105,7 @@ def _threads(k: int = 1):
 # ============================================================================ network
 @dataclass(frozen=True)
 class PolicyConfig:
-    """Architecture of :class:`DiTPolicyNet` (spec §2.1, scaled down)."""
+    """Architecture of :class:`DiTPolicyNet` (default scaled down; :meth:`paper` = the anchors')."""
 
     d_model: int = 32
     n_heads: int = 2
@@ -201,7 +201,7 @@ class LearnedPolicy(BernoulliPolicy):
     temperature : float
         ``tau``: ``p = sigmoid(logit / tau)``.
     beta : float
-        Beta-scaling ``p -> min(1, beta p)`` (spec §2.1 test-time knob).
+        Beta-scaling ``p -> min(1, beta p)`` (the anchors' test-time knob).
     """
 
     def __init__(self, net: DiTPolicyNet, *, temperature: float = 1.0, beta: float = 1.0,
@@ -265,7 +265,7 @@ def reward_fn(mu: Distribution, kind: str | Callable = "support"):
 # ============================================================================ GRPO
 @dataclass(frozen=True)
 class GRPOConfig:
-    """GRPO hyper-parameters (spec §2.2; learning rate and sizes scaled to a toy problem).
+    """GRPO hyper-parameters (the anchors'; learning rate and sizes scaled to a toy problem).
 
     ``fallback=False`` trains in the anchors' ``bernoulli`` mode (an empty action
     spends an NFE); ``fallback=True`` trains in the evaluation mode
@@ -316,7 +316,7 @@ class TrainResult:
 
 
 def speed_reward(correct: np.ndarray, nfe: np.ndarray, length: int, alpha: float) -> np.ndarray:
-    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (spec §1 "Reward")."""
+    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (the anchors' reward)."""
     nfe = np.minimum(np.asarray(nfe, dtype=np.float64), length)
     return np.asarray(correct, dtype=np.float64) * ((length - nfe + 1) / length) ** float(alpha)
 
@@ -332,7 +332,7 @@ def grpo_advantages(rewards: np.ndarray, group_size: int) -> np.ndarray:
 
 def action_log_prob(logits: torch.Tensor, actions: torch.Tensor, active: torch.Tensor,
                     fallback: bool) -> torch.Tensor:
-    """Log-probability of the executed actions, ``(S,)`` (spec §2.2).
+    """Log-probability of the executed actions, ``(S,)`` (the anchors' per-step likelihood).
 
     The sum over active positions of ``log Bernoulli(a_i | sigmoid(b_i))``; with
     the fallback, a singleton at the arg-max active logit also collects the
@@ -380,7 +380,7 @@ def _rollout_groups(mdp: UnmaskingMDP, oracles: Sequence[ExactOracle], env_of_ro
 def train_grpo(envs: Distribution | Sequence[Distribution], config: GRPOConfig = GRPOConfig(),
                policy_config: PolicyConfig = PolicyConfig(), *, progress: bool = False
                ) -> TrainResult:
-    """Train a :class:`DiTPolicyNet` by GRPO on exact environments (spec §2.2).
+    """Train a :class:`DiTPolicyNet` by GRPO on exact environments (Jazbec et al. 2025).
 
     Parameters
     ----------
@@ -529,7 +529,7 @@ def _grpo_update(net, opt, sched, cfg, rec: dict, A: np.ndarray, n_rows: int,
 
 
 def code_family(n: int = 4, p: int = 5) -> list[Distribution]:
-    """The MDS code family ``RS[n, d]_p``, ``d = 1..n-1`` (theory.md §4); one "prompt" per ``d``."""
+    """The MDS code family ``RS[n, d]_p``, ``d = 1..n-1`` (the paper's MDS example); one "prompt" per ``d``."""
     from .. import families
 
     return [families.reed_solomon(n, d, p) for d in range(1, n)]

@@ -8,7 +8,7 @@ State
     position ``i`` is masked), the number ``nfe`` of forward passes spent so
     far, and the semi-autoregressive block pointer (block index, iterations
     spent in the block).
-Observation (what a policy may use, spec §1 "State s_t")
+Observation (what a policy may use: the anchors' state features)
     The oracle's conditionals ``probs[i] = p(X_i = . | x_revealed)`` at the
     current buffer (one forward pass), from which the anchors' features are
     read: the per-position top-1 probability ``c_i = max_v probs[i, v]``, the
@@ -26,15 +26,15 @@ Action
 Transition
     One forward pass (``nfe += 1``).  Every ``i`` in ``A`` receives a token:
     ``token_mode="sample"`` draws the tokens of one step *independently* from
-    the oracle's conditionals ``probs[i]`` (the sampler of theory.md §1, the
+    the oracle's conditionals ``probs[i]`` (the sampler of the paper's §1, the
     anchors' dLLM at temperature 1); ``token_mode="argmax"`` writes
     ``argmax_v probs[i, v]`` (the anchors' greedy dLLM, temperature 0; ties go
     to the smallest token within :data:`TIE_ATOL`).  Nothing is remasked.
 Blocks
     Positions are cut into blocks of length ``block_length = BL`` (the last
     one may be shorter), taken left to right.  The next block starts when the
-    current one has no masks left or after ``BL`` iterations in it (spec §1
-    "Blocks"); ``BL = n`` is full diffusion.
+    current one has no masks left or after ``BL`` iterations in it (the
+    anchors' released code); ``BL = n`` is full diffusion.
 Horizon and termination
     At most ``L = horizon`` forward passes in total (default ``L = n``).  A
     rollout ends when the last block is left or ``nfe = L``; positions still
@@ -114,7 +114,7 @@ def argmax_with_ties(values: np.ndarray, axis: int = -1, atol: float = TIE_ATOL)
 
 
 def confidence(probs: np.ndarray) -> np.ndarray:
-    """Top-1 probability ``c_i = max_v p_i(v)`` (spec §1 feature; §3 confidence score)."""
+    """Top-1 probability ``c_i = max_v p_i(v)`` (the policy feature and LLaDA's confidence)."""
     return np.asarray(probs).max(axis=-1)
 
 
@@ -144,7 +144,7 @@ class ExactOracle(DistributionOracle):
 # ============================================================================ observation
 @dataclass(frozen=True)
 class Observation:
-    """A batch of MDP observations (spec policies.md §1 "State s_t").
+    """A batch of MDP observations (the state features of Jazbec et al. 2025).
 
     Attributes
     ----------
@@ -247,7 +247,7 @@ class Observation:
 
 # ============================================================================ policies
 class Policy:
-    """Base class of unmasking policies (spec policies.md §1 "Action", §3).
+    """Base class of unmasking policies (heuristic rules and learned policies).
 
     Subclasses implement :meth:`action_distribution` -- the exact law of the
     action at one state, used by the exact evaluator -- and may override
@@ -310,7 +310,7 @@ class Policy:
 
 
 class BernoulliPolicy(Policy):
-    """A policy that unmasks each active position independently (spec §1 "Action").
+    """A policy that unmasks each active position independently (the anchors' action model).
 
     Subclasses implement :meth:`unmask_probabilities`.  The action law is the
     product ``prod_{i active} p_i^{a_i} (1 - p_i)^{1 - a_i}``; the exact
@@ -393,7 +393,7 @@ class Rollout:
 
 
 class UnmaskingMDP:
-    """The unmasking MDP of spec policies.md §1 over one oracle.
+    """The unmasking MDP (Jazbec et al. 2025) over one oracle.
 
     Parameters
     ----------
