@@ -25,6 +25,8 @@ checkpoint
     :func:`save_checkpoint`, :func:`load_checkpoint` (fp16 safetensors + JSON).
 evaluate
     :func:`masked_nll` (vs the exact law), :func:`greedy_decode`.
+oracle
+    :class:`OracleDenoiser`: a task's exact law behind the same interface.
 kjv_text
     The KJV corpus (fetch, split, encode).
 """
@@ -33,8 +35,9 @@ from .checkpoint import CHECKPOINT_DIR, CHECKPOINT_NAMES, load_checkpoint, save_
 from .config import CONFIGS, DLMConfig
 from .evaluate import greedy_decode, masked_nll
 from .model import NEG_LOGIT, ArchConfig, Denoiser
+from .oracle import OracleDenoiser
 from .train import build_denoiser, masked_diffusion_loss, train
 
 __all__ = ["Denoiser", "ArchConfig", "NEG_LOGIT", "DLMConfig", "CONFIGS", "build_denoiser",
            "masked_diffusion_loss", "train", "save_checkpoint", "load_checkpoint",
-           "CHECKPOINT_DIR", "CHECKPOINT_NAMES", "masked_nll", "greedy_decode"]
+           "CHECKPOINT_DIR", "CHECKPOINT_NAMES", "masked_nll", "greedy_decode", "OracleDenoiser"]

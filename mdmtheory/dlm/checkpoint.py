@@ -46,6 +46,7 @@ def save_checkpoint(net: Denoiser, record: dict, out: str | Path) -> Path:
     state = {k: v.detach().to("cpu", torch.float16).contiguous()
              for k, v in net.state_dict().items()}
     save_file(state, str(base.with_suffix(".safetensors")))
+    base.with_suffix(".safetensors").chmod(0o644)  # save_file writes owner-only files
     meta = {**record, "vocab_size": net.vocab_size, "seq_len": net.seq_len,
             "mask_id": net.mask_id, "answer_tokens": list(net.answer_tokens),
             "weights_dtype": "float16"}

@@ -12,6 +12,12 @@ from .._validation import as_int
 __all__ = ["masked_nll", "greedy_decode"]
 
 
+def _device(net) -> torch.device:
+    for t in list(net.parameters()) + list(net.buffers()):
+        return t.device
+    return torch.device("cpu")
+
+
 @torch.no_grad()
 def masked_nll(net, task, *, rows: int = 2048, seed: int = 1234, batch: int = 256) -> dict:
     """Held-out masked NLL of ``net`` on ``task`` and, where the task has an exact
@@ -34,7 +40,7 @@ def masked_nll(net, task, *, rows: int = 2048, seed: int = 1234, batch: int = 25
     ``excess_nll``, ``excess_nll_se``.
     """
     rows = as_int(rows, "rows", minimum=1)
-    dev = next(net.parameters()).device
+    dev = _device(net)
     x_all, c_all = task.heldout_batch(rows, seed)
     gen = torch.Generator().manual_seed(seed)
     oracle = getattr(task, "oracle", None)
@@ -85,7 +91,7 @@ def greedy_decode(net, prompts: torch.Tensor, *, batch: int = 512) -> torch.Tens
     """
     if prompts.ndim != 2:
         raise ValueError(f"prompts must have shape (num, L), got {tuple(prompts.shape)}")
-    dev = next(net.parameters()).device
+    dev = _device(net)
     out = []
     for b0 in range(0, prompts.shape[0], batch):
         x = prompts[b0:b0 + batch].clone().to(dev)

@@ -7,8 +7,8 @@ a checker of answers and, where the law is small, its exact conditionals.
 ========== ============================================ ===== ===== ===============================
 name       law                                           L     q     exact law
 ========== ============================================ ===== ===== ===============================
-``code``   uniform on a binary [16, 8] linear code,      16    2     uniform on consistent
-           4 clues; correct = a codeword                             codewords; exact Z by ranks
+``code``   uniform on a binary [16, 6] linear code,      16    2     uniform on consistent
+           3 clues; correct = a codeword                             codewords; exact Z by ranks
 ``markov`` sparse stationary Markov chain (8 states,     32    8     forward-backward; exact Z,
            3 successors), 8 clues; correct = allowed                 entropy rate
 ``sudoku4`` uniform on the 288 4x4 Sudoku grids,         16    4     uniform on valid completions
