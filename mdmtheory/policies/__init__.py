@@ -14,9 +14,13 @@ Submodules:
 * :mod:`~mdmtheory.policies.more_rules` -- KLASS, DUS, PC-Sampler;
 * :mod:`~mdmtheory.policies.exact` -- exact output law, KL, NFE distribution and
   Pareto fronts of any policy on a small dense ``mu``;
-* :mod:`~mdmtheory.policies.learned` -- a small DiT-style policy trained by GRPO
-  (needs torch; *not* imported here, so ``import mdmtheory.policies`` never
-  imports torch).
+* :mod:`~mdmtheory.policies.learned` -- a small DiT-style policy trained by GRPO;
+* :mod:`~mdmtheory.policies.grpo` -- GRPO on a prompted environment (a trained
+  denoiser or an exact law), expert steering, checkpoints;
+* :mod:`~mdmtheory.policies.neural` -- a torch denoiser as the environment.
+
+The last three need torch and are *not* imported here, so
+``import mdmtheory.policies`` never imports torch.
 """
 
 from .exact import (
