@@ -191,7 +191,10 @@ def test_dus_rounds_hand_examples():
 
 
 def test_dus_passes_per_block_and_prompt_skips():
-    mdp = UnmaskingMDP(F.uniform(16, 2), block_length=8, token_mode="argmax")
+    def uniform16(x, revealed):  # a uniform environment: any callable oracle will do
+        return np.full((x.shape[0], 16, 2), 0.5)
+
+    mdp = UnmaskingMDP(uniform16, n=16, q=2, block_length=8, token_mode="argmax")
     # two blocks of 8, log2 8 = 3 passes each
     assert mdp.rollout(DUS(), 3, rng=0).nfe.tolist() == [6, 6, 6]
     # offsets 0 and 4 of block 0 given as clues: round 0 is empty there -> 2 + 3 passes
