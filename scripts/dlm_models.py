@@ -4,7 +4,7 @@
     python scripts/dlm_models.py train code markov sudoku4   # one thread each, sequentially
     python scripts/dlm_models.py eval [--rows 2048] [--prompts 500] [--json out.json]
 
-``train`` runs ``python -m mdmtheory.dlm.train --config NAME --threads 1`` for
+``train`` runs ``python -m mdmtheory.dlm --config NAME --threads 1`` for
 each name (the CPU configs finish in about 10-35 minutes each on one thread
 of a shared 2-core machine) and overwrites the committed checkpoint.
 ``eval`` loads every committed task checkpoint and reports: held-out masked
@@ -32,9 +32,20 @@ def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     return max(0.0, c - h), min(1.0, c + h)
 
 
+def _one_step_accuracy(net, task, P) -> float:
+    """Accuracy when every masked position takes its arg-max token in one forward
+    pass (1 NFE): the fully parallel extreme, for contrast with greedy."""
+    import torch
+
+    with torch.no_grad():
+        tok = net(P).argmax(-1)
+    ans = torch.where(P == task.mask_id, tok.cpu(), P)
+    return float(task.is_correct(ans, P).float().mean())
+
+
 def cmd_train(args) -> None:
     for name in args.names:
-        subprocess.run([sys.executable, "-m", "mdmtheory.dlm.train", "--config", name,
+        subprocess.run([sys.executable, "-m", "mdmtheory.dlm", "--config", name,
                         "--threads", "1", "--no-progress"], check=True)
 
 
@@ -63,9 +74,12 @@ def cmd_eval(args) -> None:
         rec["greedy_accuracy"] = k / args.prompts
         rec["greedy_accuracy_ci95"] = wilson(k, args.prompts)
         rec["greedy_nfe"] = float((P == task.mask_id).sum(1).float().mean())
+        rec["one_step_accuracy"] = _one_step_accuracy(net, task, P)
         if getattr(task, "oracle", None) is not None:
-            ko = int(task.is_correct(greedy_decode(OracleDenoiser(task), P), P).sum())
+            oracle = OracleDenoiser(task)
+            ko = int(task.is_correct(greedy_decode(oracle, P), P).sum())
             rec["exact_law_greedy_accuracy"] = ko / args.prompts
+            rec["exact_law_one_step_accuracy"] = _one_step_accuracy(oracle, task, P)
         rec["eval_seconds"] = time.perf_counter() - t0
         out[name] = rec
         print(name, json.dumps(rec, indent=1), flush=True)

@@ -122,34 +122,78 @@ def test_sudoku4_oracle_conditionals_match_enumeration(brute_grids):
 
 # ---------------------------------------------------------------------------- code
 def test_code_codewords_are_the_kernel_of_the_parity_check():
+    """The enumerated affine code is the whole coset b + ker H, H = [-A^T | I]: its
+    p^d words are distinct, all in the coset, and the coset has exactly p^d elements."""
     task = get_task("code")
-    G = task.generator
+    G, p, b = task.generator, task.p, task.shift
     d, n = G.shape
-    A = G[:, d:]
     np.testing.assert_array_equal(G[:, :d], np.eye(d, dtype=np.int64))  # systematic
-    H = np.concatenate([A.T, np.eye(n - d, dtype=np.int64)], axis=1)  # -A^T = A^T over F_2
-    words = np.array(list(itertools.product(range(2), repeat=n)), dtype=np.int64)
-    kernel = words[((words @ H.T) % 2 == 0).all(1)]
-    np.testing.assert_array_equal(task.codewords, kernel)  # both lexicographic
+    assert b.any()  # the default code is shifted: the zero word is not a codeword
+    H = np.concatenate([(-G[:, d:].T) % p, np.eye(n - d, dtype=np.int64)], axis=1)
+    words = task.codewords
+    assert len({w.tobytes() for w in words}) == len(words) == p ** d
+    assert (((words - b) @ H.T) % p == 0).all()
     rng = np.random.default_rng(0)
-    test = np.concatenate([kernel[rng.integers(0, len(kernel), 100)],
-                           rng.integers(0, 2, (400, n))])
-    want = ((test @ H.T) % 2 == 0).all(1)
+    test = np.concatenate([words[rng.integers(0, len(words), 100)],
+                           rng.integers(0, p, (400, n)), np.zeros((1, n), dtype=np.int64)])
+    want = (((test - b) @ H.T) % p == 0).all(1)
+    assert want[:100].all() and not want[100:].all()
     np.testing.assert_array_equal(task.is_correct(torch.as_tensor(test)).numpy(), want)
 
 
+def test_code_task_on_a_binary_code_against_all_words():
+    """A small binary code: the codewords are exactly the words with zero syndrome."""
+    G = np.array([[1, 0, 0, 1, 1, 0, 1], [0, 1, 0, 1, 0, 1, 1], [0, 0, 1, 0, 1, 1, 1]])
+    task = LinearCodeTask(G, p=2, num_clues=2)
+    H = np.concatenate([G[:, 3:].T, np.eye(4, dtype=np.int64)], axis=1)
+    words = np.array(list(itertools.product(range(2), repeat=7)), dtype=np.int64)
+    kernel = words[((words @ H.T) % 2 == 0).all(1)]
+    np.testing.assert_array_equal(task.codewords, kernel)  # both lexicographic
+    np.testing.assert_array_equal(task.is_correct(torch.as_tensor(words)).numpy(),
+                                  ((words @ H.T) % 2 == 0).all(1))
+
+
 def test_code_exact_law_and_curve_against_the_dense_law():
-    task = get_task("code")
-    dense = _uniform_law_on(task.codewords, 2)
+    """A small code over F_3: Z and the prompt laws against the dense uniform law."""
+    G = np.array([[1, 0, 0, 1, 2, 0, 1], [0, 1, 0, 1, 1, 2, 0], [0, 0, 1, 0, 1, 1, 2]])
+    task = LinearCodeTask(G, p=3, num_clues=2)
+    dense = _uniform_law_on(task.codewords, 3)
     from mdmtheory import Distribution
 
-    Z_dense = information_curve(Distribution(dense))
-    np.testing.assert_allclose(task.information_curve(), Z_dense, atol=1e-10)
+    np.testing.assert_allclose(task.information_curve(), information_curve(Distribution(dense)),
+                               atol=1e-10)
     for p in task.prompts(5, seed=9).numpy():
         rev = p != task.mask_id
         idx = tuple(slice(None) if not r else int(v) for r, v in zip(rev, p))
         sub = dense[idx]
         np.testing.assert_allclose(task.exact_distribution(p).p, sub / sub.sum(), atol=1e-15)
+
+
+def test_default_code_curve_and_prompt_law_in_closed_form():
+    """The default code is a product of independent (shifted) scaled repetition
+    groups, so H(X_T) = (#groups T hits) log p and Z follows from counting; a
+    prompt's law is uniform on the words of the coset that keep its clues (all
+    3^10 fillings of a 6-clue prompt)."""
+    from math import comb
+
+    task = get_task("code")
+    G, p = task.generator, task.p
+    n = G.shape[1]
+    sizes = (G != 0).sum(axis=1)  # one nonzero per column: the groups are the rows
+    assert (G != 0).sum(axis=0).tolist() == [1] * n
+    e = np.array([sum(1 - comb(n - s, m) / comb(n, m) for s in sizes) for m in range(n + 1)])
+    d = np.diff(e) * np.log(p)
+    np.testing.assert_allclose(task.information_curve(), d[0] - d, atol=1e-12)
+    H = np.concatenate([(-G[:, 6:].T) % p, np.eye(n - 6, dtype=np.int64)], axis=1)
+    prompt = LinearCodeTask(G, p, num_clues=6, shift=task.shift).prompts(1, seed=3).numpy()[0]
+    free = np.flatnonzero(prompt == task.mask_id)
+    fills = np.indices((p,) * free.size).reshape(free.size, -1).T  # every filling
+    words = np.repeat(prompt[None], len(fills), axis=0)
+    words[:, free] = fills
+    ok = (((words - task.shift) @ H.T) % p == 0).all(1)
+    want = np.zeros((p,) * free.size)
+    want[tuple(fills[ok].T)] = 1.0 / ok.sum()
+    np.testing.assert_allclose(task.exact_distribution(prompt).p, want, atol=1e-15)
 
 
 # ---------------------------------------------------------------------------- markov

@@ -20,7 +20,7 @@ config
     :class:`DLMConfig` and the named :data:`CONFIGS`.
 train
     :func:`train` (MDLM objective, clue positions never masked), CLI
-    ``python -m mdmtheory.dlm.train --config NAME``.
+    ``python -m mdmtheory.dlm --config NAME``.
 checkpoint
     :func:`save_checkpoint`, :func:`load_checkpoint` (fp16 safetensors + JSON).
 evaluate

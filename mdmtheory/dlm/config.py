@@ -52,7 +52,7 @@ CONFIGS = {
                      batch=128, steps=20000, lr=5e-4, warmup=1000, eval_windows=2048,
                      objective="nelbo"),
     "code": DLMConfig(name="code", task="code", seq_len=16, hidden=64, layers=3, heads=4,
-                      intermediate=256, batch=64, steps=2500, lr=3e-3, warmup=100,
+                      intermediate=256, batch=64, steps=2000, lr=3e-3, warmup=100,
                       conv_kernel=3, eval_windows=2048),
     "markov": DLMConfig(name="markov", task="markov", seq_len=32, hidden=64, layers=2, heads=4,
                         intermediate=128, batch=64, steps=2000, lr=3e-3, warmup=100,

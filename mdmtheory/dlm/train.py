@@ -14,7 +14,7 @@ decay, gradient clipping.
 
 Usage::
 
-    python -m mdmtheory.dlm.train --config sudoku4 --threads 1 [--steps N] [--out PATH]
+    python -m mdmtheory.dlm --config sudoku4 --threads 1 [--steps N] [--out PATH]
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def train(cfg: DLMConfig, out: str | Path | None = None, *, task=None,
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description="Train a small masked diffusion LM (MDLM objective)")
+    p = argparse.ArgumentParser(prog="python -m mdmtheory.dlm",
+                                description="Train a small masked diffusion LM (MDLM objective)")
     p.add_argument("--config", choices=sorted(CONFIGS), required=True)
     p.add_argument("--steps", type=int, default=None)
     p.add_argument("--out", type=Path, default=None,

@@ -4,20 +4,18 @@ Each task (:class:`~mdmtheory.tasks.base.Task`) gives sequences of ``length``
 tokens, a law of prompts (clue positions revealed, the rest ``mask_id``),
 a checker of answers and, where the law is small, its exact conditionals.
 
-========== ============================================ ===== ===== ===============================
-name       law                                           L     q     exact law
-========== ============================================ ===== ===== ===============================
-``code``   uniform on a binary [16, 6] linear code,      16    2     uniform on consistent
-           3 clues; correct = a codeword                             codewords; exact Z by ranks
-``markov`` sparse stationary Markov chain (8 states,     32    8     forward-backward; exact Z,
-           3 successors), 8 clues; correct = allowed                 entropy rate
-``sudoku4`` uniform on the 288 4x4 Sudoku grids,         16    4     uniform on valid completions
-           3..6 clues; correct = a valid grid
-``sudoku9`` 9x9 Sudoku (a transformation family),        81    9     none
-           30..50 clues; correct = a valid grid
-``kjv``    KJV text windows, 32-character prefix;        64    62    none (validity check only)
-           "correct" = every generated word is a KJV word
-========== ============================================ ===== ===== ===============================
+* ``code`` (L 16, q 3): uniform on a ``[16, 6]`` code over ``F_3`` whose
+  parity symbols are scaled copies of message symbols; 3 clues; correct = a
+  codeword.  Exact law: uniform on the consistent codewords; exact ``Z`` by ranks.
+* ``markov`` (L 32, q 8): a stationary sparse Markov chain (3 successors per
+  state); 8 clues; correct = every transition allowed.  Exact conditionals by
+  forward-backward; exact ``Z`` and entropy rate.
+* ``sudoku4`` (L 16, q 4): uniform on the 288 valid 4x4 grids; 3 to 6 clues;
+  correct = a valid grid.  Exact law: uniform on the valid completions.
+* ``sudoku9`` (L 81, q 9): 9x9 grids from a transformation family; 30 to 50
+  clues; correct = a valid grid.  No exact law.
+* ``kjv`` (L 64, 62 characters): held-out KJV windows, 32-character prefix;
+  no checkable answer (``is_correct`` checks that generated words are KJV words).
 
 Use :func:`get_task`::
 

@@ -55,8 +55,8 @@ class KJVTask(Task):
             corpus = load_corpus(self._cache_dir)
             alphabet = corpus.alphabet
             words = {w.lower() for w in _WORD.findall(corpus.train)}
-            self._data = (alphabet, encode(corpus.train, alphabet), encode(corpus.heldout, alphabet),
-                          words)
+            self._data = (alphabet, encode(corpus.train, alphabet),
+                          encode(corpus.heldout, alphabet), words)
         return self._data
 
     @property

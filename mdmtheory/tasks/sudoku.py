@@ -111,7 +111,8 @@ class _SudokuTask(Task):
 
 
 class Sudoku4Task(_SudokuTask):
-    """4x4 Sudoku completion with ``clues = (lo, hi)`` clues (default 3..6: about 2 to 9 valid completions); see the
+    """4x4 Sudoku completion with ``clues = (lo, hi)`` clues (default 3..6: about 2 to 9
+    valid completions); see the
     module docstring.  Exact oracle: uniform over the valid completions."""
 
     def __init__(self, clues: tuple[int, int] = (3, 6), name: str = "sudoku4"):
