@@ -57,8 +57,9 @@ def _panel(ax, d: dict, cmap) -> None:
         tenv = "exact" if "exact-trained" in r["family"] else "neural"
         es = "ES" in r["family"]
         col = "crimson" if not es else "darkorange"
-        ax.errorbar(r["nfe"], r["acc"], yerr=[[r["acc"] - r["acc_lo"]], [r["acc_hi"] - r["acc"]]],
-                    xerr=[[r["nfe"] - r["nfe_lo"]], [r["nfe_hi"] - r["nfe"]]],
+        yerr = np.clip([[r["acc"] - r["acc_lo"]], [r["acc_hi"] - r["acc"]]], 0, None)
+        xerr = np.clip([[r["nfe"] - r["nfe_lo"]], [r["nfe_hi"] - r["nfe"]]], 0, None)
+        ax.errorbar(r["nfe"], r["acc"], yerr=yerr, xerr=xerr,
                     fmt=markers[tenv], ms=9 if tenv == "neural" else 6, color=col, mec="k",
                     mew=0.5, elinewidth=0.8, zorder=5)
         ax.annotate(f"{r.get('alpha', 0):g}", (r["nfe"], r["acc"]), fontsize=6,
