@@ -1,16 +1,26 @@
 """Unmasking policies: the MDP, heuristic rules, exact evaluation, a learned policy.
 
-Spec: ``shared/spec/policies.md`` (MDP §1, policy and GRPO §2, heuristics §3)
-and ``theory.md`` §1 (the sampler).  Submodules:
+The MDP and the learned policy follow Jazbec et al. (2025, "Learning unmasking
+policies for diffusion language models"); the sampler is the paper's §1.
+Submodules:
 
-* :mod:`~mdmtheory.policies.mdp` -- the environment over any conditional oracle;
+* :mod:`~mdmtheory.policies.mdp` -- the environment over any conditional oracle
+  (an exact law or, through :mod:`~mdmtheory.policies.neural`, a torch denoiser);
 * :mod:`~mdmtheory.policies.heuristics` -- random-k, top-k confidence / margin /
-  entropy, Fast-dLLM threshold and factor rules, EB-sampler;
+  entropy (LLaDA's per-block counts), Fast-dLLM threshold and factor rules,
+  EB-sampler;
+* :mod:`~mdmtheory.policies.dream` -- Dream ``origin``, ``maskgit_plus`` /
+  ``topk_margin`` / ``entropy`` with ``alg_temp``, Fast-dLLM's Dream threshold;
+* :mod:`~mdmtheory.policies.more_rules` -- KLASS, DUS, PC-Sampler;
 * :mod:`~mdmtheory.policies.exact` -- exact output law, KL, NFE distribution and
   Pareto fronts of any policy on a small dense ``mu``;
-* :mod:`~mdmtheory.policies.learned` -- a small DiT-style policy trained by GRPO
-  (needs torch; *not* imported here, so ``import mdmtheory.policies`` never
-  imports torch).
+* :mod:`~mdmtheory.policies.learned` -- a small DiT-style policy trained by GRPO;
+* :mod:`~mdmtheory.policies.grpo` -- GRPO on a prompted environment (a trained
+  denoiser or an exact law), expert steering, checkpoints;
+* :mod:`~mdmtheory.policies.neural` -- a torch denoiser as the environment.
+
+The last three need torch and are *not* imported here, so
+``import mdmtheory.policies`` never imports torch.
 """
 
 from .exact import (
@@ -25,6 +35,8 @@ from .exact import (
     policy_front,
     selection_laws,
 )
+from .dream import DreamOrigin, DreamThreshold, DreamTopK
+from .more_rules import DUS, KLASS, PCSampler
 from .heuristics import (
     ConfidenceThreshold,
     EBSampler,
@@ -63,6 +75,12 @@ __all__ = [
     "ConfidenceThreshold",
     "FactorRule",
     "EBSampler",
+    "DreamOrigin",
+    "DreamTopK",
+    "DreamThreshold",
+    "KLASS",
+    "DUS",
+    "PCSampler",
     "topk_select",
     "threshold_select",
     "factor_select",

@@ -1,4 +1,4 @@
-"""Heuristic unmasking policies with the anchors' exact rules (spec policies.md §3).
+"""Heuristic unmasking policies with the anchors' exact rules (LLaDA, Dream, Fast-dLLM, EB).
 
 Every rule acts on the *active* positions (masked, inside the current block)
 and reads only the oracle's conditionals ``p_i`` at the current buffer.  The
@@ -10,7 +10,7 @@ scores while the revealed tokens are drawn from ``p_i`` (Dream's
 ``maskgit_plus`` at ``alg_temp = 0``); LLaDA's variant at temperature > 0, which
 scores the *sampled* token, is not implemented.
 
-Rules (numbers refer to spec §3)
+Rules
 --------------------------------
 * :class:`RandomK` (item 1, LLaDA ``remasking='random'``): a uniform random
   ``s_t``-subset of the active positions.
@@ -86,12 +86,12 @@ _MAX_TIE_ACTIONS = 200_000
 
 # ============================================================================ scores
 def confidence_scores(probs: np.ndarray) -> np.ndarray:
-    """``c_i = max_v p_i(v)`` (spec §3 item 2/7 at temperature 0)."""
+    """``c_i = max_v p_i(v)`` (LLaDA ``low_confidence`` / Dream ``maskgit_plus`` at temperature 0)."""
     return np.asarray(probs, dtype=np.float64).max(axis=-1)
 
 
 def margin_scores(probs: np.ndarray) -> np.ndarray:
-    """``p_(1) - p_(2)``, the gap between the two largest probabilities (spec §3 item 5)."""
+    """``p_(1) - p_(2)``, the gap between the two largest probabilities (Dream ``topk_margin``)."""
     s = np.sort(np.asarray(probs, dtype=np.float64), axis=-1)
     return s[..., -1] - s[..., -2]
 
@@ -105,7 +105,7 @@ def entropies(probs: np.ndarray) -> np.ndarray:
 
 
 def neg_entropy_scores(probs: np.ndarray) -> np.ndarray:
-    """``sum_v p log p`` (negative entropy; higher = more certain; spec §3 item 6)."""
+    """``sum_v p log p`` (negative entropy; higher = more certain; Dream ``entropy``)."""
     return -entropies(probs)
 
 
@@ -127,6 +127,47 @@ def _check_vec(scores, active) -> tuple[np.ndarray, np.ndarray]:
     return s, a
 
 
+def ordered_ranks(scores, active, *, atol: float = TIE_ATOL) -> np.ndarray:
+    """Rank of every active position by decreasing score, row by row (0 = best).
+
+    Scores within ``atol`` of their neighbour in the sorted order form one tie
+    chain; inside a chain positions are ranked left to right (a stable,
+    deterministic tie-break; ``torch.topk`` leaves it unspecified).  Inactive
+    positions get rank ``n``.
+
+    Parameters
+    ----------
+    scores : array_like, shape (B, n)
+    active : array_like of bool, shape (B, n)
+
+    Returns
+    -------
+    ndarray of int64, shape (B, n)
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    a = np.asarray(active, dtype=bool)
+    if s.ndim != 2 or a.shape != s.shape:
+        raise ValueError(f"scores and active must be 2-D of the same shape; got {s.shape} "
+                         f"and {a.shape}")
+    if np.isnan(s[a]).any():
+        raise ValueError("scores of active positions contain NaN")
+    B, n = s.shape
+    pos = np.broadcast_to(np.arange(n), (B, n))
+    key = np.where(a, -s, np.inf)
+    o = np.lexsort((pos, key), axis=-1)          # by score desc, then index
+    ks = np.take_along_axis(key, o, axis=1)
+    fin = np.isfinite(ks)
+    gaps = np.zeros((B, n), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        gaps[:, 1:] = ~(np.abs(ks[:, 1:] - ks[:, :-1]) <= atol)
+    group = np.cumsum(gaps, axis=1) + np.where(fin, 0, n + 1)
+    o2 = np.lexsort((np.take_along_axis(pos, o, axis=1), group), axis=-1)
+    order = np.take_along_axis(o, o2, axis=1)
+    rank = np.empty((B, n), dtype=np.int64)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(n), (B, n)), axis=1)
+    return np.where(a, rank, n)
+
+
 def ordered_positions(scores, active, *, atol: float = TIE_ATOL
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Active positions by decreasing score, ties (chains within ``atol``) by index.
@@ -139,19 +180,26 @@ def ordered_positions(scores, active, *, atol: float = TIE_ATOL
         Tie-group id of each entry of ``order`` (0 = best group).
     """
     s, a = _check_vec(scores, active)
-    pos = np.flatnonzero(a)
-    sc = s[pos]
-    o = np.lexsort((pos, -sc))  # by score desc, then index
-    pos, sc = pos[o], sc[o]
-    gaps = np.concatenate([[False], (sc[:-1] - sc[1:]) > atol])
-    group = np.cumsum(gaps)
-    o2 = np.lexsort((pos, group))  # within a tie group: by index
-    return pos[o2], group[o2]
+    rank = ordered_ranks(s[None], a[None], atol=atol)[0]
+    order = np.argsort(rank)[: int(a.sum())]
+    sc = s[order]
+    gaps = np.concatenate([[False], np.abs(sc[:-1] - sc[1:]) > atol])
+    return order, np.cumsum(gaps)
+
+
+def topk_mask(scores, active, k, *, atol: float = TIE_ATOL) -> np.ndarray:
+    """Row-wise top-``k_b`` of the active scores (ties by index), ``(B, n)`` bool.
+
+    ``k`` (scalar or ``(B,)``) is capped at the number of active positions.
+    """
+    rank = ordered_ranks(scores, active, atol=atol)
+    k = np.broadcast_to(np.asarray(k, dtype=np.int64), (rank.shape[0],))
+    return rank < k[:, None]
 
 
 def topk_select(scores, active, k: int, *, tie_break: TieBreak = "index",
                 atol: float = TIE_ATOL) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` highest-scoring active positions (spec §3 items 1, 2, 5, 6).
+    """The ``k`` highest-scoring active positions (LLaDA ``random`` / ``low_confidence``, Dream ``topk_margin`` / ``entropy``).
 
     Returns
     -------
@@ -188,8 +236,28 @@ def topk_select(scores, active, k: int, *, tie_break: TieBreak = "index",
     return acts, np.full(count, 1.0 / count)
 
 
+def _rows(conf, active) -> tuple[np.ndarray, np.ndarray]:
+    c = np.asarray(conf, dtype=np.float64)
+    a = np.asarray(active, dtype=bool)
+    if c.ndim != 2 or a.shape != c.shape:
+        raise ValueError(f"scores and active must be 2-D of the same shape; got {c.shape} "
+                         f"and {a.shape}")
+    return c, a
+
+
+def threshold_mask(conf, active, lam: float, *, strict: bool = False) -> np.ndarray:
+    """Batched Fast-dLLM threshold rule, ``(B, n)`` bool; see :func:`threshold_select`."""
+    c, a = _rows(conf, active)
+    if not np.isfinite(lam):
+        raise ValueError(f"lambda must be finite, got {lam!r}")
+    rank = ordered_ranks(c, a)
+    with np.errstate(invalid="ignore"):
+        sel = a & ((c > lam + TIE_ATOL) if strict else (c >= lam - TIE_ATOL))
+    return sel | (a & (rank == 0))
+
+
 def threshold_select(conf, active, lam: float, *, strict: bool = False) -> np.ndarray:
-    """Fast-dLLM's confidence-threshold rule (spec §3 item 3), one boolean action.
+    """Fast-dLLM's confidence-threshold rule (Wu et al. 2025, ``threshold=lambda``), one action.
 
     Accept every active ``i`` with ``conf_i >= lam`` (``> lam`` if ``strict``,
     Apple's version) and always the most confident active position (ties: the
@@ -198,16 +266,36 @@ def threshold_select(conf, active, lam: float, *, strict: bool = False) -> np.nd
     of 0.9 computed as 0.8999999999999999 passes ``lam = 0.9``).
     """
     c, a = _check_vec(conf, active)
-    if not np.isfinite(lam):
-        raise ValueError(f"lambda must be finite, got {lam!r}")
-    sel = a & ((c > lam + TIE_ATOL) if strict else (c >= lam - TIE_ATOL))
-    order, _ = ordered_positions(c, a)
-    sel[order[0]] = True
-    return sel
+    return threshold_mask(c[None], a[None], lam, strict=strict)[0]
+
+
+def _sorted_by_rank(values: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """``values`` re-ordered by ``rank`` per row (inactive entries, rank n, last)."""
+    order = np.argsort(rank, axis=1, kind="stable")
+    return np.take_along_axis(values, order, axis=1)
+
+
+def factor_mask(conf, active, factor: float, *, code_quirk: bool = True) -> np.ndarray:
+    """Batched Fast-dLLM factor rule, ``(B, n)`` bool; see :func:`factor_select`."""
+    c, a = _rows(conf, active)
+    if not (np.isfinite(factor) and factor >= 0):
+        raise ValueError(f"factor must be finite and >= 0, got {factor!r}")
+    rank = ordered_ranks(c, a)
+    m = a.sum(axis=1)
+    cs = _sorted_by_rank(np.where(a, c, -np.inf), rank)
+    r = np.arange(1, c.shape[1] + 1)[None, :]
+    ok = cs >= 1.0 - factor / (r + 1.0) - TIE_ATOL
+    ok[:, 0] = True
+    ok |= r > m[:, None]  # past the active list: no failure there
+    first_fail = np.where((~ok).any(axis=1), np.argmax(~ok, axis=1), m)
+    take = first_fail.copy()
+    if code_quirk:
+        take = np.where(first_fail == m - 1, m, take)
+    return rank < take[:, None]
 
 
 def factor_select(conf, active, factor: float, *, code_quirk: bool = True) -> np.ndarray:
-    """Fast-dLLM's factor rule (spec §3 item 4), one boolean action.
+    """Fast-dLLM's factor rule (Wu et al. 2025, ``factor=f``), one boolean action.
 
     Sort the active confidences ``c_(1) >= c_(2) >= ... >= c_(m)``.  Rank ``r``
     (1-based) passes if ``c_(r) >= 1 - factor/(r+1)``; rank 1 always passes.
@@ -219,26 +307,36 @@ def factor_select(conf, active, factor: float, *, code_quirk: bool = True) -> np
     bumped at the end of the list).
     """
     c, a = _check_vec(conf, active)
-    if not (np.isfinite(factor) and factor >= 0):
-        raise ValueError(f"factor must be finite and >= 0, got {factor!r}")
-    order, _ = ordered_positions(c, a)
-    m = order.size
-    cs = c[order]
-    ranks = np.arange(1, m + 1)
-    ok = cs >= 1.0 - factor / (ranks + 1.0) - TIE_ATOL
-    ok[0] = True
-    fail = np.flatnonzero(~ok)
-    take = m if fail.size == 0 else int(fail[0])  # number of ranks before the failure
-    if code_quirk and fail.size and int(fail[0]) == m - 1:
-        take = m
-    sel = np.zeros(c.size, dtype=bool)
-    sel[order[:take]] = True
-    return sel
+    return factor_mask(c[None], a[None], factor, code_quirk=code_quirk)[0]
+
+
+def eb_mask(probs, active, gamma: float, *, proxy: Literal["entropy", "confidence"] = "entropy"
+            ) -> np.ndarray:
+    """Batched EB-sampler rule on ``probs (B, n, q)``, ``(B, n)`` bool; see :func:`eb_select`."""
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim != 3:
+        raise ValueError(f"probs must have shape (B, n, q), got {p.shape}")
+    if not (np.isfinite(gamma) and gamma >= 0):
+        raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
+    a = np.asarray(active, dtype=bool)
+    H = entropies(p)
+    if proxy == "entropy":
+        rank = ordered_ranks(-H, a)
+    elif proxy == "confidence":
+        rank = ordered_ranks(confidence_scores(p), a)
+    else:
+        raise ValueError(f"proxy must be 'entropy' or 'confidence', got {proxy!r}")
+    h = _sorted_by_rank(np.where(a, H, np.inf), rank)
+    with np.errstate(invalid="ignore"):
+        cost = np.cumsum(h, axis=1) - np.maximum.accumulate(h, axis=1)
+    ok = cost <= gamma + TIE_ATOL  # cost is nondecreasing (NaN/inf past the active list)
+    take = np.maximum(np.argmin(ok, axis=1) + ok.all(axis=1) * ok.shape[1], 1)
+    return rank < take[:, None]
 
 
 def eb_select(probs, active, gamma: float, *, proxy: Literal["entropy", "confidence"] = "entropy"
               ) -> np.ndarray:
-    """EB-sampler's entropy-bounded rule (spec §3 item 8), one boolean action.
+    """EB-sampler's entropy-bounded rule (Ben-Hamu et al. 2025), one boolean action.
 
     Sort the active positions by the error proxy (lowest entropy first, or
     highest confidence first) and take the longest prefix ``P`` with
@@ -249,27 +347,48 @@ def eb_select(probs, active, gamma: float, *, proxy: Literal["entropy", "confide
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2:
         raise ValueError(f"probs must have shape (n, q), got {p.shape}")
-    if not (np.isfinite(gamma) and gamma >= 0):
-        raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
-    H = entropies(p)
-    if proxy == "entropy":
-        order, _ = ordered_positions(-H, active)
-    elif proxy == "confidence":
-        order, _ = ordered_positions(confidence_scores(p), active)
-    else:
-        raise ValueError(f"proxy must be 'entropy' or 'confidence', got {proxy!r}")
-    h = H[order]
-    cost = np.cumsum(h) - np.maximum.accumulate(h)
-    take = int(np.searchsorted(cost > gamma + TIE_ATOL, True))  # cost is nondecreasing
-    take = max(take, 1)
-    sel = np.zeros(p.shape[0], dtype=bool)
-    sel[order[:take]] = True
-    return sel
+    _, a = _check_vec(np.zeros(p.shape[0]), active)
+    return eb_mask(p[None], a[None], gamma, proxy=proxy)[0]
 
 
 # ============================================================================ policies
 def _one(action: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return action[None, :], np.ones(1)
+
+
+def llada_counts(obs: Observation, steps: int) -> np.ndarray:
+    """LLaDA's per-block count at the current step, capped at the active count, ``(B,)``.
+
+    ``get_num_transfer_tokens``: the block's masks at entry ``m0`` are split
+    over ``steps`` passes, ``floor(m0/steps)`` each and one more for the first
+    ``m0 mod steps`` passes (Nie et al. 2025, ``generate``); step ``i`` is the
+    number of passes already spent in the block.  Past the last step the
+    count is everything still active.  Without block bookkeeping
+    (``obs.iters is None``) ``m0 = n`` and ``i = nfe``.
+    """
+    m0 = obs.start_count.astype(np.int64)
+    i = obs.step_in_block.astype(np.int64)
+    act = obs.active.sum(axis=1)
+    k = m0 // steps + (i < m0 % steps)
+    return np.where(i >= steps, act, np.minimum(k, act))
+
+
+class SelectionRule(Policy):
+    """A rule whose action is a function of the observation (one batched implementation).
+
+    Subclasses implement :meth:`select` on a whole batch; the exact action law
+    (a point mass) and the Monte Carlo sampler both call it.
+    """
+
+    def select(self, obs: Observation) -> np.ndarray:
+        """``(B, n)`` boolean actions."""
+        raise NotImplementedError
+
+    def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
+        return _one(self.select(obs)[0])
+
+    def sample_actions(self, obs: Observation, rng: np.random.Generator) -> np.ndarray:
+        return self.select(obs) & obs.active
 
 
 class ScheduledPolicy(Policy):
@@ -278,8 +397,12 @@ class ScheduledPolicy(Policy):
     Parameters
     ----------
     schedule : Schedule, sequence of int, or int
-        The count schedule (an ``int`` ``k`` = the uniform k-step schedule with
-        LLaDA's split; full diffusion only).
+        The count schedule.  An ``int`` ``k`` is LLaDA's: ``k`` passes *per
+        block*, the block's masks at entry split by :func:`llada_counts` (with
+        one block and no prompt: the uniform k-step schedule
+        :func:`mdmtheory.schedule_rules.uniform_schedule`).  A schedule gives
+        global sizes indexed by the pass number (full diffusion or aligned
+        with the blocks; no prompts).
     tie_break : {"index", "random"}
     """
 
@@ -296,7 +419,7 @@ class ScheduledPolicy(Policy):
             self.k = self._schedule.k
 
     def sizes(self, n: int) -> np.ndarray:
-        """The step sizes for sequence length ``n``."""
+        """The step sizes for sequence length ``n`` (one block, no prompt)."""
         if self._schedule is None:
             from ..schedule_rules import uniform_schedule
 
@@ -306,10 +429,8 @@ class ScheduledPolicy(Policy):
         return self._schedule.sizes
 
     def check(self, mdp: UnmaskingMDP) -> None:
-        if self._schedule is None and mdp.block_length < mdp.n:
-            raise ValueError("an int k is the full-diffusion uniform schedule; in semi-AR mode "
-                             "pass a schedule aligned with the blocks, e.g. "
-                             "mdmtheory.schedule_rules.llada_schedule(n, steps, block_length)")
+        if self._schedule is None:
+            return
         s = self.sizes(mdp.n)
         cum = set(np.cumsum(s).tolist())
         missing = [b for b in range(mdp.block_length, mdp.n, mdp.block_length) if b not in cum]
@@ -319,28 +440,46 @@ class ScheduledPolicy(Policy):
         if s.size > mdp.horizon:
             raise ValueError(f"the schedule has {s.size} steps, over the horizon L={mdp.horizon}")
 
-    def count(self, obs: Observation) -> int:
-        """``s_t`` for the step about to be taken (``t = nfe + 1``)."""
+    def counts(self, obs: Observation) -> np.ndarray:
+        """``s_t`` of every row for the step about to be taken, ``(B,)``."""
+        if self._schedule is None:
+            return llada_counts(obs, self.k)
         s = self.sizes(obs.n)
-        t = int(obs.nfe[0])
-        if t >= s.size:
-            raise ValueError(f"the count schedule has only {s.size} steps; step {t + 1} asked")
-        return int(s[t])
+        if (obs.nfe >= s.size).any():
+            raise ValueError(f"the count schedule has only {s.size} steps; step "
+                             f"{int(obs.nfe.max()) + 1} asked")
+        k = s[obs.nfe]
+        if (k > obs.active.sum(axis=1)).any():
+            raise ValueError("a step asks for more positions than are active "
+                             "(is the count schedule aligned with the blocks?)")
+        return k
+
+    def count(self, obs: Observation) -> int:
+        """``s_t`` for the step about to be taken (batch of one)."""
+        return int(self.counts(obs)[0])
 
     def scores(self, obs: Observation) -> np.ndarray:
         raise NotImplementedError
 
     def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
-        return topk_select(self.scores(obs)[0], obs.active[0], self.count(obs),
-                           tie_break=self.tie_break)
+        k = self.count(obs)
+        if k == 0:
+            return _one(np.zeros(obs.n, dtype=bool))
+        return topk_select(self.scores(obs)[0], obs.active[0], k, tie_break=self.tie_break)
+
+    def sample_actions(self, obs: Observation, rng: np.random.Generator) -> np.ndarray:
+        k = self.counts(obs)
+        if self.tie_break == "random":
+            return Policy.sample_actions(self, obs, rng)
+        return topk_mask(self.scores(obs), obs.active, k)
 
 
 class RandomK(ScheduledPolicy):
-    """Random-k (spec §3 item 1): a uniform random ``s_t``-subset of the active positions.
+    """Random-k (LLaDA ``remasking='random'``): a uniform random ``s_t``-subset of the active set.
 
-    With full diffusion this is exactly the sampler of theory.md §1, whose
+    With full diffusion this is exactly the sampler of the paper's §1, whose
     output law is ``E_S nu^S`` and whose expected KL ``E_S KL(mu || nu^S)`` is
-    Thm 1.4's left-Riemann error.
+    the left-Riemann error of Thm 1.4.
     """
 
     def __init__(self, schedule: Schedule | Sequence[int] | int):
@@ -359,47 +498,37 @@ class RandomK(ScheduledPolicy):
         Returns ``(rows, actions, probs)`` with one entry per (row, subset); the
         same law as :meth:`action_distribution` row by row, vectorised.
         """
-        s = self.sizes(obs.n)
-        if (obs.nfe >= s.size).any():
-            raise ValueError(f"the count schedule has only {s.size} steps")
-        ks = s[obs.nfe]
+        ks = self.counts(obs)
         ms = obs.active.sum(axis=1)
-        if (ks > ms).any():
-            raise ValueError("a step asks for more positions than are active "
-                             "(is the count schedule aligned with the blocks?)")
         R, A, P = [], [], []
         for m, k in set(zip(ms.tolist(), ks.tolist())):
             rows = np.flatnonzero((ms == m) & (ks == k))
             act_pos = np.nonzero(obs.active[rows])[1].reshape(rows.size, m)
-            combos = np.array(list(combinations(range(m), k)), dtype=np.int64)  # (C, k)
+            combos = np.array(list(combinations(range(m), k)), dtype=np.int64).reshape(-1, k)
             C = combos.shape[0]
             acts = np.zeros((rows.size, C, obs.n), dtype=bool)
-            chosen = act_pos[:, combos]  # (rows, C, k)
-            np.put_along_axis(acts, chosen, True, axis=2)
+            if k:
+                chosen = act_pos[:, combos]  # (rows, C, k)
+                np.put_along_axis(acts, chosen, True, axis=2)
             R.append(np.repeat(rows, C))
             A.append(acts.reshape(-1, obs.n))
             P.append(np.full(rows.size * C, 1.0 / C))
         return np.concatenate(R), np.concatenate(A), np.concatenate(P)
 
     def sample_actions(self, obs: Observation, rng: np.random.Generator) -> np.ndarray:
-        s = self.sizes(obs.n)
-        if (obs.nfe >= s.size).any():
-            raise ValueError(f"the count schedule has only {s.size} steps")
-        k = s[obs.nfe]
-        if (k > obs.active.sum(axis=1)).any():
-            raise ValueError("a step asks for more positions than are active "
-                             "(is the count schedule aligned with the blocks?)")
+        k = self.counts(obs)
         # a uniform random k-subset: the k largest of i.i.d. uniforms over the active set
         u = np.where(obs.active, rng.random(obs.x.shape), -1.0)
         rank = np.argsort(np.argsort(-u, axis=1), axis=1)
-        return rank < k[:, None]
+        return (rank < k[:, None]) & obs.active
 
 
 class TopK(ScheduledPolicy):
-    """Top-k by a score (spec §3 items 2, 5, 6).
+    """Top-k by a score: LLaDA ``low_confidence``, Dream ``topk_margin``, Dream ``entropy``.
 
-    ``score`` is ``"confidence"`` (LLaDA ``low_confidence``), ``"margin"`` (Dream
-    ``topk_margin``) or ``"entropy"`` (Dream ``entropy``); see the module docstring.
+    ``score`` is ``"confidence"`` (``p_i(x0_i)``, the top-1 probability),
+    ``"margin"`` (``p_(1) - p_(2)``) or ``"entropy"`` (``sum p log p``); the
+    counts come from the schedule (LLaDA's per-block split for an ``int``).
     """
 
     def __init__(self, schedule: Schedule | Sequence[int] | int,
@@ -417,22 +546,22 @@ class TopK(ScheduledPolicy):
 
 
 def TopKConfidence(schedule, *, tie_break: TieBreak = "index") -> TopK:
-    """LLaDA ``low_confidence`` (spec §3 item 2): top ``s_t`` by ``p_i(x0_i)``."""
+    """LLaDA ``low_confidence`` (Nie et al. 2025): top ``s_t`` by ``p_i(x0_i)``."""
     return TopK(schedule, "confidence", tie_break=tie_break)
 
 
 def TopKMargin(schedule, *, tie_break: TieBreak = "index") -> TopK:
-    """Dream ``topk_margin`` (spec §3 item 5): top ``s_t`` by ``p_(1) - p_(2)``."""
+    """Dream ``topk_margin`` (Ye et al. 2025): top ``s_t`` by ``p_(1) - p_(2)``."""
     return TopK(schedule, "margin", tie_break=tie_break)
 
 
 def TopKEntropy(schedule, *, tie_break: TieBreak = "index") -> TopK:
-    """Dream ``entropy`` (spec §3 item 6): top ``s_t`` by ``sum p log p``."""
+    """Dream ``entropy`` (Ye et al. 2025): top ``s_t`` by ``sum p log p``."""
     return TopK(schedule, "entropy", tie_break=tie_break)
 
 
-class ConfidenceThreshold(Policy):
-    """Fast-dLLM confidence threshold ``lambda`` (spec §3 item 3); NFE adapts to the input.
+class ConfidenceThreshold(SelectionRule):
+    """Fast-dLLM confidence threshold ``lambda``, LLaDA variant (Wu et al. 2025).
 
     Parameters
     ----------
@@ -449,13 +578,12 @@ class ConfidenceThreshold(Policy):
         self.strict = bool(strict)
         self.name = f"threshold(lambda={self.lam:g})"
 
-    def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
-        return _one(threshold_select(obs.confidence[0], obs.active[0], self.lam,
-                                     strict=self.strict))
+    def select(self, obs: Observation) -> np.ndarray:
+        return threshold_mask(obs.confidence, obs.active, self.lam, strict=self.strict)
 
 
-class FactorRule(Policy):
-    """Fast-dLLM factor rule ``f`` (spec §3 item 4); see :func:`factor_select`."""
+class FactorRule(SelectionRule):
+    """Fast-dLLM factor rule ``f`` (Wu et al. 2025); see :func:`factor_select`."""
 
     def __init__(self, factor: float = 1.0, *, code_quirk: bool = True):
         if not (np.isfinite(factor) and factor >= 0):
@@ -464,13 +592,12 @@ class FactorRule(Policy):
         self.code_quirk = bool(code_quirk)
         self.name = f"factor(f={self.factor:g})"
 
-    def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
-        return _one(factor_select(obs.confidence[0], obs.active[0], self.factor,
-                                  code_quirk=self.code_quirk))
+    def select(self, obs: Observation) -> np.ndarray:
+        return factor_mask(obs.confidence, obs.active, self.factor, code_quirk=self.code_quirk)
 
 
-class EBSampler(Policy):
-    """EB-sampler ``gamma`` (spec §3 item 8); see :func:`eb_select`."""
+class EBSampler(SelectionRule):
+    """EB-sampler ``gamma`` (Ben-Hamu et al. 2025); see :func:`eb_select`."""
 
     def __init__(self, gamma: float = 0.1, *, proxy: Literal["entropy", "confidence"] = "entropy"):
         if not (np.isfinite(gamma) and gamma >= 0):
@@ -481,5 +608,5 @@ class EBSampler(Policy):
         self.proxy = proxy
         self.name = f"EB(gamma={self.gamma:g})"
 
-    def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
-        return _one(eb_select(obs.probs[0], obs.active[0], self.gamma, proxy=self.proxy))
+    def select(self, obs: Observation) -> np.ndarray:
+        return eb_mask(obs.probs, obs.active, self.gamma, proxy=self.proxy)

@@ -1,10 +1,10 @@
-"""A small learned unmasking policy trained by GRPO (issue 8 item 4; spec policies.md §2).
+"""A small learned unmasking policy trained by GRPO (Jazbec et al. 2025, ``DiTConfidencePolicy``).
 
 The anchors' design (Jazbec et al., ``DiTConfidencePolicy`` + GRPO) at toy scale,
 on an exact environment (:class:`~mdmtheory.policies.mdp.UnmaskingMDP` over a
 dense ``mu``):
 
-Policy network (spec §2.1)
+Policy network
     Per position the inputs are the top-1 probability ``c_i`` (a
     ``Linear(1 -> d)``), and a conditioning vector ``Embedding(2, d)[m_i] +
     MLP(sinusoid(t))`` built from the mask bit and the time feature
@@ -22,7 +22,7 @@ Action
     "beta-scaling" ``p -> min(1, beta p)``.  Training uses the MDP without the
     fallback (empty actions spend an NFE); evaluation uses the fallback to the
     arg-max logit (``bernoulli-argmax``).
-GRPO (spec §2.2)
+GRPO
     ``G`` rollouts per start ("prompt" = one distribution of a training family,
     e.g. one code dimension ``d``), reward ``R = correct * ((L - NFE + 1)/L)^alpha``
     with ``NFE`` clipped at ``L``; advantage ``A = R - mean_group(R)`` (no std
@@ -85,6 +85,7 @@ __all__ = [
     "speed_reward",
     "grpo_advantages",
     "action_log_prob",
+    "expert_mixture_log_prob",
     "code_family",
     "train_code_family_policy",
 ]
@@ -104,7 +105,7 @@ def _threads(k: int = 1):
 # ============================================================================ network
 @dataclass(frozen=True)
 class PolicyConfig:
-    """Architecture of :class:`DiTPolicyNet` (spec §2.1, scaled down)."""
+    """Architecture of :class:`DiTPolicyNet` (default scaled down; :meth:`paper` = the anchors')."""
 
     d_model: int = 32
     n_heads: int = 2
@@ -112,6 +113,13 @@ class PolicyConfig:
     smart_init: float = -2.0
     max_period: float = 1.0
     rope_base: float = 10_000.0
+    norm_affine: bool = False
+
+    @classmethod
+    def paper(cls) -> "PolicyConfig":
+        """The anchors' ``DiTConfidencePolicy``: d = 128, 2 heads, FFN 512, affine
+        pre-norms -- 331,265 parameters (Jazbec et al. 2025, released config)."""
+        return cls(d_model=128, n_heads=2, ffn_mult=4, norm_affine=True)
 
 
 def _sinusoid(t: torch.Tensor, dim: int, max_period: float) -> torch.Tensor:
@@ -147,8 +155,8 @@ class DiTPolicyNet(nn.Module):
         self.mask_emb = nn.Embedding(2, d)
         self.time_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
         self.ada = nn.Linear(d, 6 * d)
-        self.ln1 = nn.LayerNorm(d, elementwise_affine=False)
-        self.ln2 = nn.LayerNorm(d, elementwise_affine=False)
+        self.ln1 = nn.LayerNorm(d, elementwise_affine=config.norm_affine)
+        self.ln2 = nn.LayerNorm(d, elementwise_affine=config.norm_affine)
         self.qkv = nn.Linear(d, 3 * d)
         self.proj = nn.Linear(d, d)
         self.ffn = nn.Sequential(nn.Linear(d, config.ffn_mult * d), nn.GELU(),
@@ -193,7 +201,7 @@ class LearnedPolicy(BernoulliPolicy):
     temperature : float
         ``tau``: ``p = sigmoid(logit / tau)``.
     beta : float
-        Beta-scaling ``p -> min(1, beta p)`` (spec §2.1 test-time knob).
+        Beta-scaling ``p -> min(1, beta p)`` (the anchors' test-time knob).
     """
 
     def __init__(self, net: DiTPolicyNet, *, temperature: float = 1.0, beta: float = 1.0,
@@ -257,7 +265,7 @@ def reward_fn(mu: Distribution, kind: str | Callable = "support"):
 # ============================================================================ GRPO
 @dataclass(frozen=True)
 class GRPOConfig:
-    """GRPO hyper-parameters (spec §2.2; learning rate and sizes scaled to a toy problem).
+    """GRPO hyper-parameters (the anchors'; learning rate and sizes scaled to a toy problem).
 
     ``fallback=False`` trains in the anchors' ``bernoulli`` mode (an empty action
     spends an NFE); ``fallback=True`` trains in the evaluation mode
@@ -308,7 +316,7 @@ class TrainResult:
 
 
 def speed_reward(correct: np.ndarray, nfe: np.ndarray, length: int, alpha: float) -> np.ndarray:
-    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (spec §1 "Reward")."""
+    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (the anchors' reward)."""
     nfe = np.minimum(np.asarray(nfe, dtype=np.float64), length)
     return np.asarray(correct, dtype=np.float64) * ((length - nfe + 1) / length) ** float(alpha)
 
@@ -324,7 +332,7 @@ def grpo_advantages(rewards: np.ndarray, group_size: int) -> np.ndarray:
 
 def action_log_prob(logits: torch.Tensor, actions: torch.Tensor, active: torch.Tensor,
                     fallback: bool) -> torch.Tensor:
-    """Log-probability of the executed actions, ``(S,)`` (spec §2.2).
+    """Log-probability of the executed actions, ``(S,)`` (the anchors' per-step likelihood).
 
     The sum over active positions of ``log Bernoulli(a_i | sigmoid(b_i))``; with
     the fallback, a singleton at the arg-max active logit also collects the
@@ -372,7 +380,7 @@ def _rollout_groups(mdp: UnmaskingMDP, oracles: Sequence[ExactOracle], env_of_ro
 def train_grpo(envs: Distribution | Sequence[Distribution], config: GRPOConfig = GRPOConfig(),
                policy_config: PolicyConfig = PolicyConfig(), *, progress: bool = False
                ) -> TrainResult:
-    """Train a :class:`DiTPolicyNet` by GRPO on exact environments (spec §2.2).
+    """Train a :class:`DiTPolicyNet` by GRPO on exact environments (Jazbec et al. 2025).
 
     Parameters
     ----------
@@ -456,33 +464,72 @@ def _grpo_loop(it, cfg, mus, oracles, rewards, mdp, net, policy, opt, sched, his
         if np.all(np.abs(A) < 1e-12):
             hist["skipped"] += 1
             continue
-        c = torch.as_tensor(rec["c"], dtype=torch.float32)
-        m = torch.as_tensor(rec["m"], dtype=torch.float32)
-        t = torch.as_tensor(rec["t"], dtype=torch.float32)
-        act = torch.as_tensor(rec["act"], dtype=torch.float32)
-        active = torch.as_tensor(rec["active"], dtype=torch.float32)
-        row = torch.as_tensor(rec["row"], dtype=torch.long)
-        adv = torch.as_tensor(A, dtype=torch.float32)[row]
-        steps_per_row = torch.bincount(row, minlength=P * G).clamp(min=1).float()
-        with torch.no_grad():
-            old = action_log_prob(net(c, m, t), act, active, cfg.fallback)
-        net.train()
-        for _ in range(cfg.inner_steps):
-            new = action_log_prob(net(c, m, t), act, active, cfg.fallback)
-            ratio = torch.exp(new - old)
-            obj = torch.minimum(ratio * adv,
-                                torch.clamp(ratio, 1 - cfg.clip_eps, 1 + cfg.clip_eps) * adv)
-            per_row = torch.zeros(P * G).index_add(0, row, obj) / steps_per_row
-            loss = -per_row.mean()
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
+        _grpo_update(net, opt, sched, cfg, rec, A, P * G)
+
+
+def expert_mixture_log_prob(log_pi: torch.Tensor, weight: float) -> torch.Tensor:
+    """``log((1 - w) pi + w)``: an expert action's likelihood under the steering mixture.
+
+    With ``G`` policy and ``E`` expert rollouts per group, ``w = E / (G + E)``
+    (Jazbec et al. 2025, expert steering); the expert's own action has
+    probability one under the expert.
+    """
+    if not 0 < weight < 1:
+        raise ValueError(f"weight must lie in (0, 1), got {weight!r}")
+    return torch.logaddexp(log_pi + math.log1p(-weight),
+                           torch.full_like(log_pi, math.log(weight)))
+
+
+def _grpo_update(net, opt, sched, cfg, rec: dict, A: np.ndarray, n_rows: int,
+                 expert_rows: np.ndarray | None = None, expert_weight: float = 0.0) -> float:
+    """``cfg.inner_steps`` clipped-ratio GRPO steps on one recorded rollout batch.
+
+    ``rec`` holds per executed step the features ``c, m, t``, the ``active``
+    set, the executed action ``act`` and the rollout index ``row``.  Rows in
+    ``expert_rows`` were produced by an expert; their action likelihood is the
+    mixture ``(1 - w) pi + w`` with ``w = expert_weight = E / (G + E)`` (the
+    expert's action has probability one under the expert).  Returns the last loss.
+    """
+    c = torch.as_tensor(rec["c"], dtype=torch.float32)
+    m = torch.as_tensor(rec["m"], dtype=torch.float32)
+    t = torch.as_tensor(rec["t"], dtype=torch.float32)
+    act = torch.as_tensor(rec["act"], dtype=torch.float32)
+    active = torch.as_tensor(rec["active"], dtype=torch.float32)
+    row = torch.as_tensor(rec["row"], dtype=torch.long)
+    adv = torch.as_tensor(A, dtype=torch.float32)[row]
+    steps_per_row = torch.bincount(row, minlength=n_rows).clamp(min=1).float()
+    tau = float(getattr(cfg, "policy_temperature", 1.0))
+    is_exp = None
+    if expert_rows is not None and len(expert_rows):
+        is_exp = torch.as_tensor(np.isin(rec["row"], expert_rows))
+
+    def loglik():
+        lp = action_log_prob(net(c, m, t) / tau, act, active, cfg.fallback)
+        if is_exp is None:
+            return lp
+        return torch.where(is_exp, expert_mixture_log_prob(lp, expert_weight), lp)
+
+    with torch.no_grad():
+        old = loglik()
+    net.train()
+    loss = torch.zeros(())
+    for _ in range(cfg.inner_steps):
+        ratio = torch.exp(loglik() - old)
+        obj = torch.minimum(ratio * adv,
+                            torch.clamp(ratio, 1 - cfg.clip_eps, 1 + cfg.clip_eps) * adv)
+        per_row = torch.zeros(n_rows).index_add(0, row, obj) / steps_per_row
+        loss = -per_row.mean()
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        opt.step()
+        sched.step()
+    net.eval()
+    return float(loss.detach())
 
 
 def code_family(n: int = 4, p: int = 5) -> list[Distribution]:
-    """The MDS code family ``RS[n, d]_p``, ``d = 1..n-1`` (theory.md §4); one "prompt" per ``d``."""
+    """The MDS code family ``RS[n, d]_p``, ``d = 1..n-1`` (the paper's MDS example); one "prompt" per ``d``."""
     from .. import families
 
     return [families.reed_solomon(n, d, p) for d in range(1, n)]

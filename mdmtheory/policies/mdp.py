@@ -1,4 +1,4 @@
-"""The unmasking MDP over any conditional oracle (spec policies.md §1, theory.md §1).
+"""The unmasking MDP over any conditional oracle (Jazbec et al. 2025, §3; paper §1 sampler).
 
 A *policy* decides, at every forward pass of a masked diffusion model, which
 masked positions to unmask; this module is the environment it acts in.
@@ -8,7 +8,7 @@ State
     position ``i`` is masked), the number ``nfe`` of forward passes spent so
     far, and the semi-autoregressive block pointer (block index, iterations
     spent in the block).
-Observation (what a policy may use, spec §1 "State s_t")
+Observation (what a policy may use: the anchors' state features)
     The oracle's conditionals ``probs[i] = p(X_i = . | x_revealed)`` at the
     current buffer (one forward pass), from which the anchors' features are
     read: the per-position top-1 probability ``c_i = max_v probs[i, v]``, the
@@ -26,30 +26,45 @@ Action
 Transition
     One forward pass (``nfe += 1``).  Every ``i`` in ``A`` receives a token:
     ``token_mode="sample"`` draws the tokens of one step *independently* from
-    the oracle's conditionals ``probs[i]`` (the sampler of theory.md §1, the
+    the oracle's conditionals ``probs[i]`` (the sampler of the paper's §1, the
     anchors' dLLM at temperature 1); ``token_mode="argmax"`` writes
     ``argmax_v probs[i, v]`` (the anchors' greedy dLLM, temperature 0; ties go
     to the smallest token within :data:`TIE_ATOL`).  Nothing is remasked.
 Blocks
     Positions are cut into blocks of length ``block_length = BL`` (the last
     one may be shorter), taken left to right.  The next block starts when the
-    current one has no masks left or after ``BL`` iterations in it (spec §1
-    "Blocks"); ``BL = n`` is full diffusion.
+    current one has no masks left or after ``BL`` iterations in it (the
+    anchors' released code); ``BL = n`` is full diffusion.
 Horizon and termination
     At most ``L = horizon`` forward passes in total (default ``L = n``).  A
     rollout ends when the last block is left or ``nfe = L``; positions still
     masked then make the rollout *incomplete* (possible only with
     ``fallback=False`` or ``L < n``).
 
-Oracle protocol
----------------
-An oracle is any ``callable(x, revealed_mask) -> probs`` with ``x`` of shape
+Prompts
+    ``rollout(..., prompts=P)`` starts each row from a prompt: ``P[b, i] >= 0``
+    is a clue (revealed before the first pass, never an action), ``MASK`` a
+    position to generate.  Blocks still cut the whole buffer; a block with no
+    masks is skipped without spending a pass.  Without prompts every position
+    starts masked.
+Per-row bookkeeping (for rules with a per-block schedule or a memory)
+    ``iters`` (passes spent in the current block), ``block_masked0`` (masks of
+    the block when it was entered: LLaDA's ``get_num_transfer_tokens`` input)
+    and, when the policy asks for it (``policy.history_length = H > 0``, KLASS),
+    the conditionals of the last ``H`` passes.
+
+Environment (oracle) protocol
+-----------------------------
+An environment is any ``callable(x, revealed_mask) -> probs`` with ``x`` of shape
 ``(B, n)`` (int, values in ``[0, q)``; masked entries are passed as 0 and must be
 ignored), ``revealed_mask`` ``(B, n)`` bool and ``probs`` ``(B, n, q)`` float -- the
 protocol of :mod:`mdmtheory.montecarlo` (so its ``DistributionOracle`` and the
 torch bridge's model wrappers plug in).  :class:`ExactOracle` is the exact
 oracle of a dense :class:`~mdmtheory.Distribution` with O(1) look-ups by state
-code, used by the exact evaluator (:mod:`mdmtheory.policies.exact`).
+code, used by the exact evaluator (:mod:`mdmtheory.policies.exact`);
+:class:`mdmtheory.policies.neural.DenoiserOracle` is a trained torch denoiser
+(one batched forward pass on its device per call).  The MDP logic below is the
+same for both.
 """
 
 from __future__ import annotations
@@ -99,7 +114,7 @@ def argmax_with_ties(values: np.ndarray, axis: int = -1, atol: float = TIE_ATOL)
 
 
 def confidence(probs: np.ndarray) -> np.ndarray:
-    """Top-1 probability ``c_i = max_v p_i(v)`` (spec §1 feature; §3 confidence score)."""
+    """Top-1 probability ``c_i = max_v p_i(v)`` (the policy feature and LLaDA's confidence)."""
     return np.asarray(probs).max(axis=-1)
 
 
@@ -129,7 +144,7 @@ class ExactOracle(DistributionOracle):
 # ============================================================================ observation
 @dataclass(frozen=True)
 class Observation:
-    """A batch of MDP observations (spec policies.md §1 "State s_t").
+    """A batch of MDP observations (the state features of Jazbec et al. 2025).
 
     Attributes
     ----------
@@ -143,6 +158,18 @@ class Observation:
         Forward passes spent *before* this step.
     horizon : int
         ``L``, the NFE budget (the time feature is ``nfe / L``).
+    iters : ndarray of int64, shape (B,), optional
+        Passes spent in the current block before this step (``None`` when the
+        caller does not track blocks, e.g. the exact evaluator: then ``nfe``).
+    block_start, block_end : ndarray of int64, shape (B,), optional
+        Bounds of the current block (``None``: the whole buffer).
+    block_masked0 : ndarray of int64, shape (B,), optional
+        Masked positions of the current block when it was entered (``None``:
+        the active count at ``iters = 0`` is unknown, rules use ``n``).
+    history : ndarray of float64, shape (B, H, n, q), optional
+        Conditionals of the previous ``H`` passes, oldest first; NaN where the
+        row has had fewer than ``H`` passes.  Filled only for policies with
+        ``history_length = H > 0``.
     """
 
     x: np.ndarray
@@ -150,6 +177,11 @@ class Observation:
     active: np.ndarray
     nfe: np.ndarray
     horizon: int
+    iters: np.ndarray | None = None
+    block_start: np.ndarray | None = None
+    block_end: np.ndarray | None = None
+    block_masked0: np.ndarray | None = None
+    history: np.ndarray | None = None
 
     @property
     def batch(self) -> int:
@@ -178,20 +210,44 @@ class Observation:
         """Fraction of the NFE budget used, ``t = nfe / L`` (``(B,)``)."""
         return self.nfe / float(self.horizon)
 
+    @property
+    def step_in_block(self) -> np.ndarray:
+        """``iters`` if tracked, else ``nfe`` (one block from the start), ``(B,)``."""
+        return self.nfe if self.iters is None else self.iters
+
+    @property
+    def start_count(self) -> np.ndarray:
+        """``block_masked0`` if tracked, else the block size ``n``, ``(B,)``."""
+        if self.block_masked0 is None:
+            return np.full(self.batch, self.n, dtype=np.int64)
+        return self.block_masked0
+
+    @property
+    def positions_from_start(self) -> np.ndarray:
+        """Position index minus the first generated position of the row, ``(B, n)``.
+
+        The first generated position is the first position masked at the
+        prompt; without bookkeeping it is taken as 0.
+        """
+        return np.broadcast_to(np.arange(self.n), self.x.shape)
+
+    def take(self, rows) -> "Observation":
+        """A sub-batch (``rows``: indices, a slice or a boolean mask)."""
+        def t(a):
+            return None if a is None else a[rows]
+
+        return Observation(self.x[rows], self.probs[rows], self.active[rows], self.nfe[rows],
+                           self.horizon, t(self.iters), t(self.block_start), t(self.block_end),
+                           t(self.block_masked0), t(self.history))
+
     def row(self, b: int) -> "Observation":
         """The ``b``-th observation as a batch of one."""
-        s = slice(b, b + 1)
-        return Observation(self.x[s], self.probs[s], self.active[s], self.nfe[s], self.horizon)
-
-    def take(self, rows: np.ndarray) -> "Observation":
-        """A sub-batch."""
-        return Observation(self.x[rows], self.probs[rows], self.active[rows], self.nfe[rows],
-                           self.horizon)
+        return self.take(slice(b, b + 1))
 
 
 # ============================================================================ policies
 class Policy:
-    """Base class of unmasking policies (spec policies.md §1 "Action", §3).
+    """Base class of unmasking policies (heuristic rules and learned policies).
 
     Subclasses implement :meth:`action_distribution` -- the exact law of the
     action at one state, used by the exact evaluator -- and may override
@@ -204,6 +260,8 @@ class Policy:
     """
 
     name: str = "policy"
+    #: Number of previous passes' conditionals the policy reads (``Observation.history``).
+    history_length: int = 0
 
     def action_distribution(self, obs: Observation) -> tuple[np.ndarray, np.ndarray]:
         """Exact action law at the single state ``obs`` (batch of one).
@@ -252,7 +310,7 @@ class Policy:
 
 
 class BernoulliPolicy(Policy):
-    """A policy that unmasks each active position independently (spec §1 "Action").
+    """A policy that unmasks each active position independently (the anchors' action model).
 
     Subclasses implement :meth:`unmask_probabilities`.  The action law is the
     product ``prod_{i active} p_i^{a_i} (1 - p_i)^{1 - a_i}``; the exact
@@ -294,13 +352,20 @@ class BernoulliPolicy(Policy):
 # ============================================================================ the MDP
 @dataclass(frozen=True)
 class MDPState:
-    """Batched MDP state: buffers, NFE, block pointer, iterations in the block, done flag."""
+    """Batched MDP state: buffers, NFE, block pointer, iterations in the block, done flag.
+
+    ``masked0`` is the number of masks of the current block when it was
+    entered; ``history`` the last conditionals (``(B, H, n, q)``, oldest first,
+    NaN-padded) or ``None``.
+    """
 
     x: np.ndarray
     nfe: np.ndarray
     block: np.ndarray
     iters: np.ndarray
     done: np.ndarray
+    masked0: np.ndarray | None = None
+    history: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -328,7 +393,7 @@ class Rollout:
 
 
 class UnmaskingMDP:
-    """The unmasking MDP of spec policies.md §1 over one oracle.
+    """The unmasking MDP (Jazbec et al. 2025) over one oracle.
 
     Parameters
     ----------
@@ -401,18 +466,60 @@ class UnmaskingMDP:
                              f"({x.shape[0]}, {self.n}, {self.q})")
         return probs
 
-    def initial_state(self, batch: int) -> MDPState:
+    def _check_prompts(self, prompts, batch: int | None) -> np.ndarray:
+        P = np.asarray(prompts)
+        if P.ndim == 1:
+            P = np.broadcast_to(P, (1 if batch is None else batch, P.size))
+        if P.ndim != 2 or P.shape[1] != self.n:
+            raise ValueError(f"prompts must have shape (B, {self.n}), got {np.shape(prompts)}")
+        if not np.issubdtype(P.dtype, np.integer):
+            raise TypeError(f"prompts must be integers (MASK={MASK} for a masked position), "
+                            f"got dtype {P.dtype}")
+        if ((P < MASK) | (P >= self.q)).any():
+            raise ValueError(f"prompts entries must be MASK ({MASK}) or tokens in [0, {self.q})")
+        if batch is not None and P.shape[0] != batch:
+            raise ValueError(f"prompts has {P.shape[0]} rows, size={batch}")
+        return P.astype(np.int64)
+
+    def _enter_blocks(self, x, block, iters, masked0, rows) -> None:
+        """Advance ``rows`` past full blocks (in place); reset ``iters``/``masked0`` on entry."""
+        pos = np.arange(self.n)[None, :]
+        for _ in range(self.n_blocks + 1):
+            cur = block[rows]
+            lo, hi = self.block_bounds(np.minimum(cur, self.n_blocks - 1))
+            inblk = (pos >= lo[:, None]) & (pos < hi[:, None])
+            left = ((x[rows] == MASK) & inblk).sum(axis=1)
+            adv = (cur < self.n_blocks) & ((left == 0) | (iters[rows] >= self.block_length))
+            if not adv.any():
+                masked0[rows] = np.where(iters[rows] == 0, left, masked0[rows])
+                return
+            r = rows[adv]
+            block[r] += 1
+            iters[r] = 0
+
+    def initial_state(self, batch: int, prompts=None, *, history_length: int = 0) -> MDPState:
+        """All-masked buffers, or the given ``prompts`` (clues revealed, ``MASK`` elsewhere)."""
         B = as_int(batch, "batch", minimum=1)
+        H = as_int(history_length, "history_length", minimum=0)
+        x = np.full((B, self.n), MASK, dtype=np.int64) if prompts is None else \
+            self._check_prompts(prompts, B).copy()
         z = np.zeros(B, dtype=np.int64)
-        return MDPState(np.full((B, self.n), MASK, dtype=np.int64), z.copy(), z.copy(), z.copy(),
-                        np.zeros(B, dtype=bool))
+        block, iters, masked0 = z.copy(), z.copy(), z.copy()
+        self._enter_blocks(x, block, iters, masked0, np.arange(B))
+        hist = np.full((B, H, self.n, self.q), np.nan) if H else None
+        done = (block >= self.n_blocks) | (self.horizon <= 0)
+        return MDPState(x, z.copy(), block, iters, done, masked0, hist)
 
     def observe(self, state: MDPState, rows: np.ndarray | None = None) -> Observation:
         """Observation of the (running) rows ``rows`` (default: all rows)."""
         rows = np.arange(state.x.shape[0]) if rows is None else rows
         x = state.x[rows]
+        blk = np.minimum(state.block[rows], self.n_blocks - 1)
+        lo, hi = self.block_bounds(blk)
+        m0 = None if state.masked0 is None else state.masked0[rows]
+        hist = None if state.history is None else state.history[rows]
         return Observation(x, self.query(x), self.active_mask(x, state.block[rows]),
-                           state.nfe[rows], self.horizon)
+                           state.nfe[rows], self.horizon, state.iters[rows], lo, hi, m0, hist)
 
     def apply_fallback(self, policy: Policy, obs: Observation, actions: np.ndarray) -> np.ndarray:
         """Replace empty actions by the active arg-max of ``policy.fallback_scores``."""
@@ -442,11 +549,19 @@ class UnmaskingMDP:
         """Apply (already fallback-corrected) ``actions`` of the running ``rows``.
 
         ``probs`` are the conditionals of the forward pass these actions were
-        chosen at; the pass is counted here (``nfe += 1``).
+        chosen at; the pass is counted here (``nfe += 1``) for these rows only.
         """
         rows = np.arange(state.x.shape[0]) if rows is None else rows
         x, nfe = state.x.copy(), state.nfe.copy()
         block, iters, done = state.block.copy(), state.iters.copy(), state.done.copy()
+        masked0 = np.zeros_like(nfe) if state.masked0 is None else state.masked0.copy()
+        hist = state.history
+        if hist is not None and hist.shape[1]:
+            hist = hist.copy()
+            hr = hist[rows]
+            hr[:, :-1] = hr[:, 1:]
+            hr[:, -1] = probs
+            hist[rows] = hr
         toks = self.draw_tokens(probs, rng)
         xr = x[rows]
         xr[actions] = toks[actions]
@@ -454,36 +569,34 @@ class UnmaskingMDP:
         nfe[rows] += 1
         iters[rows] += 1
         # block pointer: leave a block when it is full or after BL iterations in it
-        for _ in range(self.n_blocks):
-            cur = block[rows]
-            lo, hi = self.block_bounds(np.minimum(cur, self.n_blocks - 1))
-            pos = np.arange(self.n)[None, :]
-            left = ((x[rows] == MASK) & (pos >= lo[:, None]) & (pos < hi[:, None])).any(axis=1)
-            adv = (cur < self.n_blocks) & (~left | (iters[rows] >= self.block_length))
-            if not adv.any():
-                break
-            r = rows[adv]
-            block[r] += 1
-            iters[r] = 0
+        self._enter_blocks(x, block, iters, masked0, rows)
         done[rows] = (block[rows] >= self.n_blocks) | (nfe[rows] >= self.horizon)
-        return MDPState(x, nfe, block, iters, done)
+        return MDPState(x, nfe, block, iters, done, masked0, hist)
 
-    def rollout(self, policy: Policy, size: int, rng: np.random.Generator | int | None = None,
-                *, record: bool = False) -> Rollout:
-        """Run ``size`` independent episodes of ``policy`` (Monte Carlo).
+    def rollout(self, policy: Policy, size: int | None = None,
+                rng: np.random.Generator | int | None = None, *, record: bool = False,
+                prompts=None) -> Rollout:
+        """Run independent episodes of ``policy`` (Monte Carlo), all rows in one batch.
 
         Parameters
         ----------
         policy : Policy
-        size : int
-            Number of episodes (vectorised as one batch).
+        size : int, optional
+            Number of episodes; default ``len(prompts)``.
         rng : Generator or seed
         record : bool
             Keep the per-step observations and actions (for GRPO).
+        prompts : array_like of int, shape (size, n) or (n,), optional
+            Clues (``MASK`` where generated); a 1-D prompt is repeated.
         """
         rng = np.random.default_rng(rng)
         policy.check(self)
-        st = self.initial_state(size)
+        if size is None:
+            if prompts is None:
+                raise ValueError("pass size or prompts")
+            size = int(np.shape(prompts)[0]) if np.ndim(prompts) == 2 else 1
+        st = self.initial_state(size, prompts,
+                                history_length=int(getattr(policy, "history_length", 0)))
         steps = []
         while not st.done.all():
             rows = np.flatnonzero(~st.done)
@@ -491,7 +604,7 @@ class UnmaskingMDP:
             raw = np.asarray(policy.sample_actions(obs, rng), dtype=bool) & obs.active
             acts = self.apply_fallback(policy, obs, raw)
             if record:
-                steps.append({"obs": obs, "rows": rows, "actions": raw})
+                steps.append({"obs": obs, "rows": rows, "actions": raw, "executed": acts})
             st = self.step(st, acts, obs.probs, rng, rows)
         complete = ~(st.x == MASK).any(axis=1)
         return Rollout(st.x, st.nfe, complete, steps)

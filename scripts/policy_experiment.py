@@ -1,0 +1,370 @@
+"""Learned unmasking policies vs every heuristic on small trained dLLMs (and on the exact law).
+
+Reproduces, at small scale, the two findings of Jazbec et al. (2025): a policy
+trained by GRPO with the dLLM as environment (i) matches the heuristics in
+semi-autoregressive generation (small blocks) and (ii) beats them in full
+diffusion (one block).
+
+Sub-commands (all seeded, torch on ONE thread)::
+
+    python scripts/policy_experiment.py train --task sudoku4 --bl 4 --alpha 1
+    python scripts/policy_experiment.py eval  --task sudoku4 --bl 4 --env neural
+    python scripts/policy_experiment.py eval  --task sudoku4 --bl 4 --env exact
+
+``train`` runs GRPO on the *neural* environment (the trained denoiser of
+:func:`mdmtheory.dlm.load_checkpoint`, greedy tokens, training mode without
+the fallback) with training prompts of the task, and writes a float16
+checkpoint to ``scripts/policy_checkpoints/``.  ``eval`` runs every heuristic
+(hyper-parameters swept), the learned policies (alpha swept) and, in full
+diffusion, the optimal oblivious schedule on held-out prompts, in the
+evaluation mode (fallback on, greedy tokens), and writes
+``scripts/policy_results/<task>_<env>_bl<BL>.json``: per policy the accuracy
+with its 95 % Wilson interval and the mean NFE with a 95 % normal interval
+(both pointwise; the prompts are the same for all policies).
+
+The oblivious schedule: the information curve ``Z`` of the *prompted*
+generation is estimated by Monte Carlo on held-out answers with the
+environment's own conditionals (``d_j`` = mean entropy of a masked free
+position given ``j - 1`` random free positions and the clues; ``Z_j = d_1 -
+d_j``), for each number ``m`` of free positions; the schedule is
+:func:`mdmtheory.optimal.optimal_schedule` of that curve, positions in random
+order (the sampler of the paper's §1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from mdmtheory.optimal import optimal_schedule  # noqa: E402
+from mdmtheory.policies import (  # noqa: E402
+    DUS,
+    KLASS,
+    ConfidenceThreshold,
+    DreamOrigin,
+    DreamThreshold,
+    DreamTopK,
+    EBSampler,
+    FactorRule,
+    PCSampler,
+    RandomK,
+    TopK,
+)
+from mdmtheory.policies.grpo import EnvGRPOConfig, load_policy, save_policy, train_grpo_env  # noqa: E402
+from mdmtheory.policies.heuristics import entropies  # noqa: E402
+from mdmtheory.policies.mdp import MASK, Observation, Policy, UnmaskingMDP  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+CKPT = HERE / "policy_checkpoints"
+RES = HERE / "policy_results"
+ALPHAS = (0.0, 0.3, 1.0, 3.0, 10.0)
+
+
+# ============================================================================ environment
+def get_task(name: str):
+    from mdmtheory.tasks import get_task as gt
+
+    return gt(name)
+
+
+def make_oracle(task, env: str, device: str = "cpu"):
+    """The environment: the trained denoiser ('neural') or the exact task law ('exact')."""
+    if env == "neural":
+        from mdmtheory.dlm import load_checkpoint
+        from mdmtheory.policies.neural import DenoiserOracle
+
+        den, _ = load_checkpoint(task.name, device=device)
+        den.eval()
+        return SafeOracle(DenoiserOracle(den, n=task.length, tokens=task.answer_tokens))
+    if env == "exact":
+        orc = task.oracle
+        if orc is None:
+            raise ValueError(f"task {task.name!r} has no exact law")
+        return SafeOracle(orc)
+    raise ValueError(f"env must be 'neural' or 'exact', got {env!r}")
+
+
+class SafeOracle:
+    """An oracle wrapper: a context of probability zero (the tokens of one pass are
+    drawn independently and may be jointly impossible) gets uniform conditionals."""
+
+    def __init__(self, oracle):
+        self.oracle, self.n, self.q = oracle, oracle.n, oracle.q
+        if hasattr(oracle, "null_context"):
+            oracle.null_context = "uniform"
+
+    def __call__(self, x, revealed):
+        try:
+            return self.oracle(x, revealed)
+        except ValueError:
+            out = np.empty((x.shape[0], self.n, self.q))
+            for b in range(x.shape[0]):
+                try:
+                    out[b] = self.oracle(x[b:b + 1], revealed[b:b + 1])[0]
+                except ValueError:
+                    out[b] = 1.0 / self.q
+            return out
+
+
+def _maps(task):
+    tok = np.asarray(task.answer_tokens, dtype=np.int64)
+    inv = np.full(max(int(tok.max()), task.mask_id, task.vocab_size) + 1, MASK, dtype=np.int64)
+    inv[tok] = np.arange(tok.size)
+    return tok, inv
+
+
+def to_mdp_prompts(task, P) -> np.ndarray:
+    """Task prompts (vocabulary ids, ``mask_id`` where generated) -> MDP alphabet, ``MASK``."""
+    _, inv = _maps(task)
+    P = np.asarray(P)
+    return np.where(P == task.mask_id, MASK, inv[P]).astype(np.int64)
+
+
+def to_task_tokens(task, x: np.ndarray) -> np.ndarray:
+    tok, _ = _maps(task)
+    return np.where(x == MASK, task.mask_id, tok[np.clip(x, 0, tok.size - 1)])
+
+
+def train_prompt_sampler(task):
+    def sample(num: int, rng: np.random.Generator) -> np.ndarray:
+        x, c = task.training_batch(num, rng)
+        return to_mdp_prompts(task, np.where(c.numpy(), x.numpy(), task.mask_id))
+
+    return sample
+
+
+def correct_fn(task):
+    def ok(x: np.ndarray, prompts: np.ndarray) -> np.ndarray:
+        return task.is_correct(torch.as_tensor(to_task_tokens(task, x)),
+                               torch.as_tensor(to_task_tokens(task, prompts))).numpy()
+
+    return ok
+
+
+# ============================================================================ statistics
+def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95 % Wilson score interval for a binomial proportion (pointwise)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    den = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / den
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, c - h), min(1.0, c + h))
+
+
+def summarize(name: str, family: str, ok: np.ndarray, nfe: np.ndarray, **extra) -> dict:
+    k, n = int(ok.sum()), ok.size
+    lo, hi = wilson(k, n)
+    se = float(nfe.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return {"name": name, "family": family, "acc": k / n, "acc_lo": lo, "acc_hi": hi,
+            "nfe": float(nfe.mean()), "nfe_lo": float(nfe.mean() - 1.96 * se),
+            "nfe_hi": float(nfe.mean() + 1.96 * se), "n": n, **extra}
+
+
+# ============================================================================ oblivious schedule
+def estimate_d_curve(oracle, prompts: np.ndarray, answers: np.ndarray, rng) -> dict[int, np.ndarray]:
+    """``d_j`` (nats) per number of free positions ``m``, by Monte Carlo on held-out answers."""
+    out: dict[int, list] = {}
+    m_of = (prompts == MASK).sum(axis=1)
+    for m in np.unique(m_of):
+        rows = np.flatnonzero(m_of == m)
+        P, Y = prompts[rows], answers[rows]
+        free = np.stack([np.flatnonzero(r == MASK) for r in P])  # (R, m)
+        perm = np.argsort(rng.random(free.shape), axis=1)
+        order = np.take_along_axis(free, perm, axis=1)
+        d = np.zeros(m)
+        for j in range(m):
+            x = P.copy()
+            np.put_along_axis(x, order[:, :j], np.take_along_axis(Y, order[:, :j], axis=1), axis=1)
+            rev = x != MASK
+            pr = oracle(np.where(rev, x, 0), rev)
+            H = entropies(pr)
+            d[j] = float((H * ~rev).sum(axis=1).mean() / (m - j))
+        out[int(m)] = d
+    return out
+
+
+class ObliviousSchedule(Policy):
+    """Random positions with a per-``m`` fixed schedule of sizes (full diffusion)."""
+
+    def __init__(self, sizes_by_m: dict[int, np.ndarray], k: int):
+        self.sizes_by_m = {m: np.asarray(s) for m, s in sizes_by_m.items()}
+        self.k = k
+        self.name = f"oblivious-opt(k={k})"
+
+    def sample_actions(self, obs: Observation, rng) -> np.ndarray:
+        m0 = obs.start_count
+        cnt = np.array([self.sizes_by_m[int(m)][min(int(t), len(self.sizes_by_m[int(m)]) - 1)]
+                        if t < len(self.sizes_by_m[int(m)]) else a
+                        for m, t, a in zip(m0, obs.step_in_block, obs.active.sum(axis=1))])
+        u = np.where(obs.active, rng.random(obs.x.shape), -1.0)
+        rank = np.argsort(np.argsort(-u, axis=1), axis=1)
+        return (rank < cnt[:, None]) & obs.active
+
+
+# ============================================================================ policies
+def heuristic_grid(bl: int, n: int, small: bool = False) -> list[tuple[str, Policy]]:
+    """Every heuristic with its hyper-parameter sweep (``small``: a coarser sweep)."""
+    if small:
+        S = sorted({s for s in (2, 8, bl) if s <= bl})
+        out = []
+        for s in S:
+            out += [("random", RandomK(s)), ("top-k confidence", TopK(s, "confidence")),
+                    ("top-k margin", TopK(s, "margin")), ("top-k entropy", TopK(s, "entropy")),
+                    ("PC-sampler", PCSampler(s)), ("Dream origin", DreamOrigin(s)),
+                    ("Dream alg_temp", DreamTopK(s, "confidence", alg_temp=0.1))]
+        out += [("Fast-dLLM threshold", ConfidenceThreshold(lam)) for lam in (0.5, 0.7, 0.9)]
+        out += [("Fast-dLLM (Dream)", DreamThreshold(lam, steps=min(bl, 4))) for lam in (0.7, 0.9)]
+        out += [("Fast-dLLM factor", FactorRule(f)) for f in (1.0, 2.0)]
+        out += [("EB-sampler", EBSampler(g)) for g in (0.1, 1.0)]
+        out += [("KLASS", KLASS(steps=bl, conf_threshold=0.6, kl_threshold=0.015)), ("DUS", DUS())]
+        return out
+    S = sorted({s for s in (1, 2, 3, 4, 6, 8, 12, 16) if s <= bl})
+    out: list[tuple[str, Policy]] = []
+    for s in S:
+        out += [("random", RandomK(s)), ("top-k confidence", TopK(s, "confidence")),
+                ("top-k margin", TopK(s, "margin")), ("top-k entropy", TopK(s, "entropy")),
+                ("PC-sampler", PCSampler(s)), ("Dream origin", DreamOrigin(s)),
+                ("Dream alg_temp", DreamTopK(s, "confidence", alg_temp=0.1))]
+    for lam in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99):
+        out += [("Fast-dLLM threshold", ConfidenceThreshold(lam)),
+                ("Fast-dLLM (Dream)", DreamThreshold(lam, steps=max(1, min(bl, 4))))]
+    for f in (0.25, 0.5, 1.0, 2.0, 4.0):
+        out.append(("Fast-dLLM factor", FactorRule(f)))
+    for g in (0.001, 0.01, 0.1, 0.3, 1.0, 3.0):
+        out.append(("EB-sampler", EBSampler(g)))
+    for kap in (0.001, 0.015, 0.1, 0.5):
+        out.append(("KLASS", KLASS(steps=bl, conf_threshold=0.6, kl_threshold=kap, history=2)))
+    out.append(("DUS", DUS()))
+    return out
+
+
+def evaluate(policy: Policy, mdp: UnmaskingMDP, prompts: np.ndarray, ok_fn, seed: int):
+    ro = mdp.rollout(policy, prompts=prompts, rng=seed)
+    ok = ok_fn(ro.x, prompts) & ro.complete
+    return ok, ro.nfe
+
+
+def ckpt_name(task: str, env: str, bl: int, alpha: float, seed: int, tag: str = "") -> Path:
+    return CKPT / f"{task}_{env}_bl{bl}_a{alpha:g}_s{seed}{tag}.pt"
+
+
+# ============================================================================ commands
+def cmd_train(a) -> None:
+    torch.set_num_threads(1)
+    task = get_task(a.task)
+    mdp = UnmaskingMDP(make_oracle(task, a.env), n=task.length, q=task.q, block_length=a.bl,
+                       token_mode="argmax", fallback=False)
+    cfg = EnvGRPOConfig(alpha=a.alpha, iterations=a.iters, prompts_per_batch=a.prompts,
+                        lr=a.lr, seed=a.seed, expert_rollouts=a.expert,
+                        policy_temperature=a.tau)
+    expert = ConfidenceThreshold(0.9) if a.expert else None
+    t0 = time.perf_counter()
+    res = train_grpo_env(mdp, train_prompt_sampler(task), correct_fn(task), cfg, expert=expert)
+    dt = time.perf_counter() - t0
+    CKPT.mkdir(exist_ok=True)
+    path = ckpt_name(a.task, a.env, a.bl, a.alpha, a.seed, "_es" if a.expert else "")
+    save_policy(res, path, meta={"task": a.task, "env": a.env, "block_length": a.bl,
+                                 "seconds": dt, "torch_threads": 1})
+    h = res.history
+    print(f"{path.name}: {dt:.0f}s; last-10 reward {np.mean(h['reward'][-10:]):.3f} "
+          f"acc {np.mean(h['accuracy'][-10:]):.3f} nfe {np.mean(h['nfe'][-10:]):.2f}")
+
+
+def cmd_eval(a) -> None:
+    torch.set_num_threads(1)
+    task = get_task(a.task)
+    orc = make_oracle(task, a.env)
+    mdp = UnmaskingMDP(orc, n=task.length, q=task.q, block_length=a.bl, token_mode="argmax",
+                       fallback=True)
+    Pt = task.prompts(a.num, seed=a.seed)
+    prompts = to_mdp_prompts(task, Pt)
+    ok_fn = correct_fn(task)
+    rows = []
+    t0 = time.perf_counter()
+    out = RES / f"{a.task}_{a.env}_bl{a.bl}.json"
+    if a.learned_only and out.exists():  # keep the heuristic rows, redo the learned ones
+        old = json.loads(out.read_text())
+        rows = [r for r in old["rows"] if not r["family"].startswith("learned")]
+        t_heur = old.get("heuristics_seconds", float("nan"))
+    else:
+        for fam, pol in heuristic_grid(a.bl, task.length, small=a.small):
+            ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
+            rows.append(summarize(pol.name, fam, ok, nfe))
+        t_heur = time.perf_counter() - t0
+    for path in sorted(CKPT.glob(f"{a.task}_*_bl{a.bl}_a*.pt")):
+        pol, st = load_policy(path)
+        tenv = st["meta"].get("env", "neural")
+        es = " +ES" if "_es" in path.name else ""
+        fam = f"learned ({tenv}-trained{es})"
+        ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
+        rows.append(summarize(f"{pol.name} [{tenv}{es}]", fam, ok, nfe,
+                              alpha=st["config"]["alpha"], ckpt=path.name))
+    if a.oblivious and a.bl >= task.length and not a.learned_only:  # oblivious optimal schedule
+        x, c = task.heldout_batch(a.num_z, seed=a.seed + 1000)
+        Y = to_mdp_prompts(task, x.numpy())
+        Pz = np.where(c.numpy(), Y, MASK)
+        dcur = estimate_d_curve(orc, Pz, Y, np.random.default_rng(a.seed))
+        m_all = sorted(set((prompts == MASK).sum(axis=1).tolist()))
+        for k in (1, 2, 3, 4, 6, 8):
+            sizes = {}
+            for m in m_all:
+                d = dcur.get(m)
+                if d is None:  # nearest m with an estimate
+                    d = dcur[min(dcur, key=lambda mm: abs(mm - m))][:m]
+                    d = np.pad(d, (0, m - d.size), mode="edge")
+                Z = d[0] - d
+                Z[0] = 0.0
+                kk = min(k, m)
+                sizes[m] = optimal_schedule(np.maximum.accumulate(Z), kk).schedule.sizes
+            ok, nfe = evaluate(ObliviousSchedule(sizes, k), mdp, prompts, ok_fn, a.seed)
+            rows.append(summarize(f"oblivious-opt(k={k})", "oblivious optimal", ok, nfe))
+    RES.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"task": a.task, "env": a.env, "block_length": a.bl,
+                               "num_prompts": a.num, "seed": a.seed, "length": task.length,
+                               "heuristics_seconds": t_heur, "rows": rows}, indent=1))
+    print(f"wrote {out} ({len(rows)} rows, heuristics {t_heur:.0f}s)")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train")
+    t.add_argument("--task", required=True)
+    t.add_argument("--env", default="neural", choices=("neural", "exact"))
+    t.add_argument("--bl", type=int, required=True)
+    t.add_argument("--alpha", type=float, default=1.0)
+    t.add_argument("--iters", type=int, default=60)
+    t.add_argument("--prompts", type=int, default=4)
+    t.add_argument("--lr", type=float, default=3e-4)
+    t.add_argument("--tau", type=float, default=1.0)
+    t.add_argument("--expert", type=int, default=0)
+    t.add_argument("--seed", type=int, default=0)
+    e = sub.add_parser("eval")
+    e.add_argument("--task", required=True)
+    e.add_argument("--env", default="neural", choices=("neural", "exact"))
+    e.add_argument("--bl", type=int, required=True)
+    e.add_argument("--num", type=int, default=400)
+    e.add_argument("--num-z", dest="num_z", type=int, default=400)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--small", action="store_true", help="coarser heuristic sweep")
+    e.add_argument("--no-oblivious", dest="oblivious", action="store_false")
+    e.add_argument("--learned-only", dest="learned_only", action="store_true",
+                   help="keep the stored heuristic rows, re-evaluate the learned policies")
+    a = ap.parse_args(argv)
+    {"train": cmd_train, "eval": cmd_eval}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
