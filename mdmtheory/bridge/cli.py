@@ -261,9 +261,14 @@ def run_schedule(args: argparse.Namespace) -> int:
 def _report(est, rows, args, form: str, model) -> tuple[dict[str, Any], list[str]]:
     from .crossfit import schedule_report, simultaneous_band
 
-    ks = sorted({k for k in args.steps if 1 <= k <= est.n})
-    if not ks:
-        raise ValueError(f"no valid -k: steps must lie in [1, {est.n}]")
+    bad = sorted({k for k in args.steps if not 1 <= k <= est.n})
+    if bad:
+        raise ValueError(f"-k/--steps {bad}: the numbers of steps must lie in [1, {est.n}] "
+                         f"(n = {est.n} positions)")
+    ks = sorted(set(args.steps))
+    usual = getattr(args, "usual_steps", None)
+    if usual is not None and not 1 <= usual <= est.n:
+        raise ValueError(f"--usual-steps {usual}: must lie in [1, {est.n}] (n = {est.n} positions)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lines, notes = schedule_report(est, ks, form=form, level=args.level,
