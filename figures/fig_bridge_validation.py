@@ -1,15 +1,15 @@
-"""Figure: information curves of real masked models, and Thm 1.4 vs the measured loss.
+"""Figure: information curves of real masked models, and Thm 4 vs the measured loss.
 
-Top row: the estimated information curve ``Z_j`` of each model (arXiv Def 1.3,
+Top row: the estimated information curve ``Z_j`` of each model (Def 3,
 estimated from the model's own n-step sampler passes), entropy form ``Z^H`` and
 cross-entropy form ``Z^CE``, with pointwise 95 % confidence bands; for the exact
 oracle the true curve is drawn too.  Bottom row: for uniform, cosine and
-optimal schedules, the **measured** loss of arXiv Def 1.1 (the k-step sampler
+optimal schedules, the **measured** loss of Def 1 (the k-step sampler
 scored against the n-step sampler with the same order,
-:mod:`mdmtheory.bridge.measured`) against Thm 1.4's prediction on ``Z^H``
+:mod:`mdmtheory.bridge.measured`) against Thm 4's prediction on ``Z^H``
 (filled) and on ``Z^CE`` (open), with 95 % intervals both ways.  Points on the
 diagonal agree: they do for the exact oracle; the KJV model loses about 1.4x,
-AntiBERTy 3-5x what Thm 1.4 predicts (their conditionals are not one joint law).
+AntiBERTy 3-5x what Thm 4 predicts (their conditionals are not one joint law).
 
 The numbers come from ``figures/fig_bridge_validation.json`` (sections
 ``measured_*``), written by ``benchmarks/bench_bridge_measured.py``; this script
@@ -103,8 +103,8 @@ def _validation_panel(ax, sec: dict) -> None:
         axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         axis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("Thm 1.4 prediction (nats): filled on $Z^H$, open on $Z^{CE}$")
-    ax.set_ylabel("measured loss, Def 1.1 (nats)")
+    ax.set_xlabel("Thm 4 prediction (nats): filled on $Z^H$, open on $Z^{CE}$")
+    ax.set_ylabel("measured loss, Def 1 (nats)")
     ax.legend(fontsize=6.5, loc="upper left", ncol=1, title="k = " + ", ".join(
         sorted({r["name"].split("k=")[1] for r in sec["table"]}, key=int)),
         title_fontsize=6.5)
@@ -131,8 +131,8 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
             _curve_panel(axes[0, col], data[key])
             axes[0, col].set_title(title, fontsize=9)
             _validation_panel(axes[1, col], data[key])
-        fig.suptitle("Information curves of real masked models and Thm 1.4 vs the measured "
-                     "loss (arXiv Def 1.1, same-order likelihood ratio)", fontsize=10)
+        fig.suptitle("Information curves of real masked models and Thm 4 vs the measured "
+                     "loss (Def 1, same-order likelihood ratio)", fontsize=10)
         return save_figure(fig, "fig_bridge_validation", outdir)
 
 

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"rows": [r.to_json() for r in rows], "verified": n_ok,
                           "total": len(rows), "seconds": dt, "quick": args.quick,
                           "seed": args.seed,
-                          "errata": [{"key": f.key, "spec": f.spec, "status": f.status,
+                          "errata": [{"key": f.key, "where": f.where, "status": f.status,
                                       "summary": f.summary, "file": f.file} for f in errata]},
                          indent=1))
     else:

@@ -17,10 +17,10 @@ precision
     Weight dtype and autocast, checked against a real float32 reference.
 measured
     The n-step sampler with its passes kept; the measured loss of arXiv
-    Def 1.1 (same-order likelihood ratio) and the top-confidence sampler.
+    Def 1 (same-order likelihood ratio) and the top-confidence sampler.
 estimate
-    The curve estimate (arXiv Def 1.3) from sampling passes or independent
-    rows; Thm 1.4's predicted error of a schedule.
+    The curve estimate (Def 3) from sampling passes or independent
+    rows; Thm 4's predicted error of a schedule.
 crossfit
     Cross-fitted error of the optimal schedule, simultaneous band, diagnostics.
 distributed
@@ -29,7 +29,7 @@ loading
     :func:`load` a model from disk; save/load an estimate file.
 validate
     The plumbing identity check (sequential vs parallel NLL on independent
-    orders equals Thm 1.4 on ``Z^CE`` by an identity).
+    orders equals Thm 4 on ``Z^CE`` by an identity).
 antiberty
     AntiBERTy (pretrained antibody BERT).
 cli

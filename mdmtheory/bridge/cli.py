@@ -12,7 +12,7 @@ Face model directory (``--adapter bert|llada|dream``; nothing is downloaded).
 
 Sequences are sampled from the model itself with ``--sample N --length L``: the
 n-step sampler's passes are the estimation rows (plus tail passes), and with
-``--measured`` the same rows give the measured loss of arXiv Def 1.1 for every
+``--measured`` the same rows give the measured loss of Def 1 for every
 schedule and the top-confidence sampler.  ``--sequences FILE`` (one per line)
 estimates on given data with independent orders instead.
 
@@ -323,9 +323,9 @@ def _human(est, lines, notes, conf, form, band) -> list[str]:
                f"(cross-entropy form), {est.max_halfwidth('entropy'):.4f} (entropy form) nats"
                + (f"; simultaneous band critical value {band[2]:.2f}" if band else ""))
     other = "entropy" if form == "cross_entropy" else "cross-entropy"
-    out.append(f"\npredicted error (Thm 1.4 on the {form.replace('_', '-')} curve; "
+    out.append(f"\npredicted error (Thm 4 on the {form.replace('_', '-')} curve; "
                f"the optimal schedule's interval is cross-fitted) vs the {other} form"
-               + (" and the measured loss (arXiv Def 1.1, same order)"
+               + (" and the measured loss (Def 1, same order)"
                   if lines and lines[0].measured is not None else "") + ", nats:")
     for ln in lines:
         sizes = ln.schedule.tolist()
@@ -339,10 +339,10 @@ def _human(est, lines, notes, conf, form, band) -> list[str]:
             s += f"   top-confidence sampler: {c[0]:.3f} [{c[1]:.3f}, {c[2]:.3f}]"
         out.append(s + f"   sizes {shown}")
     out.append("\nThese schedules assume the k-step sampler unmasks uniformly random positions "
-               "(arXiv Def 1.1); a confidence-ordered sampler is a different sampler.")
+               "(Def 1); a confidence-ordered sampler is a different sampler.")
     if lines and lines[0].measured is not None:
         out.append("measured / predicted far from 1 means the model's conditionals are not "
-                   "those of one joint law and Thm 1.4 does not transfer as is.")
+                   "those of one joint law and Thm 4 does not transfer as is.")
     for s in notes:
         out.append(f"note: {s}")
     return out

@@ -1,5 +1,5 @@
 """The King James Bible text (Debian ``bible-kjv-text``) for the project's own
-masked diffusion LM (issue 7 item 5).
+masked diffusion LM.
 
 Set-up
 ------

@@ -1,4 +1,4 @@
-"""A small masked diffusion LM trained on the King James Bible (issue 7 item 5).
+"""A small masked diffusion LM trained on the King James Bible.
 
 Model and objective
 -------------------
