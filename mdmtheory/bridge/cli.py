@@ -13,8 +13,9 @@ Face model directory (``--adapter bert|llada|dream``; nothing is downloaded).
 Sequences are sampled from the model itself with ``--sample N --length L``: the
 n-step sampler's passes are the estimation rows (plus tail passes), and with
 ``--measured`` the same rows give the measured loss of Def 1 for every
-schedule and the top-confidence sampler.  ``--sequences FILE`` (one per line)
-estimates on given data with independent orders instead.
+schedule and the top-confidence sampler.  ``--sequences FILE`` (one per line,
+read verbatim: spaces are kept, only the line end is removed) estimates on
+given data with independent orders instead.
 
 Examples::
 
@@ -124,8 +125,20 @@ def load_model(spec: str, args: argparse.Namespace):
                 trust_remote_code=args.trust_remote_code)
 
 
+def read_sequence_lines(path: Path) -> list[str]:
+    """The sequences of a text file, one per line, verbatim except the line end.
+
+    Spaces (leading, trailing, inner) are kept: for a character-level model a
+    space is a token like any other.  Only the newline (``\\n`` or ``\\r\\n``) is
+    removed, and empty lines are skipped.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    return [ln for ln in lines if ln]
+
+
 def _read_sequences(model, tok, path: Path) -> list[np.ndarray]:
-    lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
+    lines = read_sequence_lines(path)
     if not lines:
         raise ValueError(f"{path} has no sequences")
     tokens = getattr(model, "tokens", None)

@@ -277,6 +277,21 @@ class ModelCurveEstimate:
             raise ValueError(f"form must be one of {FORMS}, got {form!r}")
         return self.draws_entropy if form == "entropy" else self.draws_cross_entropy
 
+    def plot(self, ax=None, *, form: str | None = None, **kwargs):
+        """Draw one form of the curve with its pointwise band.
+
+        Calls :func:`mdmtheory.plotting.plot_curve_estimate` on
+        :meth:`curve` ``(form)`` (default :data:`DEFAULT_FORM`); ``kwargs``
+        (``color``, ``label``, ``truth``, ``base``, ``unit``) are passed on.
+        The curve is in nats.  Returns the matplotlib ``Axes``.
+        """
+        from ..plotting import plot_curve_estimate
+
+        form = DEFAULT_FORM if form is None else form
+        kwargs.setdefault("label", f"{self.model_name}, {form.replace('_', '-')} form "
+                                   f"({self.n_rows} rows)")
+        return plot_curve_estimate(self.curve(form), ax, **kwargs)
+
     def max_halfwidth(self, form: str = "entropy") -> float:
         """Largest CI half-width of ``Z_j`` over ``j``."""
         c = self.curve(form)
