@@ -29,7 +29,7 @@ Adapters
     by one**: the output at position p predicts token p+1, so the prediction of
     token p is read at p-1; a BOS prefix is therefore required).
 * :class:`OracleModel` -- the exact conditional oracle of a small
-  :class:`~mdmtheory.Distribution` (the exact conditionals assumed by arXiv
+  :class:`~mdmtheory.Distribution` (the exact conditionals assumed by
   Def 1), used to
   validate the estimator against exact curves.
 

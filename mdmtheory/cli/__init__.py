@@ -2,24 +2,24 @@
 
 Subcommands
 -----------
-``curve`` (:mod:`mdmtheory.cli.curve`)
-    The information curve ``Z`` (Def 3), TC and DTC (Def 7) of a family with
-    parameters (``mdmtheory curve markov --n 10 --flip 0.1``), of a joint table
-    stored in ``.npy``/``.npz`` (``mdmtheory curve table.npy``), or of a stored
-    curve.
-``schedule`` (:mod:`mdmtheory.cli.schedule`)
-    The optimal ``k``-step schedule (the DP of Thm 4) or the smallest ``k`` that
-    reaches an error target, next to the exact error (Thm 4) of named
-    schedules: uniform, cosine, log-linear and the TC/DTC greedy rules (our
-    sharper form of Thm 9).
-``figures`` (:mod:`mdmtheory.cli.figures`)
-    Reproduce every figure: run each ``figures/fig_*.py`` script's
-    ``main(outdir)``, print a summary table and write ``SUMMARY.md``.
-``check`` (:mod:`mdmtheory.cli.check`)
-    Run the verification table (``python -m proofs_check`` from a checkout).
-``estimate`` (:mod:`mdmtheory.cli.estimate`)
-    Estimate ``Z`` of a real masked model with the torch bridge (needs the
-    ``torch`` extra).
+- ``curve`` (:mod:`mdmtheory.cli.curve`): The information curve ``Z`` (Def 3),
+  TC and DTC (Def 7) of a family with parameters (``mdmtheory curve markov --n
+  10 --flip 0.1``), of a joint table stored in ``.npy``/``.npz`` (``mdmtheory
+  curve table.npy``), or of a stored curve.
+- ``schedule`` (:mod:`mdmtheory.cli.schedule`): The optimal ``k``-step schedule
+  (the DP of Thm 4) or the smallest ``k`` that reaches an error target, next to
+  the exact error (Thm 4) of named schedules: uniform, cosine, log-linear and
+  the TC/DTC greedy rules (our sharper form of Thm 9).
+- ``figures`` (:mod:`mdmtheory.cli.figures`): Reproduce every figure: run each
+  ``figures/fig_*.py`` script's ``main(outdir)``, print a summary table and
+  write ``SUMMARY.md``.
+- ``check`` (:mod:`mdmtheory.cli.check`): Run the verification table (``python
+  -m proofs_check`` from a checkout).
+- ``estimate`` (:mod:`mdmtheory.cli.estimate`): Estimate ``Z`` of a real masked
+  model with the torch bridge (needs the ``torch`` extra).
+- ``bridge-schedule`` (:mod:`mdmtheory.cli.bridge_schedule`): The schedule
+  report of an estimate stored by ``estimate --out``, without running the model
+  again (needs the ``torch`` extra).
 
 Conventions: human-readable tables on stdout by default, ``--json`` for
 machines (lists of numbers on one line); entropies in nats unless ``--base``
