@@ -62,3 +62,30 @@ def test_model_curve_estimate_plot_draws_the_chosen_form():
             est.plot(form="kl")
     finally:
         plt.close(fig)
+
+
+def test_bridge_schedule_command_end_to_end(tmp_path, capsys):
+    """``mdmtheory bridge-schedule FILE`` through the main CLI: the uniform line is Thm 4
+    (``left_riemann_error``) of the stored curve, and -k or --usual-steps > n is an error."""
+    import json
+
+    from mdmtheory.bridge.loading import save_estimate
+    from mdmtheory.cli import main
+    from mdmtheory.schedule import left_riemann_error
+
+    mu = families.random_dirichlet(5, 2, alpha=0.8, seed=4)
+    est = estimate_information_curve(OracleModel(mu), mu.sample(30, rng=2), seed=3,
+                                     progress=False)
+    path = save_estimate(tmp_path / "e.npz", est, None)
+    rc = main(["bridge-schedule", str(path), "--k", "2", "--form", "entropy", "--json"])
+    res = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    by_name = {s["name"]: s for s in res["schedules"]}
+    uni = next(s for name, s in by_name.items() if name.startswith("uniform"))
+    assert sum(uni["sizes"]) == 5 and len(uni["sizes"]) == 2
+    assert uni["error"] == pytest.approx(left_riemann_error(est.entropy.Z, uni["sizes"]),
+                                            rel=1e-9)  # plumbing: same curve, same formula
+    for extra in (["-k", "6"], ["-k", "2", "--usual-steps", "9"]):
+        assert main(["bridge-schedule", str(path), *extra]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "[1, 5]" in err[0]
