@@ -116,11 +116,15 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
 
 
-def load_model(spec: str, args: argparse.Namespace):
-    """Build a :class:`~mdmtheory.bridge.models.MaskedModel` and an optional tokenizer."""
+def load_model(model: str, args: argparse.Namespace):
+    """Build a :class:`~mdmtheory.bridge.models.MaskedModel` and an optional tokenizer.
+
+    ``model`` is ``'antiberty'``, ``'kjv'``, a KJV checkpoint path or a local
+    Hugging Face model directory (see :func:`mdmtheory.bridge.loading.load`).
+    """
     from .loading import load
 
-    return load(spec, adapter=args.adapter, dtype=getattr(args, "dtype", "fp32"),
+    return load(model, adapter=args.adapter, dtype=getattr(args, "dtype", "fp32"),
                 device=args.device, mask_id=args.mask_id,
                 trust_remote_code=args.trust_remote_code)
 
