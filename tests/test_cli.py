@@ -497,5 +497,6 @@ def test_check_help_names_the_command(capsys):
     out = capsys.readouterr().out
     assert rc == 0 and "usage: mdmtheory check" in out and "python -m proofs_check" not in out
     assert "--out DIR" in out
-    assert "one row per numbered item of the paper, in bits, plus the errata" in " ".join(out.split())
+    words = " ".join(out.split())
+    assert "one row per numbered item of the paper, in bits, plus the errata" in words
     assert "spec" not in out
