@@ -1,4 +1,4 @@
-"""Benchmark of the exact information core (issue 2, item 6).
+"""Benchmark of the exact information core.
 
 Part A -- side by side, in one run, on the same random Dirichlet(1) tables
 (``q=2, n=8..14`` and ``q=3, n=5..9``), the workload

@@ -1,4 +1,4 @@
-"""Benchmark: Monte Carlo information curves -- error vs number of draws (issue 5, item 6).
+"""Benchmark: Monte Carlo information curves -- error vs number of draws.
 
 Run: ``python benchmarks/bench_montecarlo.py``  (about 2-3 minutes on 2 cores).
 

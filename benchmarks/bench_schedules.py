@@ -2,7 +2,7 @@
 
 Solvers of :mod:`mdmtheory.optimal`, all Numba-compiled and all exact:
 
-* ``plain`` -- the DP of spec §3 as written, ``O(n^3)`` for all k (baseline);
+* ``plain`` -- the DP of Thm 4 as written, ``O(n^3)`` for all k (baseline);
 * ``dnc``   -- per-layer divide and conquer on monotone argmins, ``O(n^2 log n)``;
 * ``knuth`` -- Knuth-Yao bounds across layers, ``O(n^2)``.
 
@@ -161,7 +161,7 @@ def main(argv=None) -> int:
         markdown_table(["n", "k", "plain s", "dnc s", "knuth s", "plain/fastest", "identical"],
                        single),
         "",
-        "Target (issue 3): full frontier for n = 4096 in < 2 s -- see the `knuth` column. "
+        "Target: full frontier for n = 4096 in < 2 s -- see the `knuth` column. "
         "Timings were taken on a shared 2-core machine with other jobs running; they "
         "will be re-measured on a quiet machine.",
     ]

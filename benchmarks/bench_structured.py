@@ -1,4 +1,4 @@
-"""Benchmark: exact structured curves vs the dense sweep (issue 5, item 6).
+"""Benchmark: exact structured curves vs the dense sweep.
 
 Run: ``python benchmarks/bench_structured.py``  (about 1-2 minutes on 2 cores).
 
@@ -107,7 +107,7 @@ def main() -> None:
                      fmt(t), f"{abs(s['Z'].sum() - s['TC']):.1e}", f"{s['Z'][-1]:.4f}"])
         print(rows[-1])
     lines += ["### Markov chain, structured only (q = 4)", "",
-              "Check column: |sum_j Z_j - TC| (spec item 3; TC = M_1 computed separately).", "",
+              "Check column: |sum_j Z_j - TC| (Lemma 8; TC = M_1 computed separately).", "",
               markdown_table(["chain", "n", "time", "|sum Z - TC|", "Z_n (nats)"], rows), ""]
 
     # ---------------------------------------------------------------- codes

@@ -1,15 +1,28 @@
-"""Figure: information curves of real masked models, and Thm 1.4 vs the measured loss.
+"""Figure: information curves of real masked models, and Thm 4 vs the measured loss.
 
-Top row: the estimated information curve ``Z_j`` of each model (arXiv Def 1.3,
-estimated from the model's own n-step sampler passes), entropy form ``Z^H`` and
-cross-entropy form ``Z^CE``, with pointwise 95 % confidence bands; for the exact
-oracle the true curve is drawn too.  Bottom row: for uniform, cosine and
-optimal schedules, the **measured** loss of arXiv Def 1.1 (the k-step sampler
-scored against the n-step sampler with the same order,
-:mod:`mdmtheory.bridge.measured`) against Thm 1.4's prediction on ``Z^H``
-(filled) and on ``Z^CE`` (open), with 95 % intervals both ways.  Points on the
-diagonal agree: they do for the exact oracle; the KJV model loses about 1.4x,
-AntiBERTy 3-5x what Thm 1.4 predicts (their conditionals are not one joint law).
+Columns: an exact oracle (a binary symmetric Markov chain with flip probability
+0.1, n = 8 positions, 2,000 rows), AntiBERTy (n = 32, 32 rows) and the
+project's KJV masked diffusion LM (character level, n = 64, 64 rows); the rows
+are the model's own n-step sampler passes.  All values are in nats.
+
+Top row: the estimated information curve Z_j (Def 3) against j = 1..n, the
+number of revealed positions plus one, in two forms: Z^H (entropy form: the
+entropy of the model's predictive at a masked position, blue) and Z^CE
+(cross-entropy form: -log p of the true token, orange), each with its pointwise
+95 % confidence band (one Student-t interval per j, not simultaneous over j).
+For the oracle the exact Z is drawn dashed.
+
+Bottom row: for each k-step schedule (k = 2, 3, 4 on the oracle; 4, 8 on
+AntiBERTy; 4, 8, 16 on the KJV model; marker = schedule family: uniform,
+cosine, and the optimal schedule (DP of Thm 4) of Z^H or of Z^CE), the
+**measured** loss of Def 1 (the k-step sampler scored against the n-step
+sampler with the same order, :mod:`mdmtheory.bridge.measured`) on the vertical
+axis against Thm 4's prediction, the area between Z and its left-Riemann step
+function of the schedule, on the horizontal axis: computed on Z^H (filled
+markers) and on Z^CE (open markers), with 95 % intervals both ways; log-log
+axes.  On the grey diagonal prediction = measurement: the oracle's points lie
+on it; the KJV model loses about 1.4x, AntiBERTy 3-5x what Thm 4 predicts
+(their conditionals are not those of one joint law).
 
 The numbers come from ``figures/fig_bridge_validation.json`` (sections
 ``measured_*``), written by ``benchmarks/bench_bridge_measured.py``; this script
@@ -26,9 +39,9 @@ import numpy as np
 from mdmtheory.plotting import SCHEDULE_COLORS, new_figure, save_figure, style_context
 
 RESULTS = pathlib.Path(__file__).resolve().with_name("fig_bridge_validation.json")
-SECTIONS = (("measured_oracle", "exact oracle (Markov chain, n = 8)"),
-            ("measured_antiberty", "AntiBERTy (own sampler, n = 32)"),
-            ("measured_kjv", "KJV masked diffusion LM (own sampler, n = 64)"))
+SECTIONS = (("measured_oracle", "exact oracle, $n = 8$"),
+            ("measured_antiberty", "AntiBERTy, $n = 32$"),
+            ("measured_kjv", "KJV model, $n = 64$"))
 _MARKERS = {"uniform": "s", "cosine": "^", "optimal(Z^H)": "o", "optimal(Z^CE)": "D"}
 _LABELS = {"uniform": "uniform", "cosine": "cosine", "optimal(Z^H)": "optimal for $Z^H$",
            "optimal(Z^CE)": "optimal for $Z^{CE}$"}
@@ -49,27 +62,24 @@ def _as_curve(sec: dict) -> dict:
     return c
 
 
-def _curve_panel(ax, sec: dict) -> None:
+def _curve_panel(ax, sec: dict, *, first: bool) -> None:
     c = _as_curve(sec)
     n = c["n"]
     j = np.arange(1, n + 1)
-    for form, color, label in (("entropy", "#0072B2", "$Z^H$ (entropy form)"),
-                               ("cross_entropy", "#D55E00", "$Z^{CE}$ (cross-entropy form)")):
+    for form, color, label in (("entropy", "#0072B2", "$Z^{H}_j$"),
+                               ("cross_entropy", "#D55E00", "$Z^{CE}_j$")):
         f = c[form]
         ax.fill_between(j, f["Z_lo"], f["Z_hi"], color=color, alpha=0.25, linewidth=0)
         ax.plot(j, f["Z"], color=color, linewidth=1.3, label=label)
     if "exact_Z" in sec:
-        ax.plot(j, sec["exact_Z"], "k--", linewidth=1.0, label="exact $Z$")
-    ax.set_xlabel("$j$ (revealed + 1)")
-    ax.set_ylabel("$Z_j$ (nats)")
-    ax.legend(fontsize=7, loc="lower right")
-    hw = max(c["entropy"]["max_halfwidth"], 0.0)
-    ax.text(0.02, 0.97, f"{c['rows']} sequences, {c['passes']:,} passes\n"
-            f"max CI half-width {hw:.3f} nats (entropy form)", transform=ax.transAxes,
-            fontsize=7, va="top")
+        ax.plot(j, sec["exact_Z"], "k--", linewidth=1.0, label="exact $Z_j$")
+    ax.set_xlabel("$j$")
+    if first:
+        ax.set_ylabel("$Z_j$ (nats)")
+    ax.legend(loc="lower right", handlelength=1.2, borderaxespad=0.3)
 
 
-def _validation_panel(ax, sec: dict) -> None:
+def _validation_panel(ax, sec: dict, *, first: bool) -> dict:
     lo_all, hi_all = [], []
     seen = set()
     for row in sec["table"]:
@@ -86,7 +96,7 @@ def _validation_panel(ax, sec: dict) -> None:
                 lbl = _LABELS.get(kind, kind)
             ax.errorbar(p[0], d[0], xerr=[[p[0] - p[1]], [p[2] - p[0]]],
                         yerr=[[d[0] - d[1]], [d[2] - d[0]]], fmt=mk, mfc=fill, mec=color,
-                        ecolor=color, elinewidth=0.7, capsize=1.5, markersize=4.5, label=lbl)
+                        ecolor=color, elinewidth=0.7, capsize=1.5, markersize=4, label=lbl)
             lo_all += [p[1], d[1]]
             hi_all += [p[2], d[2]]
     pos = [v for v in lo_all + hi_all if v > 0]
@@ -103,11 +113,11 @@ def _validation_panel(ax, sec: dict) -> None:
         axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         axis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("Thm 1.4 prediction (nats): filled on $Z^H$, open on $Z^{CE}$")
-    ax.set_ylabel("measured loss, Def 1.1 (nats)")
-    ax.legend(fontsize=6.5, loc="upper left", ncol=1, title="k = " + ", ".join(
-        sorted({r["name"].split("k=")[1] for r in sec["table"]}, key=int)),
-        title_fontsize=6.5)
+    ax.set_xlabel("Thm 4 prediction (nats)")
+    if first:
+        ax.set_ylabel("measured loss, Def 1 (nats)")
+    handles, labels = ax.get_legend_handles_labels()
+    return dict(zip(labels, handles))
 
 
 def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
@@ -126,13 +136,16 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
     if not secs:
         raise FileNotFoundError(f"{RESULTS} has no model section")
     with style_context():
-        fig, axes = new_figure(2, len(secs), width=4.2 * len(secs), height=7.2, squeeze=False)
+        fig, axes = new_figure(2, len(secs), size="full", height=5.0, squeeze=False)
+        legend: dict = {}
         for col, (key, title) in enumerate(secs):
-            _curve_panel(axes[0, col], data[key])
-            axes[0, col].set_title(title, fontsize=9)
-            _validation_panel(axes[1, col], data[key])
-        fig.suptitle("Information curves of real masked models and Thm 1.4 vs the measured "
-                     "loss (arXiv Def 1.1, same-order likelihood ratio)", fontsize=10)
+            _curve_panel(axes[0, col], data[key], first=col == 0)
+            axes[0, col].set_title(title)
+            legend |= _validation_panel(axes[1, col], data[key], first=col == 0)
+        order = [v for v in _LABELS.values() if v in legend]
+        fig.legend([legend[k] for k in order], order, loc="outside lower center",
+                   ncol=len(order), title="schedule (filled: predicted on $Z^H$, open: on "
+                   "$Z^{CE}$)", frameon=False)
         return save_figure(fig, "fig_bridge_validation", outdir)
 
 

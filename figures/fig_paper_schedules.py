@@ -1,11 +1,14 @@
 """Steps needed for the same guarantee: the paper's Thm 9 schedules vs our greedy rules.
 
-For a target ``E KL <= eps`` valid for *every* distribution with ``TC <= T`` (left)
-or ``DTC <= D`` (right), the figure plots, against ``n``, the number of queries
-of the paper's Thm 9 schedule (empty steps counted, as the paper does), the same
-schedule with its empty steps removed, the greedy rules of
-:mod:`mdmtheory.schedule_rules` with ``lam = eps/T`` (fewest steps among
-schedules satisfying the rule), and Thm 9's bound ``2 + (1 + ln n)(1 + ceil(T/eps))``.
+For a target ``E KL <= eps`` (expected KL error of Def 1) valid for *every*
+distribution on n positions with total correlation ``TC <= T`` (left) or dual
+total correlation ``DTC <= T`` (right; Def 7), the figure plots, against ``n``
+(log-log), the number of queries ``k`` of the paper's Thm 9 schedule (empty
+steps counted, as the paper does), the same schedule with its empty steps
+removed, the greedy rules of :mod:`mdmtheory.schedule_rules` with
+``lam = eps/T`` (fewest steps among schedules satisfying the rule), and Thm 9's
+bound ``2 + (1 + ln n)(1 + ceil(T/eps))``; solid lines for ``T/eps = 10``,
+dashed for ``T/eps = 100``.
 Both constructions carry the same guarantee (checked in exact arithmetic by
 :func:`mdmtheory.paper_schedules.guarantee_holds`).
 """
@@ -45,25 +48,35 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
     """Write ``fig_paper_schedules.png``/``.pdf`` (default: figures/)."""
     outdir = pathlib.Path(__file__).resolve().parent if outdir is None else pathlib.Path(outdir)
     with style_context():
-        fig, axes = new_figure(1, 2, width=9.5, height=4.8, sharey=True)
+        from matplotlib.lines import Line2D
+
+        fig, axes = new_figure(1, 2, size="full", height=3.6, sharey=True)
         for ax, kind in zip(axes, ("tc", "dtc")):
             for ratio, ls in zip(RATIOS, ("-", "--")):
                 T = table(kind, ratio)
+                first = ratio == RATIOS[0]
                 ax.plot(NS, T["paper"], ls, color=SCHEDULE_COLORS["uniform"], marker="o",
-                        markersize=3, label=f"paper Thm 9 (T/eps={ratio})")
+                        markersize=3, label="paper's Thm 9 schedule" if first else None)
                 ax.plot(NS, T["paper_nonempty"], ls, color=SCHEDULE_COLORS["cosine"],
-                        marker="^", markersize=3, label=f"paper, empty steps removed ({ratio})")
-                ax.plot(NS, T["greedy"], ls, color=SCHEDULE_COLORS[kind], marker="s",
-                        markersize=3, label=f"greedy rule, lam=eps/T ({ratio})")
+                        marker="^", markersize=3,
+                        label="the same, empty steps removed" if first else None)
+                ax.plot(NS, T["greedy"], ls, color=SCHEDULE_COLORS["tc"], marker="s",
+                        markersize=3, label=r"greedy rule, $\lambda = \varepsilon/T$"
+                        if first else None)
                 ax.plot(NS, T["bound"], ls, color="0.5", linewidth=1,
-                        label=f"Thm 9 bound ({ratio})")
+                        label="Thm 9 bound" if first else None)
             ax.set_xscale("log")
             ax.set_yscale("log")
-            ax.set_xlabel("n")
-            ax.set_title(f"{kind.upper()} schedules: E KL <= eps whenever {kind.upper()} <= T")
-        axes[0].set_ylabel("queries k")
+            ax.set_xlabel("$n$")
+            K = kind.upper()
+            ax.set_title(rf"$\mathbb{{E}}\,\mathrm{{KL}} \leq \varepsilon$ whenever "
+                         rf"$\mathrm{{{K}}} \leq T$")
+        axes[0].set_ylabel("queries $k$")
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=7)
+        for ratio, ls in zip(RATIOS, ("-", "--")):
+            handles.append(Line2D([], [], color="0.2", linestyle=ls))
+            labels.append(rf"$T/\varepsilon = {ratio}$")
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
         return save_figure(fig, "fig_paper_schedules", outdir)
 
 

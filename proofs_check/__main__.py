@@ -64,9 +64,10 @@ def format_table(rows: list[Row], verbose: bool = False) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m proofs_check",
-        description="Check every numbered item of Chen-Cong-Li (Def 1 ... Lemma 35, Ex. 1-2, "
-                    "Fig. 1, App. D) and the errata, in bits: symbolically, exhaustively, on "
-                    "random distributions, and in the worst case over all curves.")
+        description="The verification table of Chen-Cong-Li: one row per numbered item of the "
+                    "paper, in bits, plus the errata (Def 1 ... Lemma 35, Ex. 1-2, Fig. 1, "
+                    "App. D), each checked symbolically, exhaustively, on random distributions, "
+                    "or in the worst case over all curves.")
     ap.add_argument("--quick", action="store_true", help="smaller ranges (~10-20 s)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the random distributions")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"rows": [r.to_json() for r in rows], "verified": n_ok,
                           "total": len(rows), "seconds": dt, "quick": args.quick,
                           "seed": args.seed,
-                          "errata": [{"key": f.key, "spec": f.spec, "status": f.status,
+                          "errata": [{"key": f.key, "where": f.where, "status": f.status,
                                       "summary": f.summary, "file": f.file} for f in errata]},
                          indent=1))
     else:

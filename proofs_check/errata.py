@@ -26,7 +26,7 @@ from ._core import DEFAULT_CE_DIR, TOL, _jsonable
 @dataclass
 class Finding:
     key: str
-    spec: str
+    where: str  # the paper's item the finding is about
     status: str  # "refuted" or "not sharp"
     summary: str
     evidence: dict
@@ -46,7 +46,7 @@ def mds_dtc_at_full_dimension() -> Finding:
     dtc = abs(round(brute.dtc_def(H, n), 12))  # exact value 0; rounding noise ~1e-16
     claimed = n * math.log(p)
     return Finding(
-        "spec-s4-mds-dtc-at-d-equals-n", "theory.md §4 'Information curve' and §6 table",
+        "mds-dtc-at-d-equals-n", "Thm 25 (TC and DTC of the [n, d] MDS code)",
         "refuted" if abs(dtc - claimed) > TOL else "holds",
         f"[n,d] MDS code has DTC = d log q only for d < n; RS[{n},{n}]_{p} (uniform) has "
         f"DTC = {dtc:.3g}, not {claimed:.4g}",
@@ -62,7 +62,7 @@ def rounds_lower_bound() -> Finding:
             if all(_mds_units(s, d) == 0 for d in range(1, n + 1))]
     kmin = min(len(s) for s in good)
     return Finding(
-        "spec-s4-rounds-n-not-n-minus-1", "theory.md §4 'Consequence'",
+        "rounds-n-not-n-minus-1", "Thm 24 (fixed schedules on the [n, d] codes)",
         "not sharp" if kmin == n else "check",
         f"a schedule with E KL < log q on every [n,d] code needs exactly n rounds "
         f"(n={n}: only {good[0]}), not n-1",
@@ -76,13 +76,13 @@ def pinning_constant() -> Finding:
     resid = float(np.sum(Z[m:] - Z[m]))
     dtc = n * Z[-1] - Z.sum()
     return Finding(
-        "spec-s5-pinning-constant-not-sharp", "theory.md §5 Thm 1.10 (iii), item 18",
+        "pinning-constant-not-sharp", "Lemma 33 (pinning bound, TC part; ingredient check 18)",
         "not sharp",
         "E_{|U|=m} TC(X_U^c|X_U) <= ((n-m-1)/(m+1)) DTC also holds and is attained by the "
         f"MDS code [n, m+1] (n={n}, m={m}: {resid:g} = {(n - m - 1) / (m + 1) * dtc:g} log q "
         f"< {(n - m) / (m + 1) * dtc:g} log q)",
         {"n": n, "m": m, "residual": resid, "sharp_bound": (n - m - 1) / (m + 1) * dtc,
-         "spec_bound": (n - m) / (m + 1) * dtc, "unit": "log q"})
+         "stated_bound": (n - m) / (m + 1) * dtc, "unit": "log q"})
 
 
 def _mds_units(sizes, d: int) -> int:
@@ -109,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"save each finding's evidence under {DEFAULT_CE_DIR}")
     args = ap.parse_args(argv)
     for f in collect():
-        print(f"[{f.status}] {f.spec}: {f.summary}")
+        print(f"[{f.status}] {f.where}: {f.summary}")
         if args.write:
             DEFAULT_CE_DIR.mkdir(parents=True, exist_ok=True)
             path = DEFAULT_CE_DIR / f"{f.key}.json"
-            path.write_text(json.dumps(_jsonable({"finding": f.key, "spec": f.spec,
+            path.write_text(json.dumps(_jsonable({"finding": f.key, "where": f.where,
                                                   "status": f.status, "summary": f.summary,
                                                   "evidence": f.evidence}), indent=1) + "\n")
             print(f"    saved {path}")

@@ -316,7 +316,7 @@ def item07(cfg: Config, tr: Tracker):
     tr.add_method(f"randomized: exact sampler over all {parts} ordered partitions x "
                   f"{len(cs)} distributions vs Def 3 curve and package")
     try:
-        from mdmtheory.sampler import exact_sampler_errors  # issue 3 (package sampler)
+        from mdmtheory.sampler import exact_sampler_errors
     except ImportError:  # pragma: no cover
         return "package sampler absent: checked against the brute-force sampler only"
     if mut:
@@ -433,7 +433,7 @@ def item11(cfg: Config, tr: Tracker):
     mut = cfg.mut(11)
     try:
         from mdmtheory.optimal import optimal_schedule
-    except ImportError:  # pragma: no cover - issue 3 not merged
+    except ImportError:  # pragma: no cover - package without the sampler
         optimal_schedule = None
     curves = _curves(cfg, 11, 7 if cfg.quick else 9)
     for name, Z in curves:
@@ -861,7 +861,7 @@ def item21(cfg: Config, tr: Tracker):
         from mdmtheory import schedule_rules as SR
         pkg = {"tc": SR.tc_greedy_schedule, "dtc": SR.dtc_greedy_schedule,
                "min": SR.min_greedy_schedule}
-    except (ImportError, AttributeError):  # pragma: no cover - issue 3 not merged
+    except (ImportError, AttributeError):  # pragma: no cover - package without the sampler
         pkg = None
     from mdmtheory import bounds
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Run the torch-bridge experiments of issue 7 and cache their results.
+"""Run the torch-bridge experiments and cache their results.
 
 Usage (from the repository root, with the ``torch`` extra installed)::
 

@@ -1,6 +1,6 @@
-"""Cross-fitted schedule error, simultaneous band, diagnostics (arXiv Thm 1.4).
+"""Cross-fitted schedule error, simultaneous band, diagnostics (Thm 4).
 
-Truth on exact oracles: ``information_curve`` and ``left_riemann_error`` (Thm 1.4).
+Truth on exact oracles: ``information_curve`` and ``left_riemann_error`` (Thm 4).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def test_crossfit_coverage_300_trials(form):
 
 
 def test_error_rows_on_exact_rows_is_thm_1_4():
-    """Rows equal to the exact d_j give exactly Thm 1.4's error for every composition."""
+    """Rows equal to the exact d_j give exactly Thm 4's error for every composition."""
     mu = families.random_dirichlet(6, 3, alpha=0.6, seed=2)
     Z = information_curve(mu)
     D = np.tile(1.0 - Z, (4, 1))  # d_j = d_1 - Z_j with d_1 = 1

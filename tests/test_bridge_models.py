@@ -173,7 +173,7 @@ def test_oracle_model_matches_distribution_conditional():
 
 
 def test_sampler_reproduces_the_oracle_law():
-    """The one-token-per-step sampler on an exact oracle samples mu (Thm 1.4, k = n)."""
+    """The one-token-per-step sampler on an exact oracle samples mu (Thm 4, k = n)."""
     mu = families.random_dirichlet(3, 2, alpha=0.8, seed=5)
     m = OracleModel(mu)
     N = 4000

@@ -2,7 +2,7 @@
 
 Every number the CLI prints is compared with a value computed *here*, by a
 different route: closed forms of spec §6 (Markov chain TC, code curves), the
-core library called directly, Theorem 1.4 re-implemented in a few lines
+core library called directly, Theorem 4 re-implemented in a few lines
 (``_thm14``) and brute force over all compositions for the optimal schedule.
 Error paths must exit with status 2 and exactly one line on stderr, never a
 traceback.  Most error paths run in-process through ``main(argv)`` (same code
@@ -49,7 +49,7 @@ def json_main(capsys, *args: str) -> dict:
 
 
 def _thm14(Z, sizes) -> float:
-    """Theorem 1.4 written out: sum over blocks of sum_{j in B_t} (Z_j - Z_{a_t})."""
+    """Theorem 4 written out: sum over blocks of sum_{j in B_t} (Z_j - Z_{a_t})."""
     total, start = 0.0, 0
     for s in sizes:
         total += sum(Z[j] - Z[start] for j in range(start, start + s))
@@ -81,7 +81,7 @@ def test_curve_markov_json_matches_closed_forms_and_library(capsys):
     # spec §6 table (n = 6 values are for n = 6; here: library curve, computed directly)
     Z = information_curve(families.binary_symmetric_chain(n, p), base=2)
     np.testing.assert_allclose(out["Z"], Z, atol=1e-12)
-    # Lemma 1.8 identities tie the printed TC/DTC to the printed curve
+    # Lemma 8 identities tie the printed TC/DTC to the printed curve
     assert sum(out["Z"]) == pytest.approx(out["TC"], abs=1e-12)
     assert n * out["Z"][-1] - out["TC"] == pytest.approx(out["DTC"], abs=1e-12)
     # H(X) of a stationary chain: h(1/2) + (n-1) h(p)
@@ -180,7 +180,7 @@ def test_schedule_k_optimal_is_brute_force_minimum(capsys):
     rules = {r["rule"]: r for r in out["schedules"]}
     assert set(rules) == {"optimal", "uniform", "cosine", "loglinear", "linear", "tc", "dtc",
                           "min", "custom-1"}
-    for r in out["schedules"]:  # every printed error is Thm 1.4 of the printed sizes
+    for r in out["schedules"]:  # every printed error is Thm 4 of the printed sizes
         assert sum(r["sizes"]) == n and r["k"] == len(r["sizes"])
         assert r["error"] == pytest.approx(_thm14(Z, r["sizes"]), abs=1e-12)
         assert r["error"] >= out["optimal"]["error"] - 1e-12 or r["k"] > k
@@ -497,3 +497,6 @@ def test_check_help_names_the_command(capsys):
     out = capsys.readouterr().out
     assert rc == 0 and "usage: mdmtheory check" in out and "python -m proofs_check" not in out
     assert "--out DIR" in out
+    words = " ".join(out.split())
+    assert "one row per numbered item of the paper, in bits, plus the errata" in words
+    assert "spec" not in out

@@ -60,6 +60,7 @@ BAD_VALUES: dict[object, list[str]] = {
     E._device: ["gpu", "cuda:99", "tpu", "", "cpu:x"],
     E._existing_file: ["/no/such/file.txt", "", "."],
     E._output_file: ["/no/such/folder/out.json", "", "."],
+    E._splits: ["0", "1", "-2", "2.5", *NOT_A_NUMBER],
 }
 CHOICE_BAD = ["zzz", "", "AUTO"]
 
@@ -143,6 +144,11 @@ def fuzz_table(tmp: Path, *, with_estimate: bool = False):
         for action in _typed_actions(top["estimate"]):
             rows.append((["estimate", "kjv"], action.option_strings[-1], action.type,
                          action.choices))
+        est_file = tmp / "estimate.npz"  # the types are checked before the file is read
+        est_file.write_bytes(b"")
+        for action in _typed_actions(top["bridge-schedule"]):
+            rows.append((["bridge-schedule", str(est_file)], action.option_strings[-1],
+                         action.type, action.choices))
     return rows
 
 
@@ -282,9 +288,32 @@ def test_json_units_round_trip(tmp_path):
 @pytest.mark.skipif(not HAS_TORCH, reason="estimate needs torch")
 @pytest.mark.parametrize("extra", [["--length", "0"], ["--threads", "0"], ["--device", "gpu"],
                                    ["--device", "cuda:99"], ["-k", "0"], ["--k", "-2"],
-                                   ["--n-boot", "0"], ["--level", "1.5"], ["--sample", "0"]])
+                                   ["--splits", "1"], ["--usual-steps", "0"], ["--dtype", "fp8"],
+                                   ["--level", "1.5"], ["--sample", "0"]])
 def test_estimate_rows_of_the_report(extra):
     assert_clean_failure(["estimate", "kjv", *extra])
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="bridge-schedule needs torch")
+@pytest.mark.parametrize("extra", [[], ["-k", "0"], ["--splits", "1"], ["--level", "0"],
+                                   ["--usual-steps", "-1"], ["--form", "kl"]])
+def test_bridge_schedule_bad_input(tmp_path, extra):
+    """A missing, empty or foreign estimate file, or a bad option: one line, status 2."""
+    assert_clean_failure(["bridge-schedule", str(tmp_path / "none.npz"), *extra])
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    assert_clean_failure(["bridge-schedule", str(empty), *extra])
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, a=np.arange(3))
+    assert_clean_failure(["bridge-schedule", str(foreign), *extra])
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="bridge-schedule needs torch")
+def test_every_bridge_schedule_option_has_help():
+    top = _subparsers(build_parser(with_estimate=True))
+    missing = [a.option_strings for a in top["bridge-schedule"]._actions
+               if a.option_strings and not a.help]
+    assert not missing, missing
 
 
 @pytest.mark.skipif(not HAS_TORCH, reason="estimate needs torch")

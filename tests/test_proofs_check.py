@@ -142,13 +142,13 @@ def test_registry_matches_spec_items():
 
 
 def test_errata_findings_stand():
-    """Spec statements outside §7 found false / not sharp, with their saved evidence."""
+    """Side findings about derived statements (Thms 24-25, Lemma 33), with their saved evidence."""
     from proofs_check.errata import collect
 
     found = {f.key: f for f in collect()}
-    assert found["spec-s4-mds-dtc-at-d-equals-n"].status == "refuted"
-    assert found["spec-s4-rounds-n-not-n-minus-1"].status == "not sharp"
-    assert found["spec-s5-pinning-constant-not-sharp"].status == "not sharp"
+    assert found["mds-dtc-at-d-equals-n"].status == "refuted"
+    assert found["rounds-n-not-n-minus-1"].status == "not sharp"
+    assert found["pinning-constant-not-sharp"].status == "not sharp"
     for f in found.values():
         saved = json.loads((ROOT / f.file).read_text())
         assert saved["finding"] == f.key and saved["status"] == f.status

@@ -8,32 +8,24 @@ raises a clear ``ModuleNotFoundError`` naming torch when the ``torch`` extra
 
 Submodules
 ----------
-models
-    The :class:`MaskedModel` protocol and adapters (BERT-like, LLaDA-style,
-    Dream-style, exact oracle), and the one-token-per-step sampler.
-heads
-    LM head and fused entropy only at masked positions.
-precision
-    Weight dtype and autocast, checked against a real float32 reference.
-measured
-    The n-step sampler with its passes kept; the measured loss of arXiv
-    Def 1.1 (same-order likelihood ratio) and the top-confidence sampler.
-estimate
-    The curve estimate (arXiv Def 1.3) from sampling passes or independent
-    rows; Thm 1.4's predicted error of a schedule.
-crossfit
-    Cross-fitted error of the optimal schedule, simultaneous band, diagnostics.
-distributed
-    Data-parallel rows over ``torch.distributed``, streamed and resumable.
-loading
-    :func:`load` a model from disk; save/load an estimate file.
-validate
-    The plumbing identity check (sequential vs parallel NLL on independent
-    orders equals Thm 1.4 on ``Z^CE`` by an identity).
-antiberty
-    AntiBERTy (pretrained antibody BERT).
-cli
-    ``mdmtheory estimate`` and the schedule-from-file command.
+- ``models``: The :class:`MaskedModel` protocol and adapters (BERT-like,
+  LLaDA-style, Dream-style, exact oracle), and the one-token-per-step sampler.
+- ``heads``: LM head and fused entropy only at masked positions.
+- ``precision``: Weight dtype and autocast, checked against a real float32
+  reference.
+- ``measured``: The n-step sampler with its passes kept; the measured loss of
+  Def 1 (same-order likelihood ratio) and the top-confidence sampler.
+- ``estimate``: The curve estimate (Def 3) from sampling passes or independent
+  rows; Thm 4's predicted error of a schedule.
+- ``crossfit``: Cross-fitted error of the optimal schedule, simultaneous band,
+  diagnostics.
+- ``distributed``: Data-parallel rows over ``torch.distributed``, streamed and
+  resumable.
+- ``loading``: :func:`load` a model from disk; save/load an estimate file.
+- ``validate``: The plumbing identity check (sequential vs parallel NLL on
+  independent orders equals Thm 4 on ``Z^CE`` by an identity).
+- ``antiberty``: AntiBERTy (pretrained antibody BERT).
+- ``cli``: ``mdmtheory estimate`` and ``mdmtheory bridge-schedule``.
 """
 
 from __future__ import annotations

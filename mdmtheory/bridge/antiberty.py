@@ -11,12 +11,12 @@ special tokens excluded and renormalised, input ``[CLS] r_1 ... r_n [SEP]``.
 Which sequences?
 ----------------
 :func:`sample_antiberty_sequences` draws sequences **from the model itself**
-with the one-token-per-step sampler (arXiv Def 1.1 with k = n: one random
+with the one-token-per-step sampler (Def 1 with k = n: one random
 position per forward pass, sampled from the model's conditional).  A BERT's
 conditionals are not those of any single joint law, and real antibody sequences
 follow yet another law; the n-step sampler's law is the one law the model's
 conditionals *generate*, and the measured loss of a k-step schedule
-(:mod:`mdmtheory.bridge.measured`) is defined against it.  How far Thm 1.4's
+(:mod:`mdmtheory.bridge.measured`) is defined against it.  How far Thm 4's
 prediction is from that measured loss shows how far the model is from one law.
 """
 

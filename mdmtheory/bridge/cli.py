@@ -12,9 +12,10 @@ Face model directory (``--adapter bert|llada|dream``; nothing is downloaded).
 
 Sequences are sampled from the model itself with ``--sample N --length L``: the
 n-step sampler's passes are the estimation rows (plus tail passes), and with
-``--measured`` the same rows give the measured loss of arXiv Def 1.1 for every
-schedule and the top-confidence sampler.  ``--sequences FILE`` (one per line)
-estimates on given data with independent orders instead.
+``--measured`` the same rows give the measured loss of Def 1 for every
+schedule and the top-confidence sampler.  ``--sequences FILE`` (one per line,
+read verbatim: spaces are kept, only the line end is removed) estimates on
+given data with independent orders instead.
 
 Examples::
 
@@ -115,17 +116,33 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable JSON on stdout")
 
 
-def load_model(spec: str, args: argparse.Namespace):
-    """Build a :class:`~mdmtheory.bridge.models.MaskedModel` and an optional tokenizer."""
+def load_model(model: str, args: argparse.Namespace):
+    """Build a :class:`~mdmtheory.bridge.models.MaskedModel` and an optional tokenizer.
+
+    ``model`` is ``'antiberty'``, ``'kjv'``, a KJV checkpoint path or a local
+    Hugging Face model directory (see :func:`mdmtheory.bridge.loading.load`).
+    """
     from .loading import load
 
-    return load(spec, adapter=args.adapter, dtype=getattr(args, "dtype", "fp32"),
+    return load(model, adapter=args.adapter, dtype=getattr(args, "dtype", "fp32"),
                 device=args.device, mask_id=args.mask_id,
                 trust_remote_code=args.trust_remote_code)
 
 
+def read_sequence_lines(path: Path) -> list[str]:
+    """The sequences of a text file, one per line, verbatim except the line end.
+
+    Spaces (leading, trailing, inner) are kept: for a character-level model a
+    space is a token like any other.  Only the newline (``\\n`` or ``\\r\\n``) is
+    removed, and empty lines are skipped.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    return [ln for ln in lines if ln]
+
+
 def _read_sequences(model, tok, path: Path) -> list[np.ndarray]:
-    lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
+    lines = read_sequence_lines(path)
     if not lines:
         raise ValueError(f"{path} has no sequences")
     tokens = getattr(model, "tokens", None)
@@ -261,9 +278,14 @@ def run_schedule(args: argparse.Namespace) -> int:
 def _report(est, rows, args, form: str, model) -> tuple[dict[str, Any], list[str]]:
     from .crossfit import schedule_report, simultaneous_band
 
-    ks = sorted({k for k in args.steps if 1 <= k <= est.n})
-    if not ks:
-        raise ValueError(f"no valid -k: steps must lie in [1, {est.n}]")
+    bad = sorted({k for k in args.steps if not 1 <= k <= est.n})
+    if bad:
+        raise ValueError(f"-k/--steps {bad}: the numbers of steps must lie in [1, {est.n}] "
+                         f"(n = {est.n} positions)")
+    ks = sorted(set(args.steps))
+    usual = getattr(args, "usual_steps", None)
+    if usual is not None and not 1 <= usual <= est.n:
+        raise ValueError(f"--usual-steps {usual}: must lie in [1, {est.n}] (n = {est.n} positions)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         lines, notes = schedule_report(est, ks, form=form, level=args.level,
@@ -318,9 +340,9 @@ def _human(est, lines, notes, conf, form, band) -> list[str]:
                f"(cross-entropy form), {est.max_halfwidth('entropy'):.4f} (entropy form) nats"
                + (f"; simultaneous band critical value {band[2]:.2f}" if band else ""))
     other = "entropy" if form == "cross_entropy" else "cross-entropy"
-    out.append(f"\npredicted error (Thm 1.4 on the {form.replace('_', '-')} curve; "
+    out.append(f"\npredicted error (Thm 4 on the {form.replace('_', '-')} curve; "
                f"the optimal schedule's interval is cross-fitted) vs the {other} form"
-               + (" and the measured loss (arXiv Def 1.1, same order)"
+               + (" and the measured loss (Def 1, same order)"
                   if lines and lines[0].measured is not None else "") + ", nats:")
     for ln in lines:
         sizes = ln.schedule.tolist()
@@ -334,10 +356,10 @@ def _human(est, lines, notes, conf, form, band) -> list[str]:
             s += f"   top-confidence sampler: {c[0]:.3f} [{c[1]:.3f}, {c[2]:.3f}]"
         out.append(s + f"   sizes {shown}")
     out.append("\nThese schedules assume the k-step sampler unmasks uniformly random positions "
-               "(arXiv Def 1.1); a confidence-ordered sampler is a different sampler.")
+               "(Def 1); a confidence-ordered sampler is a different sampler.")
     if lines and lines[0].measured is not None:
         out.append("measured / predicted far from 1 means the model's conditionals are not "
-                   "those of one joint law and Thm 1.4 does not transfer as is.")
+                   "those of one joint law and Thm 4 does not transfer as is.")
     for s in notes:
         out.append(f"note: {s}")
     return out

@@ -2,7 +2,7 @@
 
 Winner's curse
 --------------
-The optimal k-step schedule of Thm 1.4 is the minimiser of the left-Riemann error
+The optimal k-step schedule of Thm 4 is the minimiser of the left-Riemann error
 on the *estimated* curve; the error of that schedule estimated on the rows that
 chose it is biased low, and its Student-t interval under-covers (0.89 instead of
 0.95 on an exact oracle with n = 8, 40 rows, k = 3).  :func:`crossfit_schedule`
@@ -40,7 +40,7 @@ Which form by default
 ---------------------
 Both forms of ``d_j`` (entropy, cross-entropy) are unbiased for the same curve
 when the model's conditionals are those of one joint law and ``x`` is drawn from
-it: on an exact oracle both predict the measured loss of arXiv Def 1.1 (tested).
+it: on an exact oracle both predict the measured loss of Def 1 (tested).
 The entropy form then has the smaller variance.  But the entropy form also
 assumes the model is calibrated on its own samples, ``E[-log p(x_i | x_A)] =
 E[H(p(. | x_A))]``, which fails for every trained model, and it is the form that
@@ -71,7 +71,7 @@ __all__ = ["FormsDisagreeWarning", "WideIntervalWarning", "isotonic_curve", "err
 
 
 class FormsDisagreeWarning(UserWarning):
-    """Thm 1.4 on ``Z^H`` and on ``Z^CE`` differ beyond their intervals."""
+    """Thm 4 on ``Z^H`` and on ``Z^CE`` differ beyond their intervals."""
 
 
 class WideIntervalWarning(UserWarning):
@@ -93,7 +93,7 @@ def isotonic_curve(Z, se=None) -> np.ndarray:
     Weighted least squares (weights ``1 / se^2`` when given) onto nondecreasing
     sequences by :func:`scipy.optimize.isotonic_regression`, then clipped at 0
     (the exact projection onto the cone with a lower bound), ``Z_1 = 0``.  The
-    true curve has these properties (arXiv Def 1.3, Han's inequality).
+    true curve has these properties (Def 3, Han's inequality).
     """
     from scipy.optimize import isotonic_regression
 
@@ -117,14 +117,14 @@ def _curve(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def error_rows(D: np.ndarray, schedule) -> np.ndarray:
-    """Per-row Thm 1.4 error ``sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``."""
+    """Per-row Thm 4 error ``sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``."""
     D = np.asarray(D, dtype=np.float64)
     s = as_schedule(schedule, D.shape[1])
     return (D[:, np.repeat(s.starts - 1, s.sizes)] - D).sum(axis=1)
 
 
 def optimal_on_draws(D: np.ndarray, k: int) -> Schedule:
-    """The optimal ``k``-step schedule (Thm 1.4) of the monotone fit of rows ``D``."""
+    """The optimal ``k``-step schedule (Thm 4) of the monotone fit of rows ``D``."""
     from ..optimal import optimal_schedule
 
     Z, se = _curve(D)
@@ -133,7 +133,7 @@ def optimal_on_draws(D: np.ndarray, k: int) -> Schedule:
 
 @dataclass(frozen=True)
 class CrossFitError:
-    """Cross-fitted Thm 1.4 error of the optimal ``k``-step schedule.
+    """Cross-fitted Thm 4 error of the optimal ``k``-step schedule.
 
     Attributes
     ----------
@@ -335,7 +335,7 @@ def schedule_report(est, ks: Sequence[int], *, form: str | None = None,
     usual_steps : int, optional
         The model's usual number of steps: adds a uniform schedule with it.
     rows : SampledRows, optional
-        When given (same ``n``), the measured loss (arXiv Def 1.1, same-order
+        When given (same ``n``), the measured loss (Def 1, same-order
         likelihood ratio) of each schedule is added.
     warn : bool
         Issue :class:`FormsDisagreeWarning` / :class:`WideIntervalWarning`.

@@ -3,7 +3,7 @@
 The estimator
 -------------
 With ``Z_j = d_1 - d_j`` and ``d_j = E[H(X_i | X_A)]``, ``|A| = j-1``, ``i``
-uniform outside ``A`` (arXiv Def 1.3 by the chain rule), a masked model and
+uniform outside ``A`` (Def 3 by the chain rule), a masked model and
 samples ``x`` give ``d_j`` as the average entropy of the model's predictive at
 masked positions given ``j-1`` revealed coordinates of ``x``.
 
@@ -44,11 +44,11 @@ the measured loss and the default form.
 Lengths
 -------
 ``lengths="common"``: all sequences have one length ``n`` (the setting of
-Thm 1.4).  ``lengths="relative"``: sequences of different lengths are put on the
+Thm 4).  ``lengths="relative"``: sequences of different lengths are put on the
 grid ``j = 1..n_ref`` (``n_ref`` = median length by default) by revealing
 ``j_r - 1 = round((j-1)(n_r-1)/(n_ref-1))`` positions of row ``r``; the result is
 the length-mixture curve at matched *fractions* revealed, an approximation that
-Thm 1.4 covers only per fixed length.  Either way batches mix lengths with right
+Thm 4 covers only per fixed length.  Either way batches mix lengths with right
 padding (attention mask 0).
 """
 
@@ -158,7 +158,7 @@ def autocast_accuracy(model: Any, sequences, autocast: str | None, *, passes: in
     -----
     ``d_j`` is a mean of per-position entropies, so its precision error is
     bounded by ``max_abs_dH`` and is to first order the signed mean
-    ``mean_dH``; ``Z_j = d_1 - d_j`` (arXiv Def 1.3 via the chain rule) cancels
+    ``mean_dH``; ``Z_j = d_1 - d_j`` (Def 3 via the chain rule) cancels
     the part of that bias common to all ``j``.
     """
     ref = float32_reference(model)
@@ -276,6 +276,21 @@ class ModelCurveEstimate:
         if form not in FORMS:
             raise ValueError(f"form must be one of {FORMS}, got {form!r}")
         return self.draws_entropy if form == "entropy" else self.draws_cross_entropy
+
+    def plot(self, ax=None, *, form: str | None = None, **kwargs):
+        """Draw one form of the curve with its pointwise band.
+
+        Calls :func:`mdmtheory.plotting.plot_curve_estimate` on
+        :meth:`curve` ``(form)`` (default :data:`DEFAULT_FORM`); ``kwargs``
+        (``color``, ``label``, ``truth``, ``base``, ``unit``) are passed on.
+        The curve is in nats.  Returns the matplotlib ``Axes``.
+        """
+        from ..plotting import plot_curve_estimate
+
+        form = DEFAULT_FORM if form is None else form
+        kwargs.setdefault("label", f"{self.model_name}, {form.replace('_', '-')} form "
+                                   f"({self.n_rows} rows)")
+        return plot_curve_estimate(self.curve(form), ax, **kwargs)
 
     def max_halfwidth(self, form: str = "entropy") -> float:
         """Largest CI half-width of ``Z_j`` over ``j``."""
@@ -502,7 +517,7 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
                                ) -> ModelCurveEstimate:
     """Estimate ``Z`` (both forms of ``d_j``) of a masked model, with intervals.
 
-    Implements the Monte Carlo estimator of ``Z`` (arXiv Def 1.3) on a
+    Implements the Monte Carlo estimator of ``Z`` (Def 3) on a
     :class:`~mdmtheory.bridge.models.MaskedModel` (see the module docstring for
     the pass plan); the statistics are
     :func:`mdmtheory.montecarlo.curve_estimate_from_draws`.
@@ -684,7 +699,7 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
 # ============================================================================ schedules
 @dataclass(frozen=True)
 class ErrorEstimate:
-    """Thm 1.4's predicted error of one schedule on an estimated curve.
+    """Thm 4's predicted error of one schedule on an estimated curve.
 
     Attributes
     ----------
@@ -694,7 +709,7 @@ class ErrorEstimate:
     mean, se, lo, hi : float
         The error as a linear functional of the rows,
         ``err_r = sum_t [s_t D[r, a_t-1] - sum_{j in B_t} D[r, j-1]]``
-        (Thm 1.4 with ``Z_j = d_1 - d_j``; ``d_1`` cancels), its standard error
+        (Thm 4 with ``Z_j = d_1 - d_j``; ``d_1`` cancels), its standard error
         and Student-t interval at ``level``: an unbiased estimate of the
         schedule's true error with a valid CI (``mean`` may differ slightly from
         ``value``, which uses the projected curve).
@@ -714,9 +729,9 @@ class ErrorEstimate:
 
 def predicted_error_rows(est: ModelCurveEstimate, schedule, *, form: str = DEFAULT_FORM
                          ) -> np.ndarray:
-    """Per-row Thm 1.4 error ``err_r = sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``.
+    """Per-row Thm 4 error ``err_r = sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``.
 
-    Thm 1.4 with ``Z_j = d_1 - d_j`` is linear in the rows (``d_1`` cancels), so
+    Thm 4 with ``Z_j = d_1 - d_j`` is linear in the rows (``d_1`` cancels), so
     the mean of ``err_r`` is an unbiased estimate of the schedule's predicted
     error for a schedule fixed in advance.
     """
@@ -728,7 +743,7 @@ def predicted_error_rows(est: ModelCurveEstimate, schedule, *, form: str = DEFAU
 
 def predicted_error(est: ModelCurveEstimate, schedule, *, form: str = DEFAULT_FORM,
                     level: float | None = None) -> ErrorEstimate:
-    """Predicted ``E_S KL`` of a *fixed* ``schedule`` (Thm 1.4) with a Student-t CI.
+    """Predicted ``E_S KL`` of a *fixed* ``schedule`` (Thm 4) with a Student-t CI.
 
     The interval is valid for a schedule chosen without looking at these rows;
     for a schedule optimised on them use
@@ -756,7 +771,7 @@ class ScheduleEstimate:
     ----------
     k : int
     schedule : Schedule
-        ``optimal_schedule`` (Thm 1.4 / Eq. (1) of arXiv Def 1.2) of the monotone
+        ``optimal_schedule`` (Thm 4 / Eq. (1) of Def 2) of the monotone
         estimate of ``Z``.
     error : ErrorEstimate
         Predicted error of that schedule on the rows that chose it (value on the

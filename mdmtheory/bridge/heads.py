@@ -1,7 +1,7 @@
 """The LM head and a fused entropy/NLL only at masked positions.
 
 A masked-model estimate reads the model's prediction at *masked* positions only
-(the estimator of ``d_j``, arXiv Def 1.3 via ``Z_j = d_1 - d_j``), yet a Hugging
+(the estimator of ``d_j``, Def 3 via ``Z_j = d_1 - d_j``), yet a Hugging
 Face ``*ForMaskedLM`` forward pass applies its LM head -- a ``(d, V)`` matrix --
 at every position, and a ``log_softmax`` in float32 follows.  At a vocabulary of
 126k, batch 8 and length 1024 that is several 4 GB tensors.  This module

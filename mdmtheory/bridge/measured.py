@@ -1,4 +1,4 @@
-"""The measured loss of a schedule, by definition (arXiv Def 1.1), on any masked model.
+"""The measured loss of a schedule, by definition (Def 1), on any masked model.
 
 The samplers
 ------------
@@ -6,7 +6,7 @@ For a masked model ``p`` and a uniform random order ``pi`` of the ``n``
 positions, the *n-step* (one-token-per-step) sampler draws ``x_{pi_t}`` from
 ``p(. | x_{pi_<t})`` for ``t = 1..n``; its law given ``pi`` is
 ``nu_n^pi(x) = prod_t p(x_{pi_t} | x_{pi_<t})``.  The *k-step* sampler of a
-schedule ``s`` (arXiv Def 1.1) reveals the blocks ``S_t = pi(B_t)`` of the same
+schedule ``s`` (Def 1) reveals the blocks ``S_t = pi(B_t)`` of the same
 order, each position of a block drawn independently from ``p(. | x_{U_t})``,
 ``U_t = pi(B_1 u ... u B_{t-1})``: ``nu_s^pi(x) = prod_t prod_{i in S_t}
 p(x_i | x_{U_t})``.  (``pi`` cut into consecutive blocks of sizes ``s`` *is* a
@@ -26,11 +26,11 @@ every schedule at no extra forward pass.  Rows are i.i.d., so the mean has a
 Student-t interval.
 
 For an exact oracle ``p = mu`` every ``nu_n^pi`` is ``mu`` and ``L(s)`` is
-arXiv Def 1.1's ``E_S KL(mu || nu^S)``, which Thm 1.4 predicts exactly.  For a
+Def 1's ``E_S KL(mu || nu^S)``, which Thm 4 predicts exactly.  For a
 learned model whose conditionals are not those of one joint law (BERT-like
 models in general), ``nu_n^pi`` depends on ``pi`` and ``L(s)`` is the loss of the
 k-step sampler against the n-step sampler *run in the same order* -- the only
-pairing under which both likelihoods are computable.  Thm 1.4 then has no
+pairing under which both likelihoods are computable.  Thm 4 then has no
 guarantee; :func:`compare_schedules` reports the ratio measured / predicted.
 
 The confidence sampler
@@ -330,7 +330,7 @@ def t_interval(v: np.ndarray, level: float = 0.95) -> tuple[float, float, float,
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One schedule: Thm 1.4's two predictions beside the measured loss.
+    """One schedule: Thm 4's two predictions beside the measured loss.
 
     Every triple is ``(mean, lo, hi)`` in nats (Student-t, ``level``).
     ``ratio_entropy`` / ``ratio_cross_entropy`` are measured / predicted with a
@@ -375,7 +375,7 @@ def compare_schedules(rows: SampledRows, est, schedules: dict[str, Any], *,
                       n_boot: int = 2000, seed: int = 0, batch_size: int = 64,
                       autocast: str | None = None,
                       confidence_names: Sequence[str] | None = None) -> list[ComparisonRow]:
-    """Predicted (Thm 1.4 on ``Z^H`` and on ``Z^CE``) vs measured loss, per schedule.
+    """Predicted (Thm 4 on ``Z^H`` and on ``Z^CE``) vs measured loss, per schedule.
 
     Parameters
     ----------
@@ -433,8 +433,8 @@ def comparison_table(rows: Sequence[ComparisonRow]) -> str:
     def g(t):
         return f"{t[0]:.2f} [{t[1]:.2f}, {t[2]:.2f}]"
 
-    head = ["schedule", "k", "pred. Thm 1.4 on Z^H", "pred. Thm 1.4 on Z^CE",
-            "measured (Def 1.1, same order)", "measured / pred. Z^H",
+    head = ["schedule", "k", "pred. Thm 4 on Z^H", "pred. Thm 4 on Z^CE",
+            "measured (Def 1, same order)", "measured / pred. Z^H",
             "measured / pred. Z^CE", "top-confidence sampler, same sizes"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:

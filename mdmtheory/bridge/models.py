@@ -2,7 +2,7 @@
 
 A *masked model* is anything that, given a batch of token sequences with some
 positions masked, returns for every position a probability vector over the
-model's **real** tokens (the alphabet Sigma of arXiv Def 1.1).  Special tokens
+model's **real** tokens (the alphabet Sigma of Def 1).  Special tokens
 (``[CLS]``, ``[SEP]``, ``[PAD]``, ``[MASK]``, ``[UNK]``, EOS, ...) are not in
 Sigma: their logits are dropped and the remaining ones renormalised, which is the
 conditional of the model's prediction given "the token is a real token".
@@ -29,8 +29,8 @@ Adapters
     by one**: the output at position p predicts token p+1, so the prediction of
     token p is read at p-1; a BOS prefix is therefore required).
 * :class:`OracleModel` -- the exact conditional oracle of a small
-  :class:`~mdmtheory.Distribution` (the exact conditionals assumed by arXiv
-  Def 1.1), used to
+  :class:`~mdmtheory.Distribution` (the exact conditionals assumed by
+  Def 1), used to
   validate the estimator against exact curves.
 
 :func:`sample_one_token_per_step` draws sequences from any masked model with the
@@ -495,7 +495,7 @@ class OracleModel:
     """The exact MDM of a small :class:`~mdmtheory.Distribution` as a masked model.
 
     ``log_probs`` returns the exact conditionals ``mu(X_i = . | X_U = x_U)``
-    (the exact conditionals of arXiv Def 1.1, no training error) in float64.  The
+    (the exact conditionals of Def 1, no training error) in float64.  The
     look-ups are done by :class:`mdmtheory.montecarlo.DistributionOracle`
     (the numpy Monte Carlo engine's oracle), so the torch estimator and the
     numpy estimator query the very same conditionals.
@@ -594,12 +594,12 @@ def sample_one_token_per_step(model: MaskedModel, num: int, length: int, *,
                               batch_size: int = 64, temperature: float = 1.0,
                               autocast: str | None = None, progress: bool = True
                               ) -> np.ndarray:
-    """Draw sequences with the one-token-per-step sampler (arXiv Def 1.1 with k = n).
+    """Draw sequences with the one-token-per-step sampler (Def 1 with k = n).
 
     Each sequence starts fully masked; a uniform random order of the positions
     is drawn, and at step t one forward pass gives the model's conditional at
     the next position in that order, from which its token is sampled.  For an
-    exact oracle this is exact sampling from ``mu`` (Thm 1.4 with k = n: zero
+    exact oracle this is exact sampling from ``mu`` (Thm 4 with k = n: zero
     error); for a learned model it *defines* the model's sequential law.
     (:func:`mdmtheory.bridge.measured.sample_rows` is the same sampler that also
     keeps its passes for the measured loss and the curve estimate.)

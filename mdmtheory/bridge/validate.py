@@ -1,6 +1,6 @@
 """A **plumbing** check: sequential vs parallel NLL on independent orders.
 
-This is *not* a test of Thm 1.4 on a real model.  For a sequence ``x`` and a
+This is *not* a test of Thm 4 on a real model.  For a sequence ``x`` and a
 uniform random order ``pi`` **drawn independently of x**, the sequential
 (one-token-per-step) NLL is
 
@@ -13,13 +13,13 @@ and the parallel NLL under a k-step schedule ``s`` with ``S_t = pi(B_t)`` is
 For **any** masked model and any law of ``x`` with ``pi`` independent of ``x``,
 
     E[par_s - seq] = sum_t sum_{j in B_t} (d^CE_{a_t} - d^CE_j)
-                   = Thm 1.4 applied to the cross-entropy-form curve Z^CE,
+                   = Thm 4 applied to the cross-entropy-form curve Z^CE,
 
 because position ``pi_j`` given ``pi_<a`` is uniform outside it.  So
-:func:`plumbing_identity_check` agrees with Thm 1.4 on ``Z^CE`` by an
+:func:`plumbing_identity_check` agrees with Thm 4 on ``Z^CE`` by an
 algebraic identity: it checks that the passes, the schedule bookkeeping and the
 curve estimator are wired consistently, nothing more.  The measured loss of
-arXiv Def 1.1 on a real model -- ``x`` drawn by the model's n-step sampler *in
+Def 1 on a real model -- ``x`` drawn by the model's n-step sampler *in
 the order* ``pi`` and scored by the k-step sampler with the same ``pi`` -- is
 :mod:`mdmtheory.bridge.measured`.
 """
@@ -72,8 +72,8 @@ class SequentialPasses:
         return self.nll[:, a, np.arange(self.n)].sum(axis=1)
 
     def entropy_form(self, schedule) -> np.ndarray:
-        """Per row ``sum_j (H[a(j), j] - H[j, j])``: the entropy-form Thm 1.4 error
-        measured on the same passes (unbiased for Thm 1.4 on ``Z^H``)."""
+        """Per row ``sum_j (H[a(j), j] - H[j, j])``: the entropy-form Thm 4 error
+        measured on the same passes (unbiased for Thm 4 on ``Z^H``)."""
         s = as_schedule(schedule, self.n)
         a = np.repeat(s.starts - 1, s.sizes)
         j = np.arange(self.n)
@@ -151,7 +151,7 @@ def plumbing_identity_kl(passes: SequentialPasses, schedules: Sequence, *,
                          level: float = 0.95) -> list[DirectKL]:
     """``E[par_s - seq]`` on independent orders, Student-t CI over rows (plumbing).
 
-    Equal in expectation to Thm 1.4 on ``Z^CE`` for any model (module docstring).
+    Equal in expectation to Thm 4 on ``Z^CE`` for any model (module docstring).
     """
     seq = passes.sequential_nll()
     out = []
@@ -165,7 +165,7 @@ def plumbing_identity_kl(passes: SequentialPasses, schedules: Sequence, *,
 
 @dataclass(frozen=True)
 class ValidationRow:
-    """One schedule: predictions (Thm 1.4 on ``Z^H`` and ``Z^CE``) and direct MC.
+    """One schedule: predictions (Thm 4 on ``Z^H`` and ``Z^CE``) and direct MC.
 
     Every value is ``(mean, lo, hi)`` in nats.  ``pred_entropy`` and
     ``pred_cross_entropy`` come from the curve estimate (independent rows);
@@ -193,7 +193,7 @@ class ValidationRow:
 def plumbing_identity_check(est: ModelCurveEstimate, passes: SequentialPasses,
                             schedules: dict[str, Any], *, level: float = 0.95
                             ) -> list[ValidationRow]:
-    """The identity ``E[par_s - seq] = Thm 1.4 on Z^CE`` on named schedules (plumbing).
+    """The identity ``E[par_s - seq] = Thm 4 on Z^CE`` on named schedules (plumbing).
 
     ``direct`` must agree with ``pred_cross_entropy`` within the intervals on
     every model; a disagreement is a bug in the passes or the bookkeeping, not
@@ -230,7 +230,7 @@ def validation_table(rows: Sequence[ValidationRow]) -> str:
     def f(t):
         return f"{t[0]:.3f} [{t[1]:.3f}, {t[2]:.3f}]"
 
-    head = ["schedule", "k", "Thm 1.4 on Z^H (pred.)", "Thm 1.4 on Z^CE (pred.)",
+    head = ["schedule", "k", "Thm 4 on Z^H (pred.)", "Thm 4 on Z^CE (pred.)",
             "plumbing E[par - seq], independent orders", "plumbing - entropy form (paired)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:

@@ -2,24 +2,24 @@
 
 Subcommands
 -----------
-``curve`` (:mod:`mdmtheory.cli.curve`)
-    The information curve ``Z`` (Def 3), TC and DTC (Def 7) of a family with
-    parameters (``mdmtheory curve markov --n 10 --flip 0.1``), of a joint table
-    stored in ``.npy``/``.npz`` (``mdmtheory curve table.npy``), or of a stored
-    curve.
-``schedule`` (:mod:`mdmtheory.cli.schedule`)
-    The optimal ``k``-step schedule (the DP of Thm 4) or the smallest ``k`` that
-    reaches an error target, next to the exact error (Thm 4) of named
-    schedules: uniform, cosine, log-linear and the TC/DTC greedy rules (our
-    sharper form of Thm 9).
-``figures`` (:mod:`mdmtheory.cli.figures`)
-    Reproduce every figure: run each ``figures/fig_*.py`` script's
-    ``main(outdir)``, print a summary table and write ``SUMMARY.md``.
-``check`` (:mod:`mdmtheory.cli.check`)
-    Run the verification table (``python -m proofs_check`` from a checkout).
-``estimate`` (:mod:`mdmtheory.cli.estimate`)
-    Estimate ``Z`` of a real masked model with the torch bridge (needs the
-    ``torch`` extra).
+- ``curve`` (:mod:`mdmtheory.cli.curve`): The information curve ``Z`` (Def 3),
+  TC and DTC (Def 7) of a family with parameters (``mdmtheory curve markov --n
+  10 --flip 0.1``), of a joint table stored in ``.npy``/``.npz`` (``mdmtheory
+  curve table.npy``), or of a stored curve.
+- ``schedule`` (:mod:`mdmtheory.cli.schedule`): The optimal ``k``-step schedule
+  (the DP of Thm 4) or the smallest ``k`` that reaches an error target, next to
+  the exact error (Thm 4) of named schedules: uniform, cosine, log-linear and
+  the TC/DTC greedy rules (our sharper form of Thm 9).
+- ``figures`` (:mod:`mdmtheory.cli.figures`): Reproduce every figure: run each
+  ``figures/fig_*.py`` script's ``main(outdir)``, print a summary table and
+  write ``SUMMARY.md``.
+- ``check`` (:mod:`mdmtheory.cli.check`): Run the verification table (``python
+  -m proofs_check`` from a checkout).
+- ``estimate`` (:mod:`mdmtheory.cli.estimate`): Estimate ``Z`` of a real masked
+  model with the torch bridge (needs the ``torch`` extra).
+- ``bridge-schedule`` (:mod:`mdmtheory.cli.bridge_schedule`): The schedule
+  report of an estimate stored by ``estimate --out``, without running the model
+  again (needs the ``torch`` extra).
 
 Conventions: human-readable tables on stdout by default, ``--json`` for
 machines (lists of numbers on one line); entropies in nats unless ``--base``
@@ -38,7 +38,7 @@ import traceback
 from pathlib import Path
 from typing import Sequence
 
-from . import check, curve, estimate, figures, schedule
+from . import bridge_schedule, check, curve, estimate, figures, schedule
 from ._common import (
     EXIT_FAILURE,
     EXIT_USAGE,
@@ -60,9 +60,9 @@ __all__ = ["main", "build_parser", "CLIError", "FAMILIES", "NAMED_RULES", "forma
 def build_parser(*, with_estimate: bool = False) -> argparse.ArgumentParser:
     """The argument parser.
 
-    ``with_estimate`` imports ``mdmtheory.bridge.cli`` to add the
-    ``estimate`` options (only done when that subcommand is used, so the rest of
-    the CLI never imports torch).
+    ``with_estimate`` imports ``mdmtheory.bridge.cli`` to add the options of
+    ``estimate`` and ``bridge-schedule`` (only done when one of these is used,
+    so the rest of the CLI never imports torch).
     """
     from .. import __version__
 
@@ -84,6 +84,7 @@ def build_parser(*, with_estimate: bool = False) -> argparse.ArgumentParser:
     figures.add_parser(sub, common)
     check.add_parser(sub, common)
     estimate.add_parser(sub, common, with_bridge=with_estimate)
+    bridge_schedule.add_parser(sub, common, with_bridge=with_estimate)
     return parser
 
 
@@ -109,9 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         args_list = _preprocess(args_list)
-        if args_list and args_list[0] == "estimate":
+        with_estimate = bool(args_list) and args_list[0] in ("estimate",
+                                                             bridge_schedule.COMMAND)
+        if with_estimate:
             args_list = estimate.normalise_argv(args_list)
-        with_estimate = bool(args_list) and args_list[0] == "estimate"
         parser = _PARSERS.get(with_estimate)
         if parser is None:  # built once per process: parsing does not change a parser
             parser = _PARSERS[with_estimate] = build_parser(with_estimate=with_estimate)

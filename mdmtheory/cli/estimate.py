@@ -20,6 +20,7 @@ from ._common import (
     PROG,
     CLIError,
     _finite_float,
+    _int_at_least,
     _nonneg_int,
     _positive_int,
 )
@@ -37,6 +38,10 @@ def _positive_float(text: str) -> float:
     if v <= 0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return v
+
+
+#: ``--splits``: folds of the cross-fit, an integer >= 2.
+_splits = _int_at_least(2, "an integer >= 2 (folds of the cross-fit)")
 
 
 def _device(text: str) -> str:
@@ -67,7 +72,7 @@ def _device(text: str) -> str:
 
 
 def _existing_file(text: str) -> Path:
-    """``--sequences``: a readable file."""
+    """``--sequences`` / the estimate file: a readable file."""
     path = Path(text)
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"{text!r} is not a file")
@@ -99,21 +104,23 @@ STRICT: dict[str, tuple] = {
     "--target-halfwidth": (_positive_float, None),
     "--max-rows": (_positive_int, "stop after this many sequences (default: no limit)"),
     "--steps": (_positive_int, None),
-    "--n-boot": (_positive_int, None),
+    "--usual-steps": (_positive_int, None),
+    "--splits": (_splits, "folds of the cross-fitted error of the optimal schedule (>= 2, "
+                          "default 2)"),
 }
 
 
-def bridge_cli():
+def bridge_cli(command: str = "estimate"):
     """Import :mod:`mdmtheory.bridge.cli`, or raise a one-line :class:`CLIError`."""
     try:
         return importlib.import_module("mdmtheory.bridge.cli")
     except ModuleNotFoundError as exc:
         top = (exc.name or "").split(".")[0]
         if top in ("torch", "transformers"):
-            raise CLIError(f"'{PROG} estimate' needs PyTorch ({top} is not installed): "
+            raise CLIError(f"'{PROG} {command}' needs PyTorch ({top} is not installed): "
                            "pip install 'mdmtheory[torch]'") from None
         if (exc.name or "").startswith("mdmtheory.bridge"):
-            raise CLIError(f"'{PROG} estimate' needs mdmtheory.bridge, which is not "
+            raise CLIError(f"'{PROG} {command}' needs mdmtheory.bridge, which is not "
                            "available in this installation") from None
         raise
 
@@ -134,7 +141,10 @@ def make_strict(p: argparse.ArgumentParser) -> None:
 
 
 def normalise_argv(argv: list[str]) -> list[str]:
-    """``--k`` (the spelling of ``mdmtheory schedule``) is the bridge's ``-k/--steps``."""
+    """``--k`` (the spelling of ``mdmtheory schedule``) is the bridge's ``-k/--steps``.
+
+    Used by ``estimate`` and ``bridge-schedule``.
+    """
     out = []
     for a in argv:
         if a == "--k":
