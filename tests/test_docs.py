@@ -110,9 +110,7 @@ def test_toc_has_no_raw_tex(site):
 #: Pages whose text still cites a specification or an issue number a reader cannot open.
 #: Owned by others (the docstrings of the core, policies and structured.markov modules, and
 #: the policies page); the lead empties this when those branches are merged.
-SPEC_REFS_PENDING = {"api/core/index.html", "api/policies/index.html",
-                     "api/schedules/index.html", "api/structured/index.html",
-                     "policies/index.html"}
+SPEC_REFS_PENDING: set[str] = set()
 SPEC_REF = re.compile(r"\bspec\b|shared/spec|theory\.md\s*§|\bissue\s+\d+", re.I)
 
 
@@ -135,8 +133,6 @@ def test_pages_cite_the_paper_not_a_spec_or_an_issue(site):
 
 
 @needs_mkdocs
-@pytest.mark.xfail(strict=False, reason="module docstrings and topic pages of other owners "
-                   "still cite the specification; empty SPEC_REFS_PENDING when they are fixed")
 def test_whole_site_cites_no_spec_or_issue(site):
     refs = _spec_refs(site)
     assert not refs, {k: len(v) for k, v in refs.items()}
