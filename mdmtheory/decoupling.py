@@ -25,7 +25,7 @@ import numpy as np
 
 from .adaptive import oracle_answer
 from .distribution import Distribution, as_distribution
-from ._validation import check_table_size, log_base_factor
+from ._validation import as_float, check_table_size, log_base_factor
 
 __all__ = ["exact_oracle", "perturbed_oracle", "output_law_with_oracle",
            "learning_error_term", "kl_table"]
@@ -46,9 +46,7 @@ def perturbed_oracle(mu: Distribution, strength: float, seed=None) -> Oracle:
     draw per (context, position), memoised so the oracle is a function.
     """
     mu = as_distribution(mu)
-    s = float(strength)
-    if not 0 <= s < 1:
-        raise ValueError(f"strength must be in [0, 1), got {strength!r}")
+    s = as_float(strength, "strength", minimum=0.0, maximum=1.0, strict_maximum=True)
     rng = np.random.default_rng(seed)
     memo: dict = {}
 
