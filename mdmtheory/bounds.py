@@ -301,7 +301,7 @@ def alphabet_step_bound(mu_or_q, schedule, *, base: float | None = None) -> floa
     mu_or_q : Distribution or int
         A distribution (its alphabet size ``q`` is used) or ``q`` itself.
     """
-    q = mu_or_q.q if isinstance(mu_or_q, Distribution) else as_int(mu_or_q, "q", minimum=2)
+    q = mu_or_q.q if isinstance(mu_or_q, Distribution) else as_int(mu_or_q, "mu_or_q", minimum=2)
     s = as_schedule(schedule) if not isinstance(mu_or_q, Distribution) \
         else as_schedule(schedule, mu_or_q.n)
     return float(int(s.sizes.max()) - 1) * math.log(q) / log_base_factor(base)

@@ -191,7 +191,7 @@ def thm9_tc_schedule(n: int, tc_estimate: float, eps: float) -> PaperSchedule:
         Target expected KL, ``eps > 0``.
     """
     n = as_int(n, "n", minimum=1, maximum=_MAX_N)
-    zeta = thm9_zeta(tc_estimate, eps)
+    zeta = thm9_zeta(_positive(tc_estimate, "tc_estimate", allow_zero=True), eps)
     special = _thm9_special(n, zeta, "Thm 9 TC")
     if special is not None:
         return special
@@ -219,7 +219,7 @@ def thm9_dtc_schedule(n: int, dtc_estimate: float, eps: float) -> PaperSchedule:
     for every ``mu`` with ``DTC(mu) <= D``.  ``D = 0`` gives ``(n,)`` (erratum E4).
     """
     n = as_int(n, "n", minimum=1, maximum=_MAX_N)
-    zeta = thm9_zeta(dtc_estimate, eps)
+    zeta = thm9_zeta(_positive(dtc_estimate, "dtc_estimate", allow_zero=True), eps)
     special = _thm9_special(n, zeta, "Thm 9 DTC")
     if special is not None:
         return special
@@ -385,6 +385,10 @@ def rem32_uniform_schedule(n: int, z_n: float, eps: float) -> PaperSchedule:
 # ----------------------------------------------------------------------------- worst case
 def schedule_weights(sizes) -> np.ndarray:
     """``w_i = N_{t(i)} - i`` for ``i = 1..n-1`` (empty steps allowed), as int64."""
+    if not isinstance(sizes, np.ndarray) and hasattr(sizes, "__iter__") \
+            and not isinstance(sizes, (str, bytes)) \
+            and any(isinstance(x, (bool, np.bool_)) for x in sizes):
+        raise ValueError(f"sizes must be integers, not booleans: {list(sizes)}")
     s = as_int_array(sizes, "sizes", minimum=0)
     if s.ndim != 1 or s.size == 0 or s.sum() < 1:
         raise ValueError(f"sizes must be a non-empty sequence of integers >= 0 with a positive "

@@ -173,6 +173,9 @@ def count_process(n: int, steps: int, size_pmf: Callable[[int, int], Sequence[fl
     >>> round(pr.expected_nonempty_steps(), 6)
     2.875
     """
+    if not callable(size_pmf):
+        raise TypeError(f"size_pmf must be callable, size_pmf(t, R) -> probabilities, got "
+                        f"{type(size_pmf).__name__}")
     n = as_int(n, "n", minimum=1)
     steps = as_int(steps, "steps", minimum=1)
     K = np.zeros((steps, n + 1, n + 1))
@@ -319,6 +322,7 @@ def expected_kl(Z, process: CountProcess) -> float:
 
 def expected_weights(process: CountProcess) -> np.ndarray:
     """``E[w_i]`` for ``i = 1..n-1`` (index ``i-1``): expected distance from ``i`` to its block end."""
+    _check_process(process)
     n = process.n
     J = jump_probabilities(process)
     w = np.zeros(n + 1)
@@ -336,7 +340,6 @@ def worst_case_ratio(process: CountProcess, kind: str = "tc") -> float:
     ``sup {E KL : TC(mu) <= T} = T * ratio`` (and likewise with DTC), since
     ``E KL = sum_i E[w_i] delta_i`` and ``TC = sum_i (n-i) delta_i`` (Lemma 8).
     """
-    _check_process(process)
     _check_process(process)
     w = expected_weights(process)
     i = np.arange(1, process.n)

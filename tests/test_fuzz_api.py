@@ -1002,7 +1002,7 @@ def _new_modules_table() -> dict[str, Spec | Exempt]:
         "mdmtheory.dlm.kjv_text.load_corpus": Exempt("reads the downloaded KJV text"),
         "mdmtheory.dlm.kjv_text.load_verses": Exempt("reads the downloaded KJV text"),
         # ------------------------------------------------------------ bridge (new modules)
-        "mdmtheory.bridge.batching.as_rows": Spec(args={"seqs": lambda w: w["x"]},
+        "mdmtheory.bridge.batching.as_rows": Spec(args={"seqs": lambda w: w["x"], "name": "seqs"},
                                                   kinds={"seqs": "tokens", "name": None}),
         "mdmtheory.bridge.batching.pad_batch": Spec(
             args={"rows": [np.array([0, 1]), np.array([1])],

@@ -110,6 +110,12 @@ def _grid_to_length(n_grid: int, nx: int, mode: str) -> np.ndarray:
     return 1 + np.rint(g * (nx - 1) / (n_grid - 1)).astype(np.int64)
 
 
+def _check_est(est):
+    if not isinstance(est, ModelCurveEstimate):
+        raise TypeError(f"est must be a ModelCurveEstimate, got {type(est).__name__}")
+    return est
+
+
 def row_plan(nx: int, n_grid: int, positions_per_cell: int, rng: np.random.Generator,
              mode: str = "common") -> tuple[np.ndarray, np.ndarray]:
     """Passes of one row: grid indices ``g`` (``j = g+1``) and masked sets.
@@ -122,6 +128,12 @@ def row_plan(nx: int, n_grid: int, positions_per_cell: int, rng: np.random.Gener
         True at masked positions; pass ``c`` of cell ``j`` masks
         ``{i : (rank(i) - c m) mod nx < m}`` with ``m = nx - j_x + 1``.
     """
+    from .._validation import as_choice, as_int
+
+    nx = as_int(nx, "nx", minimum=1)
+    mode = as_choice(mode, "mode", ("common", "relative"))
+    n_grid = as_int(n_grid, "n_grid", minimum=1, maximum=nx if mode == "common" else None)
+    positions_per_cell = as_int(positions_per_cell, "positions_per_cell", minimum=1)
     perm = rng.permutation(nx)
     rank = np.empty(nx, dtype=np.int64)
     rank[perm] = np.arange(nx)
@@ -720,7 +732,7 @@ def predicted_error_rows(est: ModelCurveEstimate, schedule, *, form: str = DEFAU
     the mean of ``err_r`` is an unbiased estimate of the schedule's predicted
     error for a schedule fixed in advance.
     """
-    D = est.draws(form)
+    D = _check_est(est).draws(form)
     s = as_schedule(schedule, est.n)
     starts = np.repeat(s.starts - 1, s.sizes)  # a_t - 1 for every j
     return (D[:, starts] - D).sum(axis=1)
@@ -736,8 +748,10 @@ def predicted_error(est: ModelCurveEstimate, schedule, *, form: str = DEFAULT_FO
     """
     from scipy import stats
 
-    s = as_schedule(schedule, est.n)
-    lv = est.curve(form).level if level is None else float(level)
+    from .._validation import as_level
+
+    s = as_schedule(schedule, _check_est(est).n)
+    lv = est.curve(form).level if level is None else as_level(level)
     err_rows = predicted_error_rows(est, s, form=form)
     R = err_rows.size
     mean = float(err_rows.mean())
@@ -781,16 +795,20 @@ class ScheduleEstimate:
 def schedule_from_estimate(est: ModelCurveEstimate, k: int, *, form: str = DEFAULT_FORM,
                            n_boot: int = 200, seed: int = 0) -> ScheduleEstimate:
     """``optimal_schedule`` on the estimated curve, with the predicted error and its CI."""
+    from .._validation import as_int, as_seed
     from ..montecarlo import curve_estimate_from_draws as _ced
     from ..optimal import optimal_schedule
+
+    _check_est(est)
+    n_boot = as_int(n_boot, "n_boot", minimum=2)
+    rng = as_seed(seed)
 
     Zm = est.curve(form).monotone()
     opt = optimal_schedule(Zm, k)
     err = predicted_error(est, opt.schedule, form=form)
     D = est.draws(form)
-    rng = np.random.default_rng(seed)
     boots = []
-    for _ in range(int(n_boot)):
+    for _ in range(n_boot):
         idx = rng.integers(D.shape[0], size=D.shape[0])
         Zb = _ced(D[idx], level=est.curve(form).level, form=form).monotone()
         boots.append(optimal_schedule(Zb, k).error)

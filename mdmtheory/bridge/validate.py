@@ -33,6 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from .._validation import as_level
 from ..schedule import Schedule, as_schedule
 from .batching import as_rows as _as_rows
 from .estimate import ModelCurveEstimate, predicted_error
@@ -137,6 +138,13 @@ class DirectKL:
     level: float
 
 
+def _check_passes(passes) -> "SequentialPasses":
+    if not isinstance(passes, SequentialPasses):
+        raise TypeError(f"passes must be SequentialPasses (from sequential_passes), got "
+                        f"{type(passes).__name__}")
+    return passes
+
+
 def _t_ci(v: np.ndarray, level: float) -> tuple[float, float, float, float]:
     from scipy import stats
 
@@ -153,7 +161,8 @@ def plumbing_identity_kl(passes: SequentialPasses, schedules: Sequence, *,
 
     Equal in expectation to Thm 1.4 on ``Z^CE`` for any model (module docstring).
     """
-    seq = passes.sequential_nll()
+    level = as_level(level)
+    seq = _check_passes(passes).sequential_nll()
     out = []
     for s in schedules:
         s = as_schedule(s, passes.n)
@@ -207,6 +216,10 @@ def plumbing_identity_check(est: ModelCurveEstimate, passes: SequentialPasses,
         Validation passes on sequences from the same law (length ``n``).
     schedules : dict name -> Schedule or sizes
     """
+    level = as_level(level)
+    _check_passes(passes)
+    if not isinstance(est, ModelCurveEstimate):
+        raise TypeError(f"est must be a ModelCurveEstimate, got {type(est).__name__}")
     if est.n != passes.n:
         raise ValueError(f"curve has n={est.n} but the validation passes n={passes.n}")
     seq = passes.sequential_nll()
