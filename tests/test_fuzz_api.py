@@ -517,7 +517,7 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
         "mdmtheory.plotting.unit_scale": Spec(),
         "mdmtheory.plotting.style_context": Exempt("matplotlib rc context; takes a dict of "
                                                    "matplotlib settings validated by matplotlib"),
-        "mdmtheory.plotting.new_figure": Spec(kinds={"nrows": "count", "ncols": "count",
+        "mdmtheory.plotting.new_figure": Spec(kinds={"nrows": "count", "ncols": "count", "size": "choice",
                                                      "width": "positive", "height": "positive"},
                                               needs="matplotlib"),
         "mdmtheory.plotting.save_figure": Exempt("writes files; its inputs are a figure and a "
@@ -774,8 +774,9 @@ def _new_modules_table() -> dict[str, Spec | Exempt]:
                                               kinds={"sizes": "schedule4"}),
         f"{ad}.run_exactly": Spec(args={"policy": lambda w: _adaptive_policy()},
                                   kinds={"policy": "callable", "max_queries": "count"}),
+        # a closed form in n: a huge n is a valid input
         f"{ad}.thm24_cost_bound": Spec(args={"queries_on_uniform": 4},
-                                       kinds={"queries_on_uniform": "count"}),
+                                       kinds={"n": "count", "queries_on_uniform": "count"}),
         f"{ad}.thm24_prior": Spec(args={"p": 5}, kinds={"p": "count"}, extra_bad={"p": (4, 3)}),
         f"{ad}.tv_distance": Spec(
             args={"p": lambda w: w["mu"].p.copy(), "q": lambda w: np.full((2,) * 4, 1 / 16)},
@@ -957,7 +958,7 @@ def _new_modules_table() -> dict[str, Spec | Exempt]:
             kinds={"support": "tokens", "null_context": "choice"}),
         "mdmtheory.tasks.base.prompt_hash": Spec(
             args={"x": np.array([[0, 1, 1, 0]]), "clue": np.array([[True, False, True, False]])},
-            kinds={"x": "tokens", "clue": "mask"}),
+            kinds={"x": "count_array", "clue": "mask"}),
         "mdmtheory.tasks.code.LinearCodeTask": Spec(
             args={"generator": G, "p": 3, "num_clues": 1},
             kinds={"generator": "matrix", "p": "count", "num_clues": "count", "name": None,
@@ -1196,6 +1197,9 @@ EXTRA_BAD: dict[str, tuple] = {
                    np.full(4, 0.5) + 0j),
     "weights": ([np.nan, 1.0, 1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], np.ones(4) + 1j),
     "mask": ("mask", np.full(4, 0.5), np.full((6, 4), 2), np.zeros((7, 5), bool)),
+    # non-negative integer arrays (no alphabet: any token value >= 0 is valid)
+    "count_array": ([[0, 1, 0, -1]], [[0, 0.5, 0, 1]], [[0, np.nan, 0, 1]], "abc",
+                    np.ones((1, 4)) + 1j),
     # step sizes where empty steps (0) are allowed (the paper's constructions)
     "sizes0": ([1.5, 2.5], [-1, 5], [], [True, 3], "22", [np.nan, 2], [0, 0]),
     "matrix": (np.array([[0.5, 1, 1, 1]]), np.array([[np.nan, 1, 1, 1]]), np.ones(4),

@@ -118,7 +118,9 @@ def _curve(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def error_rows(D: np.ndarray, schedule) -> np.ndarray:
     """Per-row Thm 1.4 error ``sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``."""
-    D = _check_draws(D)
+    from .._validation import as_real_array
+
+    D = as_real_array(D, "D", ndim=2)
     s = as_schedule(schedule, D.shape[1])
     return (D[:, np.repeat(s.starts - 1, s.sizes)] - D).sum(axis=1)
 
@@ -127,7 +129,9 @@ def optimal_on_draws(D: np.ndarray, k: int) -> Schedule:
     """The optimal ``k``-step schedule (Thm 1.4) of the monotone fit of rows ``D``."""
     from ..optimal import optimal_schedule
 
-    Z, se = _curve(_check_draws(D))
+    from .._validation import as_real_array
+
+    Z, se = _curve(as_real_array(D, "D", ndim=2))
     return optimal_schedule(isotonic_curve(Z, se), k).schedule
 
 

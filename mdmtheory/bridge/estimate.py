@@ -110,6 +110,12 @@ def _grid_to_length(n_grid: int, nx: int, mode: str) -> np.ndarray:
     return 1 + np.rint(g * (nx - 1) / (n_grid - 1)).astype(np.int64)
 
 
+def _check_model(model) -> None:
+    if not hasattr(model, "vocab_size") or not hasattr(model, "device"):
+        raise TypeError(f"model must be a MaskedModel (vocab_size, device, ...), got "
+                        f"{type(model).__name__}")
+
+
 def _check_est(est):
     if not isinstance(est, ModelCurveEstimate):
         raise TypeError(f"est must be a ModelCurveEstimate, got {type(est).__name__}")
@@ -483,6 +489,17 @@ def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
     ModelCurveEstimate
         ``passes``/``seconds`` include the sampling; ``source="sampling-passes"``.
     """
+    from .._validation import as_bool, as_int, as_level
+
+    _check_model(model)
+    if not hasattr(rows, "n_rows"):
+        raise TypeError(f"rows must be SampledRows (from sample_rows), got "
+                        f"{type(rows).__name__}")
+    positions_per_cell = as_int(positions_per_cell, "positions_per_cell", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    level = as_level(level)
+    fused = as_bool(fused, "fused")
+    autocast_context(model.device, autocast)  # validates the autocast name (no side effect)
     if rows.n_rows < 2:
         raise ValueError(f"need at least 2 rows, got {rows.n_rows}")
     t0 = time.perf_counter()
@@ -580,12 +597,16 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
 
     if lengths not in ("common", "relative"):
         raise ValueError(f"lengths must be 'common' or 'relative', got {lengths!r}")
-    if positions_per_cell < 1 or batch_size < 1 or rows_per_round < 2:
-        raise ValueError("positions_per_cell and batch_size must be >= 1, rows_per_round >= 2")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
-    if target_halfwidth is not None and not target_halfwidth > 0:
-        raise ValueError(f"target_halfwidth must be > 0, got {target_halfwidth!r}")
+    from .._validation import as_float, as_int, as_level
+
+    _check_model(model)
+    positions_per_cell = as_int(positions_per_cell, "positions_per_cell", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    rows_per_round = as_int(rows_per_round, "rows_per_round", minimum=2)
+    level = as_level(level)
+    if target_halfwidth is not None:
+        target_halfwidth = as_float(target_halfwidth, "target_halfwidth", minimum=0.0,
+                                    strict_minimum=True)
     q = model.vocab_size
     dev = model.device
     src_callable = callable(sequences) and not isinstance(sequences, np.ndarray)

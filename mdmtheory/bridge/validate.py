@@ -33,7 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._validation import as_level
+from .._validation import as_int, as_level
 from ..schedule import Schedule, as_schedule
 from .batching import as_rows as _as_rows
 from .estimate import ModelCurveEstimate, predicted_error
@@ -90,6 +90,9 @@ def sequential_passes(model: MaskedModel, sequences, *, seed: int = 0, batch_siz
     """
     from tqdm.auto import tqdm
 
+    if not hasattr(model, "vocab_size") or not hasattr(model, "device"):
+        raise TypeError(f"model must be a MaskedModel, got {type(model).__name__}")
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
     rows = _as_rows(sequences, model.vocab_size)
     n = rows[0].size
     if any(r.size != n for r in rows):
@@ -246,6 +249,10 @@ def validation_table(rows: Sequence[ValidationRow]) -> str:
     head = ["schedule", "k", "Thm 1.4 on Z^H (pred.)", "Thm 1.4 on Z^CE (pred.)",
             "plumbing E[par - seq], independent orders", "plumbing - entropy form (paired)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__") \
+            or not all(isinstance(r, ValidationRow) for r in rows):
+        raise TypeError("rows must be a sequence of ValidationRow (from "
+                        "plumbing_identity_check)")
     for r in rows:
         lines.append(f"| {r.name} | {r.schedule.k} | {f(r.pred_entropy)} | "
                      f"{f(r.pred_cross_entropy)} | {f(r.direct)} | {f(r.gap)} |")
