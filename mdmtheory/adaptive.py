@@ -232,6 +232,9 @@ def thm24_prior(n: int, p: int) -> list[tuple[float, Distribution]]:
 def prior_cost(policy: Policy, prior, budget: Callable[[Distribution], int], *,
                kind: Literal["kl", "tv"] = "tv") -> float:
     """``E_{mu ~ prior} cost_{T}(A; mu)`` exactly (Def 23 averaged as in Thm 24's proof)."""
+    if not callable(budget):
+        raise TypeError(f"budget must be callable, budget(mu) -> int, got "
+                        f"{type(budget).__name__}")
     return float(sum(w * cost(policy, mu, budget(mu), kind=kind) for w, mu in prior))
 
 

@@ -131,7 +131,10 @@ def optimal_on_draws(D: np.ndarray, k: int) -> Schedule:
 
     from .._validation import as_real_array
 
-    Z, se = _curve(as_real_array(D, "D", ndim=2))
+    D = as_real_array(D, "D", ndim=2)
+    if D.shape[0] < 2:
+        raise ValueError(f"D needs at least 2 rows to estimate a curve, got {D.shape[0]}")
+    Z, se = _curve(D)
     return optimal_schedule(isotonic_curve(Z, se), k).schedule
 
 

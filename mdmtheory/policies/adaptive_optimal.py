@@ -771,7 +771,7 @@ def budget_front(mu, reward: Reward = "correct", *, budgets=None, alpha: float =
                                                        for b in budgets]
     for b in bs:
         if b > mu.n:
-            raise ValueError(f"budget must be <= n={mu.n}, got {b}")
+            raise ValueError(f"budgets must be <= n={mu.n}, got {b}")
     if pb.time_dependent:
         sols = [_solution(pb, 0.0, b) for b in bs]
         solves = len(sols)
