@@ -418,8 +418,8 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
         # bounds
         "mdmtheory.bounds.Rule": ALIAS,
         "mdmtheory.bounds.RULES": CONST,
-        "mdmtheory.bounds.curve_totals": Spec(args={"mu_or_Z": lambda w: w["Z"], "curve": True},
-                                              kinds={"mu_or_Z": "curve"}),
+        "mdmtheory.bounds.curve_totals": Spec(
+            args={"mu_or_Z": lambda w: w["Z"], "curve": True}, kinds={"mu_or_Z": "curve"}),
         **{f"mdmtheory.bounds.{f}": Spec(args={"rule": "tc"}, kinds={"rule": "choice"})
            for f in ("rule_ratios", "certified_lambda", "extremal_code_dimension")},
         "mdmtheory.bounds.satisfies_rule": Spec(args={"rule": "tc", "lam": 1.0},
@@ -432,12 +432,12 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
         "mdmtheory.bounds.alphabet_step_bound": Spec(args={"mu_or_q": 2},
                                                      kinds={"mu_or_q": "count"}),
         "mdmtheory.bounds.is_balanced": Spec(),
-        **{f"mdmtheory.bounds.{f}": Spec(args={"mu_or_Z": lambda w: w["Z"], "m": 1, "curve": True},
-                                         kinds={"mu_or_Z": "curve"})
+        **{f"mdmtheory.bounds.{f}": Spec(
+            args={"mu_or_Z": lambda w: w["Z"], "m": 1, "curve": True}, kinds={"mu_or_Z": "curve"})
            for f in ("residual_total_correlation", "pinning_bound")},
         "mdmtheory.bounds.ComparisonBounds": RECORD,
-        "mdmtheory.bounds.tc_dtc_comparison": Spec(args={"mu_or_Z": lambda w: w["Z"], "curve": True},
-                                                   kinds={"mu_or_Z": "curve"}),
+        "mdmtheory.bounds.tc_dtc_comparison": Spec(
+            args={"mu_or_Z": lambda w: w["Z"], "curve": True}, kinds={"mu_or_Z": "curve"}),
         "mdmtheory.bounds.dtc_leave_one_out_identity": Spec(),
         # hardness
         "mdmtheory.hardness.code_family": Spec(args={"p": 5, "dims": [1, 2]},
@@ -517,8 +517,9 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
         "mdmtheory.plotting.unit_scale": Spec(),
         "mdmtheory.plotting.style_context": Exempt("matplotlib rc context; takes a dict of "
                                                    "matplotlib settings validated by matplotlib"),
-        "mdmtheory.plotting.new_figure": Spec(kinds={"nrows": "count", "ncols": "count", "size": "choice",
-                                                     "width": "positive", "height": "positive"},
+        "mdmtheory.plotting.new_figure": Spec(kinds={"nrows": "count", "ncols": "count",
+                                                     "size": "choice", "width": "positive",
+                                                     "height": "positive"},
                                               needs="matplotlib"),
         "mdmtheory.plotting.save_figure": Exempt("writes files; its inputs are a figure and a "
                                                  "path"),
@@ -765,8 +766,10 @@ def _new_modules_table() -> dict[str, Spec | Exempt]:
         f"{ad}.oracle_answer": Spec(args={"positions": [0], "values": [1]},
                                     kinds={"values": "positions"}),
         f"{ad}.prior_cost": Spec(
-            args={"policy": lambda w: _adaptive_policy(q=5),
-                  "prior": lambda w: __import__(ad, fromlist=["x"]).thm24_prior(4, 5),
+            # the smallest Thm 24 prior (n = p = 2: 5 laws) keeps the call fast
+            args={"policy": lambda w: __import__(ad, fromlist=["x"])
+                  .random_unmasking_policy([1, 1], 2, 2),
+                  "prior": lambda w: __import__(ad, fromlist=["x"]).thm24_prior(2, 2),
                   "budget": lambda w: (lambda mu: 8)},
             kinds={"policy": "callable", "prior": None, "budget": "callable",
                    "kind": "choice"}),
@@ -802,11 +805,12 @@ def _new_modules_table() -> dict[str, Spec | Exempt]:
             kinds={"n": "count", "dtc": "nonneg", "delta_sq": "positive"}),
         "mdmtheory.bounds.cor34_bound": Spec(args={"n": 16, "dtc": 1.0, "delta_sq": 0.5},
                                              kinds={"dtc": "nonneg", "delta_sq": "positive"}),
-        "mdmtheory.bounds.conditional_tc_plus_dtc": Spec(args={"s": 1, "mu_or_Z": lambda w: w["mu"]},
-                                                         kinds={"s": "count",
-                                                                "curve": "bool"}),
-        "mdmtheory.bounds.li_cai_power_bound": Spec(args={"mu_or_Z": lambda w: w["mu"]}, kinds={"mu_or_Z": "dist", "curve": "bool",
-                                                           "schedule": "schedule4"}),
+        "mdmtheory.bounds.conditional_tc_plus_dtc": Spec(
+            args={"s": 1, "mu_or_Z": lambda w: w["mu"]},
+            kinds={"s": "count", "mu_or_Z": "dist", "curve": "bool"}),
+        "mdmtheory.bounds.li_cai_power_bound": Spec(
+            args={"mu_or_Z": lambda w: w["mu"]},
+            kinds={"mu_or_Z": "dist", "curve": "bool", "schedule": "schedule4"}),
         # ------------------------------------------------------------ certified schedules
         "mdmtheory.certified.CertifiedSchedule": RECORD,
         "mdmtheory.certified.CurveBand": RECORD,
@@ -1121,10 +1125,10 @@ def _rows(w):
     return _CACHE["rows"]
 
 
-def _adaptive_policy(q=2):
+def _adaptive_policy():
     from mdmtheory.adaptive import random_unmasking_policy
 
-    return random_unmasking_policy([2, 2], 4, q)
+    return random_unmasking_policy([2, 2], 4, 2)
 
 
 def _draws():

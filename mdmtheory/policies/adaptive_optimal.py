@@ -72,7 +72,6 @@ segmentation in large shared databases", J. ACM 23(4), 1976 (the chord search).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
