@@ -100,6 +100,8 @@ STRICT: dict[str, tuple] = {
     "--max-rows": (_positive_int, "stop after this many sequences (default: no limit)"),
     "--steps": (_positive_int, None),
     "--n-boot": (_positive_int, None),
+    "--usual-steps": (_positive_int, None),
+    "--splits": (_positive_int, None),
 }
 
 
