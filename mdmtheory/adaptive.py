@@ -36,7 +36,8 @@ import numpy as np
 
 from .distribution import Distribution, as_distribution
 from .information import kl_divergence
-from ._validation import as_int
+from ._validation import (as_int, as_int_array, as_positions, check_probability_table,
+                          log_base_factor)
 
 __all__ = [
     "oracle_answer",
@@ -59,9 +60,10 @@ def oracle_answer(mu: Distribution, positions, values) -> np.ndarray:
     Rows of revealed positions are point masses at the revealed value; a context
     of probability 0 gets uniform rows on the masked positions (Section 4).
     """
+    mu = as_distribution(mu)
     n, q = mu.n, mu.q
-    S = tuple(int(i) for i in positions)
-    x = tuple(int(v) for v in values)
+    S = as_positions(positions, "positions", n)
+    x = tuple(int(v) for v in as_int_array(values, "values", minimum=0, maximum=q - 1).ravel())
     if len(S) != len(x) or len(set(S)) != len(S) or any(not 0 <= i < n for i in S) \
             or any(not 0 <= v < q for v in x):
         raise ValueError(f"bad query: positions {positions!r}, values {values!r} (n={n}, q={q})")
@@ -103,6 +105,9 @@ def run_exactly(policy: Policy, mu, *, max_queries: int = 64) -> tuple[np.ndarra
     queries : int
         The maximum number of queries on a path of positive probability.
     """
+    if not callable(policy):
+        raise TypeError(f"policy must be a callable policy(transcript), got "
+                        f"{type(policy).__name__}")
     mu = as_distribution(mu)
     max_queries = as_int(max_queries, "max_queries", minimum=0)
     law = np.zeros(mu.shape)
@@ -138,7 +143,7 @@ def run_exactly(policy: Policy, mu, *, max_queries: int = 64) -> tuple[np.ndarra
 
 def tv_distance(p, q) -> float:
     """Total variation ``(1/2) sum |p - q|`` of two tables of the same shape."""
-    a, b = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    a, b = check_probability_table(p, "p"), check_probability_table(q, "q")
     if a.shape != b.shape:
         raise ValueError(f"tables must have the same shape, got {a.shape} and {b.shape}")
     return 0.5 * float(np.abs(a - b).sum())
@@ -149,6 +154,7 @@ def cost(policy: Policy, mu, budget: int, *, kind: Literal["kl", "tv"] = "tv",
     """Def 23: ``cost_T(A; mu)`` = KL(mu || A[mu]) or TV(mu, A[mu]) if A uses at most
     ``budget`` queries on ``mu``, else ``+inf``."""
     mu = as_distribution(mu)
+    log_base_factor(base)
     budget = as_int(budget, "budget", minimum=0)
     if kind not in ("kl", "tv"):
         raise ValueError(f"kind must be 'kl' or 'tv', got {kind!r}")
@@ -211,6 +217,9 @@ def thm24_prior(n: int, p: int) -> list[tuple[float, Distribution]]:
     from .affine_codes import reed_solomon_affine
 
     n = as_int(n, "n", minimum=2)
+    p = as_int(p, "p", minimum=2)
+    if not families.is_prime(p):
+        raise ValueError(f"p must be prime, got {p}")
     out = [(0.5, families.uniform(n, p))]
     shifts = list(itertools.product(range(p), repeat=n))
     for d in range(1, n):
@@ -223,6 +232,9 @@ def thm24_prior(n: int, p: int) -> list[tuple[float, Distribution]]:
 def prior_cost(policy: Policy, prior, budget: Callable[[Distribution], int], *,
                kind: Literal["kl", "tv"] = "tv") -> float:
     """``E_{mu ~ prior} cost_{T}(A; mu)`` exactly (Def 23 averaged as in Thm 24's proof)."""
+    if not callable(budget):
+        raise TypeError(f"budget must be callable, budget(mu) -> int, got "
+                        f"{type(budget).__name__}")
     return float(sum(w * cost(policy, mu, budget(mu), kind=kind) for w, mu in prior))
 
 

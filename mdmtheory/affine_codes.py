@@ -26,6 +26,7 @@ from . import families
 from .distribution import Distribution, as_distribution
 from .structured.codes import check_generator, rank_mod_p
 from ._validation import as_int, check_table_size, log_base_factor
+from .schedule import validate_curve
 
 __all__ = [
     "affine_code",
@@ -149,7 +150,7 @@ def product_with_code(mu_star, code) -> Distribution:
 
 def up_shift_curve(Z, d: int, q: int, *, base: float | None = None) -> np.ndarray:
     """``Z^{up d}_j = Z_j + log q * 1[j > d]`` (Thm 6 / Thm 25), in the unit of ``base``."""
-    Zarr = np.asarray(Z, dtype=np.float64)
+    Zarr = validate_curve(Z)
     if Zarr.ndim != 1 or Zarr.size == 0:
         raise ValueError(f"Z must be a non-empty 1-D array, got shape {Zarr.shape}")
     n = Zarr.size

@@ -56,7 +56,7 @@ from .information import (
     total_correlation,
 )
 from .schedule import Schedule, as_schedule, validate_curve
-from ._validation import as_int, log_base_factor
+from ._validation import as_float, as_int, log_base_factor
 
 __all__ = [
     "Rule",
@@ -98,8 +98,12 @@ class CurveTotals(NamedTuple):
     z_n: float
 
 
-def _source(mu_or_Z, curve: bool):
-    """The Distribution, or the validated curve when ``curve=True``; never guessed by type."""
+def _source(mu_or_Z, curve: bool, base: float | None = None):
+    """The Distribution, or the validated curve when ``curve=True``; never guessed by type.
+
+    ``base`` is checked in both cases (a curve ignores it, but a bad one is still an error).
+    """
+    log_base_factor(base)
     if not isinstance(curve, (bool, np.bool_)):
         raise TypeError(f"curve must be True or False, got {curve!r}")
     if curve:
@@ -130,7 +134,7 @@ def curve_totals(mu_or_Z, *, curve: bool = False, base: float | None = None) -> 
     base : float, optional
         Log base for a distribution (a curve carries its own unit).
     """
-    src = _source(mu_or_Z, curve)
+    src = _source(mu_or_Z, curve, base)
     if isinstance(src, Distribution):
         n = src.n
         tc = total_correlation(src, base=base)
@@ -143,8 +147,8 @@ def curve_totals(mu_or_Z, *, curve: bool = False, base: float | None = None) -> 
     return CurveTotals(n, tc, float(n * Z[-1] - tc), float(Z[-1]))
 
 
-def _schedule_for(mu_or_Z, schedule, curve: bool = False) -> Schedule:
-    src = _source(mu_or_Z, curve)
+def _schedule_for(mu_or_Z, schedule, curve: bool = False, base: float | None = None) -> Schedule:
+    src = _source(mu_or_Z, curve, base)
     n = src.n if isinstance(src, Distribution) else src.size
     return as_schedule(schedule, n)
 
@@ -205,13 +209,7 @@ def satisfies_rule(schedule, rule: Rule, lam: float) -> bool:
 
 
 def _check_lambda(lam) -> float:
-    try:
-        lam_f = float(lam)
-    except (TypeError, ValueError):
-        raise ValueError(f"lambda must be a real number, got {lam!r}") from None
-    if not math.isfinite(lam_f) or lam_f < 0:
-        raise ValueError(f"lambda must be finite and >= 0, got {lam!r}")
-    return lam_f
+    return as_float(lam, "lambda", minimum=0.0)
 
 
 def _rule_lambda(schedule: Schedule, rule: Rule, lam) -> float:
@@ -249,7 +247,7 @@ def tc_rule_bound(mu_or_Z, schedule, *, lam: float | None = None, curve: bool = 
     Tight: the MDS code ``[n, a_t]`` for the block ``t`` with the largest
     ratio attains ``E KL = lambda TC`` (:func:`extremal_code_dimension`).
     """
-    s = _schedule_for(mu_or_Z, schedule, curve)
+    s = _schedule_for(mu_or_Z, schedule, curve, base)
     return _rule_lambda(s, "tc", lam) * curve_totals(mu_or_Z, curve=curve, base=base).tc
 
 
@@ -262,7 +260,7 @@ def dtc_rule_bound(mu_or_Z, schedule, *, lam: float | None = None, curve: bool =
     for ``i`` in block ``t`` (any ``lambda >= 0``).  Tight on the MDS code
     ``[n, a_t]`` of the maximising block.  ``lam`` as in :func:`tc_rule_bound`.
     """
-    s = _schedule_for(mu_or_Z, schedule, curve)
+    s = _schedule_for(mu_or_Z, schedule, curve, base)
     return _rule_lambda(s, "dtc", lam) * curve_totals(mu_or_Z, curve=curve, base=base).dtc
 
 
@@ -274,7 +272,7 @@ def min_rule_bound(mu_or_Z, schedule, *, lam: float | None = None, curve: bool =
     same ``lambda``.  Tight on the MDS code ``[n, a_t]`` of the block with the
     largest ratio ``(s_t - 1)/min(R_t - 1, a_t)``.
     """
-    s = _schedule_for(mu_or_Z, schedule, curve)
+    s = _schedule_for(mu_or_Z, schedule, curve, base)
     tot = curve_totals(mu_or_Z, curve=curve, base=base)
     return _rule_lambda(s, "min", lam) * min(tot.tc, tot.dtc)
 
@@ -291,7 +289,7 @@ def uniform_step_bound(mu_or_Z, schedule, *, curve: bool = False,
     (cf. Lavenant–Zanella).  Tight on the MDS code ``[n, a_t]`` of a
     longest block.
     """
-    s = _schedule_for(mu_or_Z, schedule, curve)
+    s = _schedule_for(mu_or_Z, schedule, curve, base)
     return float(int(s.sizes.max()) - 1) * curve_totals(mu_or_Z, curve=curve, base=base).z_n
 
 
@@ -303,7 +301,7 @@ def alphabet_step_bound(mu_or_q, schedule, *, base: float | None = None) -> floa
     mu_or_q : Distribution or int
         A distribution (its alphabet size ``q`` is used) or ``q`` itself.
     """
-    q = mu_or_q.q if isinstance(mu_or_q, Distribution) else as_int(mu_or_q, "q", minimum=2)
+    q = mu_or_q.q if isinstance(mu_or_q, Distribution) else as_int(mu_or_q, "mu_or_q", minimum=2)
     s = as_schedule(schedule) if not isinstance(mu_or_q, Distribution) \
         else as_schedule(schedule, mu_or_q.n)
     return float(int(s.sizes.max()) - 1) * math.log(q) / log_base_factor(base)
@@ -336,7 +334,7 @@ def li_cai_bound(mu_or_Z, schedule, *, curve: bool = False, base: float | None =
         by default an unbalanced schedule raises ``ValueError``.  Pass ``False``
         to get the value anyway.
     """
-    s = _schedule_for(mu_or_Z, schedule, curve)
+    s = _schedule_for(mu_or_Z, schedule, curve, base)
     if require_balanced and not is_balanced(s):
         raise ValueError(
             f"the Li–Cai form (TC+DTC)/k bounds only balanced schedules (max s_t <= "
@@ -357,7 +355,7 @@ def residual_total_correlation(mu_or_Z, m: int, *, curve: bool = False,
     """
     from .information import information_curve
 
-    src = _source(mu_or_Z, curve)
+    src = _source(mu_or_Z, curve, base)
     Z = information_curve(src, base=base) if isinstance(src, Distribution) else src
     n = Z.size
     m = as_int(m, "m", minimum=0)
@@ -458,7 +456,7 @@ def li_cai_power_bound(mu_or_Z, schedule, *, curve: bool = False,
     :func:`uniform_step_bound` ``(s_max - 1) Z_n`` (``n Z_n = TC + DTC``), which this
     form rounds up by at most a factor 2.
     """
-    s = _schedule_for(mu_or_Z, schedule, curve)
+    s = _schedule_for(mu_or_Z, schedule, curve, base)
     tot = curve_totals(mu_or_Z, curve=curve, base=base)
     smax = int(s.sizes.max())
     power = 1 << (smax - 1).bit_length()  # 2^ceil(log2 smax), exact for integers
@@ -473,7 +471,7 @@ def conditional_tc_plus_dtc(mu_or_Z, s: int, *, curve: bool = False,
     ``sum_{j>s}(Z_j - Z_{s+1})``, the DTC part ``sum_{j>s}(Z_n - Z_j)``).  Conditional
     quantities are averages over ``x_S``; for ``s = n`` the value is 0.
     """
-    src = _source(mu_or_Z, curve)
+    src = _source(mu_or_Z, curve, base)
     if isinstance(src, Distribution):
         from .information import information_curve
 
@@ -523,12 +521,4 @@ def cor34_bound(n: int, dtc: float, delta_sq: float) -> float:
 
 
 def _nonneg_real(x, name: str) -> float:
-    if isinstance(x, (bool, np.bool_, complex)):
-        raise ValueError(f"{name} must be a real number, got {x!r}")
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {x!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {x!r}")
-    return v
+    return as_float(x, name, minimum=0.0)

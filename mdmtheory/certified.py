@@ -52,7 +52,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-from ._validation import as_int
+from ._validation import as_float, as_int, as_real_array
 from .montecarlo import ROUNDING_ALLOWANCE, curve_estimate_from_draws
 from .optimal import optimal_schedule
 from .schedule import Schedule, as_schedule, riemann_weights
@@ -139,13 +139,15 @@ class CertifiedSchedule:
 
 
 def _check_delta(delta) -> float:
-    try:
-        d = float(delta)
-    except (TypeError, ValueError):
-        raise ValueError(f"delta must be a number in (0, 1), got {delta!r}") from None
-    if not 0.0 < d < 1.0:
-        raise ValueError(f"delta must lie in (0, 1), got {delta!r}")
-    return d
+    return as_float(delta, "delta", minimum=0.0, maximum=1.0, strict_minimum=True,
+                    strict_maximum=True)
+
+
+def _check_band(band) -> "CurveBand":
+    if not isinstance(band, CurveBand):
+        raise TypeError(f"band must be a CurveBand (from simultaneous_band), got "
+                        f"{type(band).__name__}")
+    return band
 
 
 def simultaneous_band(D, *, delta: float = 0.05, kind: Kind = "increments") -> CurveBand:
@@ -169,7 +171,7 @@ def simultaneous_band(D, *, delta: float = 0.05, kind: Kind = "increments") -> C
     delta = _check_delta(delta)
     if kind not in ("increments", "curve"):
         raise ValueError(f"kind must be 'increments' or 'curve', got {kind!r}")
-    D = np.asarray(D, dtype=np.float64)
+    D = as_real_array(D, "D", finite=False)
     if D.ndim != 2 or D.shape[0] < 2 or D.shape[1] < 2:
         raise ValueError(f"D must have shape (R, n) with R >= 2 and n >= 2, got {D.shape}")
     if not np.isfinite(D).all():
@@ -215,7 +217,7 @@ def worst_case_error(band: CurveBand, schedule) -> float:
     ``kind="increments"``: ``sum_i w_i hi_i``; ``kind="curve"``: the decoupled
     bound ``sum_t sum_{j=a_t+1}^{b_t} (H_j - L_{a_t})`` (module docstring).
     """
-    s = as_schedule(schedule, band.n)
+    s = as_schedule(schedule, _check_band(band).n)
     if band.kind == "increments":
         return float(riemann_weights(s) @ band.hi)
     C = _curve_block_costs(band.lo, band.hi)

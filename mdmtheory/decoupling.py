@@ -25,7 +25,7 @@ import numpy as np
 
 from .adaptive import oracle_answer
 from .distribution import Distribution, as_distribution
-from ._validation import check_table_size, log_base_factor
+from ._validation import as_float, check_table_size, log_base_factor
 
 __all__ = ["exact_oracle", "perturbed_oracle", "output_law_with_oracle",
            "learning_error_term", "kl_table"]
@@ -39,6 +39,12 @@ def exact_oracle(mu: Distribution) -> Oracle:
     return lambda positions, values: oracle_answer(mu, positions, values)
 
 
+def _check_oracle(oracle) -> None:
+    if not callable(oracle):
+        raise TypeError(f"oracle must be callable, oracle(x, revealed_mask) -> probs, got "
+                        f"{type(oracle).__name__}")
+
+
 def perturbed_oracle(mu: Distribution, strength: float, seed=None) -> Oracle:
     """A 'learned' oracle: the exact marginals mixed with fixed random laws.
 
@@ -46,9 +52,7 @@ def perturbed_oracle(mu: Distribution, strength: float, seed=None) -> Oracle:
     draw per (context, position), memoised so the oracle is a function.
     """
     mu = as_distribution(mu)
-    s = float(strength)
-    if not 0 <= s < 1:
-        raise ValueError(f"strength must be in [0, 1), got {strength!r}")
+    s = as_float(strength, "strength", minimum=0.0, maximum=1.0, strict_maximum=True)
     rng = np.random.default_rng(seed)
     memo: dict = {}
 
@@ -68,6 +72,7 @@ def _all_strings(n: int, q: int) -> np.ndarray:
 def output_law_with_oracle(oracle: Oracle, n: int, q: int,
                            position_sets: Sequence[Sequence[int]]) -> np.ndarray:
     """``nu^S(x) = prod_i prod_{j in S_i} oracle(x_j | x_{T_i})`` as a ``(q,)*n`` table (Def 14)."""
+    _check_oracle(oracle)
     check_table_size(q, n, what="output law")
     sets = [tuple(int(i) for i in S) for S in position_sets]
     if sorted(i for S in sets for i in S) != list(range(n)):
@@ -89,6 +94,7 @@ def learning_error_term(mu: Distribution, oracle: Oracle,
                         base: float | None = None) -> float:
     """``sum_i E_{x~mu} sum_{j in S_i} log(mu(x_j|x_{T_i}) / CO_hat(x_j|x_{T_i}))`` (Lemma 35)."""
     mu = as_distribution(mu)
+    _check_oracle(oracle)
     n, q = mu.n, mu.q
     sets = [tuple(int(i) for i in S) for S in position_sets]
     X = _all_strings(n, q)

@@ -60,7 +60,8 @@ import numpy as np
 from . import families
 from .distribution import Distribution, as_distribution
 from .schedule import as_schedule
-from ._validation import as_int, check_table_size, log_base_factor
+from ._validation import (as_float, as_int, as_real_array, as_tolerance, check_table_size,
+                          log_base_factor)
 
 __all__ = [
     "code_family",
@@ -124,7 +125,7 @@ def code_family(n: int, p: int, dims: Sequence[int] | None = None) -> dict[int, 
     dims = range(1, n + 1) if dims is None else dims
     out = {}
     for d in dims:
-        d = as_int(d, "d", minimum=1)
+        d = as_int(d, "dims", minimum=1, maximum=n)
         out[d] = families.linear_code(mds_generator(n, d, p), p, name=f"MDS[{n},{d}]_{p}")
     return out
 
@@ -151,6 +152,7 @@ def mds_error(schedule, d: int, q: int, *, base: float | None = None) -> float:
     ``log q``.  ``d = n`` (uniform law) has error 0.
     """
     s = as_schedule(schedule)
+    log_base_factor(base)
     d = as_int(d, "d", minimum=1)
     if d > s.n:
         raise ValueError(f"dimension d={d} must be <= n={s.n}")
@@ -199,6 +201,7 @@ def family_worst_error(schedule, q: int, *, base: float | None = None) -> float:
 
 def good_for_family(schedule, q: int, eps: float, *, base: float | None = None) -> bool:
     """Whether ``E KL(mu_d) <= eps`` for every ``d = 1..n``."""
+    eps = as_float(eps, "eps", minimum=0.0)
     return family_worst_error(schedule, q, base=base) <= eps * (1 + 1e-12)
 
 
@@ -212,10 +215,8 @@ def min_rounds_for_family(n: int, q: int, eps: float, *, base: float | None = No
     the module docstring).  Compare: ``mu_d`` alone needs at most 2 rounds, the
     uniform law 1.
     """
-    n, q = as_int(n, "n", minimum=1), as_int(q, "q", minimum=2)
-    eps = float(eps)
-    if not math.isfinite(eps) or eps < 0:
-        raise ValueError(f"eps must be finite and >= 0, got {eps!r}")
+    n, q = as_int(n, "n", minimum=1, maximum=2**62), as_int(q, "q", minimum=2)
+    eps = as_float(eps, "eps", minimum=0.0)
     unit = math.log(q) / log_base_factor(base)
     m = math.floor(eps / unit * (1 + 1e-12))  # eps exactly k log q counts as k
     return -(-n // (m + 1))
@@ -331,8 +332,9 @@ def step_curve_levels(Z, q_layer: int, *, base: float | None = None,
 
     Raises ``ValueError`` if ``Z`` is not such a curve (within ``atol``).
     """
-    Zarr = np.asarray(Z, dtype=np.float64)
-    unit = math.log(as_int(q_layer, "p", minimum=2)) / log_base_factor(base)
+    Zarr = as_real_array(Z, "Z")
+    atol = as_tolerance(atol, "atol")
+    unit = math.log(as_int(q_layer, "q_layer", minimum=2)) / log_base_factor(base)
     c = np.rint(Zarr / unit)
     if Zarr.ndim != 1 or not np.allclose(Zarr, c * unit, atol=atol, rtol=0):
         raise ValueError("Z is not a step curve with values in log(p) * {0, 1, 2, ...}")

@@ -29,7 +29,10 @@ import math
 
 import numpy as np
 
-from ._validation import as_int
+from ._validation import as_float, as_int, as_real_array
+
+#: Largest length whose int64 schedule sizes and sums cannot overflow.
+_MAX_N = 2**62
 
 __all__ = [
     "count_pieces",
@@ -43,25 +46,20 @@ __all__ = [
 
 def count_pieces(f) -> int:
     """Def 27: ``#{i in [n-1] : f(i) != f(i+1)}`` (``f`` is k-piecewise iff this is <= k)."""
-    a = np.asarray(f, dtype=float)
+    a = as_real_array(f, "f")
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"f must be a non-empty 1-D array, got shape {a.shape}")
     return int(np.count_nonzero(a[1:] != a[:-1]))
 
 
 def _eps(eps) -> float:
-    try:
-        e = float(eps)
-    except (TypeError, ValueError):
-        raise ValueError(f"eps must be a real number, got {eps!r}") from None
-    if isinstance(eps, bool) or not math.isfinite(e) or not 0 < e < 1:
-        raise ValueError(f"eps must be in (0, 1), got {eps!r}")
-    return e
+    return as_float(eps, "eps", minimum=0.0, maximum=1.0, strict_minimum=True,
+                    strict_maximum=True)
 
 
 def geometric_blocks(n: int, eps: float) -> list[range]:
     """Lemma 28's blocks ``B_0..B_m`` as 1-based ranges (many early ones empty)."""
-    n = as_int(n, "n", minimum=2)
+    n = as_int(n, "n", minimum=2, maximum=_MAX_N)
     e = _eps(eps)
     m = math.ceil(math.log(n + 1) / math.log1p(e) - 1)
     out = []
@@ -74,7 +72,7 @@ def geometric_blocks(n: int, eps: float) -> list[range]:
 
 def geometric_block_function(n: int, eps: float) -> np.ndarray:
     """Lemma 28's ``f`` on ``[n]`` (``f[x-1] = f(x)``): ``(1+eps)^(-i)/(4 ln n)`` on ``B_i``."""
-    n = as_int(n, "n", minimum=2)
+    n = as_int(n, "n", minimum=2, maximum=_MAX_N)
     e = _eps(eps)
     f = np.zeros(n)
     covered = np.zeros(n, dtype=bool)
@@ -97,7 +95,7 @@ def geometric_block_curve(n: int, eps: float) -> np.ndarray:
 
 def lemma28_conditions(n: int, eps: float) -> bool:
     """Lemma 28's hypothesis ``(2/n) ln(2/eps) <= eps <= 1/ln n``."""
-    n = as_int(n, "n", minimum=2)
+    n = as_int(n, "n", minimum=2, maximum=_MAX_N)
     e = _eps(eps)
     return (2.0 / n) * math.log(2.0 / e) <= e <= 1.0 / math.log(n)
 
@@ -107,6 +105,7 @@ def thm30_optimal_errors(n: int, eps: float, ks) -> np.ndarray:
     from .optimal import optimal_frontier
 
     Z = geometric_block_curve(n, eps)
-    ks = [as_int(k, "k", minimum=1) for k in ks]
+    ks = [as_int(k, "ks", minimum=1, maximum=Z.size)
+          for k in np.atleast_1d(np.asarray(ks, dtype=object)).ravel()]
     fr = optimal_frontier(Z, max(ks))
     return np.array([fr.errors[k - 1] for k in ks])

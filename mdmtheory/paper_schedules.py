@@ -56,7 +56,10 @@ from typing import Literal
 
 import numpy as np
 
-from ._validation import as_int
+from ._validation import as_float, as_int, as_int_array, check_nbytes
+
+#: Largest length whose int64 schedule sizes and sums cannot overflow.
+_MAX_N = 2**62
 from .schedule import Schedule
 
 __all__ = [
@@ -119,15 +122,7 @@ class PaperSchedule:
 
 # ----------------------------------------------------------------------------- inputs
 def _positive(x, name: str, *, allow_zero: bool = False) -> float:
-    if isinstance(x, (bool, np.bool_)) or isinstance(x, complex):
-        raise ValueError(f"{name} must be a real number, got {x!r}")
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {x!r}") from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be finite and {'>= 0' if allow_zero else '> 0'}, got {x!r}")
-    return v
+    return as_float(x, name, minimum=0.0, strict_minimum=not allow_zero)
 
 
 def _ceil_ratio(num: float, den: float) -> int:
@@ -148,7 +143,7 @@ def thm9_lambda(n: int, zeta: int) -> int:
 
     The paper calls it lambda (App. D).  Needs ``2 <= zeta <= n``.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     zeta = as_int(zeta, "zeta", minimum=2)
     if zeta > n:
         raise ValueError(f"zeta must be <= n = {n}, got {zeta}")
@@ -195,8 +190,8 @@ def thm9_tc_schedule(n: int, tc_estimate: float, eps: float) -> PaperSchedule:
     eps : float
         Target expected KL, ``eps > 0``.
     """
-    n = as_int(n, "n", minimum=1)
-    zeta = thm9_zeta(tc_estimate, eps)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
+    zeta = thm9_zeta(_positive(tc_estimate, "tc_estimate", allow_zero=True), eps)
     special = _thm9_special(n, zeta, "Thm 9 TC")
     if special is not None:
         return special
@@ -223,8 +218,8 @@ def thm9_dtc_schedule(n: int, dtc_estimate: float, eps: float) -> PaperSchedule:
     geometric decrements in reverse order (growing).  Guarantee: ``E KL <= eps``
     for every ``mu`` with ``DTC(mu) <= D``.  ``D = 0`` gives ``(n,)`` (erratum E4).
     """
-    n = as_int(n, "n", minimum=1)
-    zeta = thm9_zeta(dtc_estimate, eps)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
+    zeta = thm9_zeta(_positive(dtc_estimate, "dtc_estimate", allow_zero=True), eps)
     special = _thm9_special(n, zeta, "Thm 9 DTC")
     if special is not None:
         return special
@@ -235,7 +230,7 @@ def thm9_dtc_schedule(n: int, dtc_estimate: float, eps: float) -> PaperSchedule:
 
 def thm9_step_bound(n: int, estimate: float, eps: float) -> float:
     """Thm 9's length bound ``2 + (1 + ln n)(1 + ceil(T/eps))`` (natural log)."""
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     return 2.0 + (1.0 + math.log(n)) * thm9_zeta(estimate, eps)
 
 
@@ -248,7 +243,7 @@ def app_d_grid(n: int, q: int, eps: float) -> list[float]:
     in bits), ends rounded outward.  Every ``X`` in ``[eps, n log2 q]`` has a grid
     point in ``[X, 2X]``.  ``eps`` is in bits here.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     q = as_int(q, "q", minimum=2)
     e = _positive(eps, "eps")
     top = n * math.log2(q)
@@ -303,7 +298,7 @@ def thm10_schedule(n: int, dtc_estimate: float, eps: float) -> PaperSchedule:
     balanced steps: ``k = 2a - 1``.  For every ``mu`` with ``DTC(mu) <= D``,
     ``E KL <= (s_max - 1)(Z_n - Z_a) < (n/a)(DTC/a) <= eps``.  ``D = 0`` gives ``(n,)``.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     D = _positive(dtc_estimate, "dtc_estimate", allow_zero=True)
     e = _positive(eps, "eps")
     if D == 0:
@@ -342,7 +337,7 @@ def thm10_proof_schedule(n: int, dtc_estimate: float, eps: float) -> Thm10ProofS
     Kept as the counterexample of erratum E6: for ``n = 100``, ``D/eps = 16`` it
     covers 81 of 100 positions.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     D = _positive(dtc_estimate, "dtc_estimate")
     e = _positive(eps, "eps")
     delta2 = math.sqrt(D * e / n)
@@ -364,7 +359,7 @@ def cor34_schedule(n: int, dtc: float, delta_sq: float) -> PaperSchedule:
     Needs ``DTC < delta^2 n`` (the paper writes ``<=``; equality would give
     ``k = n + 1``).
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     D = _positive(dtc, "dtc", allow_zero=True)
     d2 = _positive(delta_sq, "delta_sq")
     if not Fraction(D) < Fraction(d2) * n:
@@ -379,7 +374,7 @@ def rem32_uniform_schedule(n: int, z_n: float, eps: float) -> PaperSchedule:
     ``(s - 1) Z_n <= eps`` gives ``E KL <= eps`` by Thm 31's intermediate form
     ``(s_max - 1) Z_n``; ``k = ceil(n/s) <= ceil((TC + DTC)/eps)``.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     z = _positive(z_n, "z_n", allow_zero=True)
     e = _positive(eps, "eps")
     s = n if z == 0 else min(n, 1 + math.floor(Fraction(e) / Fraction(z)))
@@ -390,12 +385,17 @@ def rem32_uniform_schedule(n: int, z_n: float, eps: float) -> PaperSchedule:
 # ----------------------------------------------------------------------------- worst case
 def schedule_weights(sizes) -> np.ndarray:
     """``w_i = N_{t(i)} - i`` for ``i = 1..n-1`` (empty steps allowed), as int64."""
-    s = np.asarray(sizes, dtype=np.int64)
-    if s.ndim != 1 or s.size == 0 or (s < 0).any() or s.sum() < 1:
+    if not isinstance(sizes, np.ndarray) and hasattr(sizes, "__iter__") \
+            and not isinstance(sizes, (str, bytes)) \
+            and any(isinstance(x, (bool, np.bool_)) for x in sizes):
+        raise ValueError(f"sizes must be integers, not booleans: {list(sizes)}")
+    s = as_int_array(sizes, "sizes", minimum=0)
+    if s.ndim != 1 or s.size == 0 or s.sum() < 1:
         raise ValueError(f"sizes must be a non-empty sequence of integers >= 0 with a positive "
                          f"sum, got {np.asarray(sizes).tolist()}")
     s = s[s > 0]
     n = int(s.sum())
+    check_nbytes(16.0 * n, what=f"weights of a schedule of n={n} positions")
     ends = np.repeat(np.cumsum(s), s)
     return (ends - np.arange(1, n + 1))[:-1]
 

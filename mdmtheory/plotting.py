@@ -36,6 +36,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from ._validation import as_float, as_int, log_base_factor
+
 __all__ = [
     "FAMILY_COLORS",
     "SCHEDULE_COLORS",
@@ -202,6 +204,7 @@ def color_for(name: str, default: str = _GREY) -> str:
 
 def unit_label(base: float | None) -> str:
     """Name of the entropy unit for ``base``: ``None``/``e`` -> ``"nats"``, ``2`` -> ``"bits"``."""
+    log_base_factor(base)
     if base is None or math.isclose(float(base), math.e):
         return "nats"
     if float(base) == 2.0:
@@ -211,7 +214,7 @@ def unit_label(base: float | None) -> str:
 
 def unit_scale(base: float | None) -> float:
     """Divisor that converts nats into the unit of ``base`` (``1`` for nats, ``ln 2`` for bits)."""
-    return 1.0 if base is None else math.log(float(base))
+    return log_base_factor(base)
 
 
 @contextlib.contextmanager
@@ -254,8 +257,13 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, size: str | None = "full",
     """
     from matplotlib.figure import Figure
 
+    nrows = as_int(nrows, "nrows", minimum=1)
+    ncols = as_int(ncols, "ncols", minimum=1)
+    height = as_float(height, "height", minimum=0.0, strict_minimum=True)
+    if width is not None:
+        width = as_float(width, "width", minimum=0.0, strict_minimum=True)
     if width is None:
-        if size not in PAPER_WIDTHS:
+        if not isinstance(size, str) or size not in PAPER_WIDTHS:
             raise ValueError(f"size must be one of {sorted(PAPER_WIDTHS)} or None, got {size!r}")
         width = PAPER_WIDTHS[size]
     fig = Figure(figsize=(width, height), layout="constrained")

@@ -68,7 +68,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import optimize, stats
 
-from ._validation import as_int
+from ._validation import as_float, as_int, as_optional_int, as_real_array, check_nbytes
 from .schedule import compositions, riemann_weights, validate_curve
 
 __all__ = [
@@ -107,6 +107,11 @@ class CountProcess:
     kernels: np.ndarray = field(repr=False)
     name: str = ""
 
+    def __post_init__(self) -> None:
+        n = as_int(self.n, "n", minimum=1)
+        object.__setattr__(self, "n", n)
+        object.__setattr__(self, "kernels", _check_kernels(n, self.kernels))
+
     @property
     def steps(self) -> int:
         """``K``, the number of steps (forward passes without caching)."""
@@ -129,7 +134,7 @@ class CountProcess:
 
 
 def _check_kernels(n: int, kernels: np.ndarray) -> np.ndarray:
-    K = np.asarray(kernels, dtype=np.float64)
+    K = as_real_array(kernels, "kernels", finite=False)
     if K.ndim != 3 or K.shape[1:] != (n + 1, n + 1) or K.shape[0] < 1:
         raise ValueError(f"kernels must have shape (K, {n + 1}, {n + 1}), got {K.shape}")
     if not np.isfinite(K).all() or (K < -1e-15).any():
@@ -168,6 +173,9 @@ def count_process(n: int, steps: int, size_pmf: Callable[[int, int], Sequence[fl
     >>> round(pr.expected_nonempty_steps(), 6)
     2.875
     """
+    if not callable(size_pmf):
+        raise TypeError(f"size_pmf must be callable, size_pmf(t, R) -> probabilities, got "
+                        f"{type(size_pmf).__name__}")
     n = as_int(n, "n", minimum=1)
     steps = as_int(steps, "steps", minimum=1)
     K = np.zeros((steps, n + 1, n + 1))
@@ -192,7 +200,8 @@ def bernoulli_process(n: int, unmask_probs, *, name: str = "Bernoulli") -> Count
         ``p_1..p_K``; ``p_K`` must be 1 (the last step reveals everything).
     """
     n = as_int(n, "n", minimum=1)
-    p = np.asarray(unmask_probs, dtype=np.float64)
+    p = as_real_array(unmask_probs, "unmask_probs", finite=False)
+    check_nbytes(16.0 * p.size * float(n + 1) ** 2, what=f"kernels of n={n} positions")
     if p.ndim != 1 or p.size < 1 or not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
         raise ValueError(f"unmask_probs must be a non-empty 1-D array in [0, 1], got {p!r}")
     if p[-1] != 1.0:
@@ -218,13 +227,17 @@ def noise_schedule_process(n: int, alpha, steps: int | None = None, *,
     steps : int
         ``K`` (required with a callable).
     """
+    steps = as_optional_int(steps, "steps", minimum=1)
     if callable(alpha):
         if steps is None:
             raise ValueError("steps is required when alpha is a callable")
         K = as_int(steps, "steps", minimum=1)
         a = np.array([float(alpha(1.0 - j / K)) for j in range(K + 1)])
     else:
-        a = np.asarray(alpha, dtype=np.float64)
+        a = as_real_array(alpha, "alpha", finite=False)
+        if steps is not None and a.size != steps + 1:
+            raise ValueError(f"steps={steps} does not match the {a.size} values of alpha "
+                             "(steps + 1 expected)")
     if a.ndim != 1 or a.size < 2 or not np.isfinite(a).all():
         raise ValueError("alpha must give at least two finite values")
     if abs(a[0]) > 1e-12 or abs(a[-1] - 1) > 1e-12 or (np.diff(a) < -1e-12).any():
@@ -244,9 +257,8 @@ def dream_origin_process(n: int, steps: int, eps: float = 1e-3) -> CountProcess:
     The last step reveals everything left (Dream's ``generation_utils``).
     """
     steps = as_int(steps, "steps", minimum=1)
-    eps = float(eps)
-    if not 0 < eps < 1:
-        raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
+    eps = as_float(eps, "eps", minimum=0.0, maximum=1.0, strict_minimum=True,
+                   strict_maximum=True)
     ts = np.linspace(1.0, eps, steps + 1)
     p = 1.0 - ts[1:] / ts[:-1]
     p[-1] = 1.0
@@ -254,11 +266,17 @@ def dream_origin_process(n: int, steps: int, eps: float = 1e-3) -> CountProcess:
 
 
 # ============================================================================ exact error
+def _check_process(process) -> None:
+    if not isinstance(process, CountProcess):
+        raise TypeError(f"process must be a CountProcess, got {type(process).__name__}")
+
+
 def jump_probabilities(process: CountProcess) -> np.ndarray:
     """``J[m, m']``: probability that one step takes the revealed count from ``m`` to ``m' > m``.
 
     One forward pass over the count law, ``O(K n^2)``.
     """
+    _check_process(process)
     n = process.n
     J = np.zeros((n + 1, n + 1))
     pi = np.zeros(n + 1)
@@ -294,6 +312,7 @@ def expected_kl(Z, process: CountProcess) -> float:
     float
         ``sum_{m < m'} J[m, m'] c(m+1, m')`` in the units of ``Z``.
     """
+    _check_process(process)
     Zc = validate_curve(Z)
     if Zc.size != process.n:
         raise ValueError(f"Z has length {Zc.size}, the process has n={process.n}")
@@ -303,6 +322,7 @@ def expected_kl(Z, process: CountProcess) -> float:
 
 def expected_weights(process: CountProcess) -> np.ndarray:
     """``E[w_i]`` for ``i = 1..n-1`` (index ``i-1``): expected distance from ``i`` to its block end."""
+    _check_process(process)
     n = process.n
     J = jump_probabilities(process)
     w = np.zeros(n + 1)
@@ -320,6 +340,7 @@ def worst_case_ratio(process: CountProcess, kind: str = "tc") -> float:
     ``sup {E KL : TC(mu) <= T} = T * ratio`` (and likewise with DTC), since
     ``E KL = sum_i E[w_i] delta_i`` and ``TC = sum_i (n-i) delta_i`` (Lemma 8).
     """
+    _check_process(process)
     w = expected_weights(process)
     i = np.arange(1, process.n)
     if kind == "tc":
@@ -368,7 +389,7 @@ def optimal_noise_schedule(Z, k: int, *, starts: int = 8, seed=0) -> NoiseSchedu
     """
     Zc = validate_curve(Z)
     n = Zc.size
-    k = as_int(k, "k", minimum=1)
+    k = as_int(k, "k", minimum=1, maximum=n)
     starts = as_int(starts, "starts", minimum=0)
     C = _block_costs(Zc)
 
@@ -414,7 +435,7 @@ def opt_hull(Z, at) -> np.ndarray:
     fr = optimal_frontier(Zc)
     errs = np.asarray(fr.errors, dtype=np.float64)
     ks = np.arange(1, errs.size + 1)
-    at = np.asarray(at, dtype=np.float64)
+    at = as_real_array(at, "at")
     if (at < 1).any() or (at > Zc.size).any():
         raise ValueError(f"at must lie in [1, n={Zc.size}]")
     return np.interp(at, ks, errs)

@@ -50,8 +50,11 @@ from typing import Callable
 
 import numpy as np
 
-from ._validation import as_int
+from ._validation import as_float, as_int, as_real_array
 from .schedule import Schedule
+
+#: Largest length whose int64 schedule sizes and sums cannot overflow.
+_MAX_N = 2**62
 
 __all__ = [
     "uniform_schedule",
@@ -108,7 +111,7 @@ def uniform_schedule(n: int, k: int) -> Schedule:
         If ``k > n`` (a step would reveal nothing; see
         :func:`llada_transfer_counts` for LLaDA's counts including zeros).
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     k = as_int(k, "k", minimum=1)
     if k > n:
         raise ValueError(f"a uniform schedule needs k <= n steps (got k={k}, n={n}): "
@@ -136,7 +139,7 @@ def semi_autoregressive_schedule(n: int, block_length: int, steps_per_block: int
         If ``block_length`` does not divide ``n`` (LLaDA asserts the same) or
         ``steps_per_block > block_length``.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     bl = as_int(block_length, "block_length", minimum=1)
     spb = as_int(steps_per_block, "steps_per_block", minimum=1)
     if n % bl:
@@ -156,7 +159,7 @@ def llada_schedule(gen_length: int, steps: int, block_length: int | None = None)
     ``gen_length % block_length == 0`` and ``steps % num_blocks == 0``; each block
     gets ``steps / num_blocks`` steps.
     """
-    n = as_int(gen_length, "gen_length", minimum=1)
+    n = as_int(gen_length, "gen_length", minimum=1, maximum=_MAX_N)
     steps = as_int(steps, "steps", minimum=1)
     bl = n if block_length is None else as_int(block_length, "block_length", minimum=1)
     if n % bl:
@@ -212,18 +215,19 @@ def masked_fraction(alpha: str | Callable[[np.ndarray], np.ndarray], tau, *,
     eps : float
         MDLM's time floor, used by ``'loglinear'`` only.
     """
-    tau = np.asarray(tau, dtype=np.float64)
+    tau = as_real_array(tau, "tau")
+    if not np.all((tau >= 0.0) & (tau <= 1.0)):
+        raise ValueError("tau must lie in [0, 1]")
+    eps = as_float(eps, "eps", minimum=0.0, maximum=1.0, strict_maximum=True)
     if isinstance(alpha, str):
         if alpha == "linear":
             f = _linear
         elif alpha == "cosine":
             f = _cosine
         elif alpha in ("loglinear", "log-linear", "log_linear"):
-            if not 0.0 <= eps < 1.0:
-                raise ValueError(f"eps must lie in [0, 1), got {eps!r}")
-            f = _make_loglinear(float(eps))
+            f = _make_loglinear(eps)
         else:
-            raise ValueError(f"unknown masking schedule {alpha!r}; choose one of "
+            raise ValueError(f"alpha: unknown masking schedule {alpha!r}; choose one of "
                              f"{sorted(MASKING_SCHEDULES)} or pass a callable")
     elif callable(alpha):
         f = alpha
@@ -256,8 +260,8 @@ def schedule_from_cumulative(n: int, targets, *, name: str | None = None) -> Sch
         ``C_1..C_k``: finite, nondecreasing, within ``[0, n]``; the last one is
         taken as ``n`` whatever its value.
     """
-    n = as_int(n, "n", minimum=1)
-    C = np.asarray(targets, dtype=np.float64)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
+    C = as_real_array(targets, "targets")
     if C.ndim != 1 or C.size == 0:
         raise ValueError(f"targets must be a non-empty 1-D array, got shape {C.shape}")
     if not np.all(np.isfinite(C)):
@@ -306,7 +310,7 @@ def masking_schedule(n: int, k: int, alpha: str | Callable = "linear", *,
       the last step: the honest consequence of MDLM's parametrisation.
     * ``'cosine'`` (MaskGIT) reveals few tokens first and many at the end.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     k = as_int(k, "k", minimum=1)
     if k > n:
         raise ValueError(f"need 1 <= k <= n steps, got k={k}, n={n}")
@@ -339,10 +343,10 @@ def dream_transfer_counts(n: int, steps: int, *, eps: float = 1e-3,
         (``Schedule(c[c > 0])``) to get the schedule of positions, which by
         Thm 4 has the same error.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     steps = as_int(steps, "steps", minimum=1)
-    if not 0.0 < eps < 1.0:
-        raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
+    eps = as_float(eps, "eps", minimum=0.0, maximum=1.0, strict_minimum=True,
+                   strict_maximum=True)
     t = np.linspace(1.0, eps, steps + 1)
     m = masked_fraction(alpha, 1.0 - t, eps=eps)
     counts = np.zeros(steps, dtype=np.int64)
@@ -368,11 +372,9 @@ def geometric_schedule(n: int, k: int, ratio: float) -> Schedule:
     :func:`schedule_from_cumulative`.  Lavenant & Zanella study this
     family.
     """
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     k = as_int(k, "k", minimum=1)
-    r = float(ratio)
-    if not (math.isfinite(r) and r > 0):
-        raise ValueError(f"ratio must be a finite positive number, got {ratio!r}")
+    r = as_float(ratio, "ratio", minimum=0.0, strict_minimum=True)
     if k > n:
         raise ValueError(f"need 1 <= k <= n steps, got k={k}, n={n}")
     t = np.arange(1, k + 1, dtype=np.float64)
@@ -390,17 +392,11 @@ def geometric_schedule(n: int, k: int, ratio: float) -> Schedule:
 
 # ----------------------------------------------------------------------------- greedy rules
 def _lam_ratio(lam: float) -> tuple[int, int]:
-    try:
-        x = float(lam)
-    except (TypeError, ValueError):
-        raise ValueError(f"lam must be a number, got {lam!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise ValueError(f"lam must be a finite positive number, got {lam!r}")
-    return x.as_integer_ratio()
+    return as_float(lam, "lam", minimum=0.0, strict_minimum=True).as_integer_ratio()
 
 
 def _greedy(n: int, lam: float, rule: str) -> Schedule:
-    n = as_int(n, "n", minimum=1)
+    n = as_int(n, "n", minimum=1, maximum=_MAX_N)
     num, den = _lam_ratio(lam)
     sizes = []
     N = 0
@@ -486,11 +482,9 @@ def min_rule_lambda(eps: float, tc: float, dtc: float) -> float:
 
 
 def _check_eps_info(eps, info, name):
-    eps = float(eps)
-    info = float(info)
-    if not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a finite positive number, got {eps!r}")
-    if not math.isfinite(info) or info < -1e-12:
+    eps = as_float(eps, "eps", minimum=0.0, strict_minimum=True)
+    info = as_float(info, name)
+    if info < -1e-12:
         raise ValueError(f"{name} must be a finite non-negative number, got {info!r}")
     return eps, max(info, 0.0)
 

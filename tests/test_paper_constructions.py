@@ -87,7 +87,7 @@ def test_adaptive_bad_input():
         adaptive.run_exactly(lambda t: [(1.0, ("guess", (0, 0)))], mu)
     with pytest.raises(ValueError, match="max_queries"):
         adaptive.run_exactly(lambda t: [(1.0, ("query", (), ()))], mu, max_queries=3)
-    with pytest.raises(ValueError, match="bad query"):
+    with pytest.raises(ValueError, match="repeated position"):
         adaptive.oracle_answer(mu, (0, 0), (1, 1))
     with pytest.raises(ValueError, match="kind"):
         adaptive.cost(adaptive.random_unmasking_policy([2], 2, 2), mu, 1, kind="hellinger")

@@ -179,5 +179,5 @@ def test_refusals():
         C.reed_solomon_information_curve(8, 3, 7)
     with pytest.raises(ValueError, match="d=5"):
         C.mds_information_curve(4, 5, 3)
-    with pytest.raises(ValueError, match="distinct"):
+    with pytest.raises(ValueError, match="repeated"):
         C.code_subset_entropy(np.eye(3, dtype=int), 2, [0, 0])

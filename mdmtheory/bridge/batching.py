@@ -18,6 +18,9 @@ def as_rows(seqs, q: int, name: str = "sequences") -> list[np.ndarray]:
         A row that is not a non-empty 1-D integer array, or a token outside
         ``[0, q)``.
     """
+    from .._validation import as_int
+
+    q = as_int(q, "q", minimum=1)
     rows = [np.asarray(r) for r in seqs]
     out = []
     for k, r in enumerate(rows):

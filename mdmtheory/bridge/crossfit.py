@@ -79,11 +79,11 @@ class WideIntervalWarning(UserWarning):
 
 
 def _check_draws(D) -> np.ndarray:
-    D = np.asarray(D, dtype=np.float64)
-    if D.ndim != 2 or D.shape[0] < 4 or D.shape[1] < 1:
+    from .._validation import as_real_array
+
+    D = as_real_array(D, "D", ndim=2)
+    if D.shape[0] < 4 or D.shape[1] < 1:
         raise ValueError(f"D must have shape (R, n) with R >= 4 rows, got {D.shape}")
-    if not np.isfinite(D).all():
-        raise ValueError("D must be finite")
     return D
 
 
@@ -97,9 +97,9 @@ def isotonic_curve(Z, se=None) -> np.ndarray:
     """
     from scipy.optimize import isotonic_regression
 
-    Z = np.asarray(Z, dtype=np.float64)
-    if Z.ndim != 1 or Z.size < 1 or not np.isfinite(Z).all():
-        raise ValueError(f"Z must be a finite 1-D array, got shape {Z.shape}")
+    from .._validation import as_real_array
+
+    Z = as_real_array(Z, "Z", ndim=1)
     out = np.zeros_like(Z)
     if Z.size == 1:
         return out
@@ -118,7 +118,9 @@ def _curve(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def error_rows(D: np.ndarray, schedule) -> np.ndarray:
     """Per-row Thm 4 error ``sum_t sum_{j in B_t} (D[r, a_t-1] - D[r, j-1])``."""
-    D = np.asarray(D, dtype=np.float64)
+    from .._validation import as_real_array
+
+    D = as_real_array(D, "D", ndim=2)
     s = as_schedule(schedule, D.shape[1])
     return (D[:, np.repeat(s.starts - 1, s.sizes)] - D).sum(axis=1)
 
@@ -127,6 +129,11 @@ def optimal_on_draws(D: np.ndarray, k: int) -> Schedule:
     """The optimal ``k``-step schedule (Thm 4) of the monotone fit of rows ``D``."""
     from ..optimal import optimal_schedule
 
+    from .._validation import as_real_array
+
+    D = as_real_array(D, "D", ndim=2)
+    if D.shape[0] < 2:
+        raise ValueError(f"D needs at least 2 rows to estimate a curve, got {D.shape[0]}")
     Z, se = _curve(D)
     return optimal_schedule(isotonic_curve(Z, se), k).schedule
 
@@ -211,7 +218,7 @@ def crossfit_schedule(D, k: int, *, level: float = 0.95, n_splits: int = 2,
     """
     from scipy import stats
 
-    from .._validation import as_int
+    from .._validation import as_int, as_level, as_seed
 
     D = _check_draws(D)
     R, n = D.shape
@@ -221,11 +228,10 @@ def crossfit_schedule(D, k: int, *, level: float = 0.95, n_splits: int = 2,
     K = as_int(n_splits, "n_splits", minimum=2)
     if R < 2 * K:
         raise ValueError(f"need at least {2 * K} rows for {K} folds, got {R}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    level = as_level(level)
     if combine not in ("bonferroni", "welch"):
         raise ValueError(f"combine must be 'bonferroni' or 'welch', got {combine!r}")
-    rng = np.random.default_rng(seed)
+    rng = as_seed(seed)
     folds = np.empty(R, dtype=np.int64)
     folds[rng.permutation(R)] = np.arange(R) % K
     full = optimal_on_draws(D, k)
@@ -270,13 +276,17 @@ def simultaneous_band(D, *, level: float = 0.95, n_boot: int = 1000, seed: int =
     (lo, hi, crit) : the band and its critical value ``c`` (compare with the
     pointwise Student-t quantile, about 2).
     """
+    from .._validation import as_int, as_level, as_seed
+
     D = _check_draws(D)
+    level = as_level(level)
+    n_boot = as_int(n_boot, "n_boot", minimum=1)
     R = D.shape[0]
     Z, se = _curve(D)
     ok = se > 0
-    rng = np.random.default_rng(seed)
-    T = np.empty(int(n_boot))
-    for b in range(int(n_boot)):
+    rng = as_seed(seed)
+    T = np.empty(n_boot)
+    for b in range(n_boot):
         Zb, seb = _curve(D[rng.integers(R, size=R)])
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.abs(Zb - Z)[ok] / seb[ok]
@@ -348,6 +358,8 @@ def schedule_report(est, ks: Sequence[int], *, form: str | None = None,
     from ..schedule_rules import masking_schedule, uniform_schedule
     from .estimate import DEFAULT_FORM, FORMS
 
+    if not callable(getattr(est, "draws", None)):
+        raise TypeError(f"est must be a ModelCurveEstimate, got {type(est).__name__}")
     form = DEFAULT_FORM if form is None else form
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}")
@@ -356,8 +368,16 @@ def schedule_report(est, ks: Sequence[int], *, form: str | None = None,
     n = est.n
     lines: list[ScheduleLine] = []
     notes: list[str] = []
-    ks = sorted({int(k) for k in ks if 1 <= int(k) <= n})
-    if usual_steps is not None and 1 <= usual_steps <= n and usual_steps not in ks:
+    from .._validation import as_bool, as_int, as_level, as_optional_int, as_seed
+
+    level = as_level(level)
+    warn = as_bool(warn, "warn")
+    as_seed(seed)
+    n_splits = as_int(n_splits, "n_splits", minimum=2)
+    usual_steps = as_optional_int(usual_steps, "usual_steps", minimum=1)
+    ks = sorted({as_int(k, "ks", minimum=1, maximum=n)
+                 for k in np.atleast_1d(np.asarray(ks, dtype=object)).ravel()})
+    if usual_steps is not None and usual_steps <= n and usual_steps not in ks:
         extra = [("usual", int(usual_steps))]
     else:
         extra = []

@@ -68,6 +68,12 @@ def world() -> tuple[int, int]:
 
 def rows_of_rank(num: int, rank: int, size: int) -> np.ndarray:
     """Global row indices of one rank: ``r`` with ``r mod size == rank``."""
+    from .._validation import as_int, check_nbytes
+
+    num = as_int(num, "num", minimum=0)
+    size = as_int(size, "size", minimum=1)
+    rank = as_int(rank, "rank", minimum=0, maximum=size - 1)
+    check_nbytes(8.0 * num / size, what=f"row indices of {num} rows")
     return np.arange(rank, num, size, dtype=np.int64)
 
 

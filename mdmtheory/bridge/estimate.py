@@ -110,6 +110,18 @@ def _grid_to_length(n_grid: int, nx: int, mode: str) -> np.ndarray:
     return 1 + np.rint(g * (nx - 1) / (n_grid - 1)).astype(np.int64)
 
 
+def _check_model(model) -> None:
+    if not hasattr(model, "vocab_size") or not hasattr(model, "device"):
+        raise TypeError(f"model must be a MaskedModel (vocab_size, device, ...), got "
+                        f"{type(model).__name__}")
+
+
+def _check_est(est):
+    if not isinstance(est, ModelCurveEstimate):
+        raise TypeError(f"est must be a ModelCurveEstimate, got {type(est).__name__}")
+    return est
+
+
 def row_plan(nx: int, n_grid: int, positions_per_cell: int, rng: np.random.Generator,
              mode: str = "common") -> tuple[np.ndarray, np.ndarray]:
     """Passes of one row: grid indices ``g`` (``j = g+1``) and masked sets.
@@ -122,6 +134,12 @@ def row_plan(nx: int, n_grid: int, positions_per_cell: int, rng: np.random.Gener
         True at masked positions; pass ``c`` of cell ``j`` masks
         ``{i : (rank(i) - c m) mod nx < m}`` with ``m = nx - j_x + 1``.
     """
+    from .._validation import as_choice, as_int
+
+    nx = as_int(nx, "nx", minimum=1)
+    mode = as_choice(mode, "mode", ("common", "relative"))
+    n_grid = as_int(n_grid, "n_grid", minimum=1, maximum=nx if mode == "common" else None)
+    positions_per_cell = as_int(positions_per_cell, "positions_per_cell", minimum=1)
     perm = rng.permutation(nx)
     rank = np.empty(nx, dtype=np.int64)
     rank[perm] = np.arange(nx)
@@ -486,6 +504,17 @@ def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
     ModelCurveEstimate
         ``passes``/``seconds`` include the sampling; ``source="sampling-passes"``.
     """
+    from .._validation import as_bool, as_int, as_level
+
+    _check_model(model)
+    if not hasattr(rows, "n_rows"):
+        raise TypeError(f"rows must be SampledRows (from sample_rows), got "
+                        f"{type(rows).__name__}")
+    positions_per_cell = as_int(positions_per_cell, "positions_per_cell", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    level = as_level(level)
+    fused = as_bool(fused, "fused")
+    autocast_context(model.device, autocast)  # validates the autocast name (no side effect)
     if rows.n_rows < 2:
         raise ValueError(f"need at least 2 rows, got {rows.n_rows}")
     t0 = time.perf_counter()
@@ -583,12 +612,16 @@ def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
 
     if lengths not in ("common", "relative"):
         raise ValueError(f"lengths must be 'common' or 'relative', got {lengths!r}")
-    if positions_per_cell < 1 or batch_size < 1 or rows_per_round < 2:
-        raise ValueError("positions_per_cell and batch_size must be >= 1, rows_per_round >= 2")
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie in (0, 1), got {level!r}")
-    if target_halfwidth is not None and not target_halfwidth > 0:
-        raise ValueError(f"target_halfwidth must be > 0, got {target_halfwidth!r}")
+    from .._validation import as_float, as_int, as_level
+
+    _check_model(model)
+    positions_per_cell = as_int(positions_per_cell, "positions_per_cell", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    rows_per_round = as_int(rows_per_round, "rows_per_round", minimum=2)
+    level = as_level(level)
+    if target_halfwidth is not None:
+        target_halfwidth = as_float(target_halfwidth, "target_halfwidth", minimum=0.0,
+                                    strict_minimum=True)
     q = model.vocab_size
     dev = model.device
     src_callable = callable(sequences) and not isinstance(sequences, np.ndarray)
@@ -735,7 +768,7 @@ def predicted_error_rows(est: ModelCurveEstimate, schedule, *, form: str = DEFAU
     the mean of ``err_r`` is an unbiased estimate of the schedule's predicted
     error for a schedule fixed in advance.
     """
-    D = est.draws(form)
+    D = _check_est(est).draws(form)
     s = as_schedule(schedule, est.n)
     starts = np.repeat(s.starts - 1, s.sizes)  # a_t - 1 for every j
     return (D[:, starts] - D).sum(axis=1)
@@ -751,8 +784,10 @@ def predicted_error(est: ModelCurveEstimate, schedule, *, form: str = DEFAULT_FO
     """
     from scipy import stats
 
-    s = as_schedule(schedule, est.n)
-    lv = est.curve(form).level if level is None else float(level)
+    from .._validation import as_level
+
+    s = as_schedule(schedule, _check_est(est).n)
+    lv = est.curve(form).level if level is None else as_level(level)
     err_rows = predicted_error_rows(est, s, form=form)
     R = err_rows.size
     mean = float(err_rows.mean())
@@ -796,16 +831,20 @@ class ScheduleEstimate:
 def schedule_from_estimate(est: ModelCurveEstimate, k: int, *, form: str = DEFAULT_FORM,
                            n_boot: int = 200, seed: int = 0) -> ScheduleEstimate:
     """``optimal_schedule`` on the estimated curve, with the predicted error and its CI."""
+    from .._validation import as_int, as_seed
     from ..montecarlo import curve_estimate_from_draws as _ced
     from ..optimal import optimal_schedule
+
+    _check_est(est)
+    n_boot = as_int(n_boot, "n_boot", minimum=2)
+    rng = as_seed(seed)
 
     Zm = est.curve(form).monotone()
     opt = optimal_schedule(Zm, k)
     err = predicted_error(est, opt.schedule, form=form)
     D = est.draws(form)
-    rng = np.random.default_rng(seed)
     boots = []
-    for _ in range(int(n_boot)):
+    for _ in range(n_boot):
         idx = rng.integers(D.shape[0], size=D.shape[0])
         Zb = _ced(D[idx], level=est.curve(form).level, form=form).monotone()
         boots.append(optimal_schedule(Zb, k).error)

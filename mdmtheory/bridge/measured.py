@@ -55,6 +55,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from .._validation import (as_int, as_level, as_real_array, as_tokens, check_nbytes)
 from ..schedule import Schedule, as_schedule
 from .models import MaskedModel, masked_entropy_nll, masked_log_probs
 from .precision import autocast_context
@@ -74,7 +75,15 @@ def row_rng(seed: int, row_id: int) -> np.random.Generator:
     uniforms its second (``random(n)``): row ``r`` depends on nothing but
     ``(seed, r)`` -- not on the batch, the round, or the process that runs it.
     """
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(int(row_id),)))
+    seed = as_int(seed, "seed", minimum=0)
+    row_id = as_int(row_id, "row_id", minimum=0)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(row_id,)))
+
+
+def _check_model(model) -> None:
+    if not hasattr(model, "vocab_size") or not hasattr(model, "device"):
+        raise TypeError(f"model must be a MaskedModel (vocab_size, device, ...), got "
+                        f"{type(model).__name__}")
 
 
 @dataclass(frozen=True)
@@ -244,12 +253,15 @@ def sample_rows(model: MaskedModel, num: int, length: int, *, seed: int = 0,
     """
     from tqdm.auto import tqdm
 
-    from .._validation import as_int
-
+    _check_model(model)
     num = as_int(num, "num", minimum=1)
     length = as_int(length, "length", minimum=1)
+    check_nbytes(8.0 * num * length * 4, what=f"{num} rows of length {length}")
     batch_size = as_int(batch_size, "batch_size", minimum=1)
-    ids = (np.arange(num) + int(row_offset)) if row_ids is None else np.asarray(row_ids)
+    seed = as_int(seed, "seed", minimum=0)
+    row_offset = as_int(row_offset, "row_offset", minimum=0)
+    store_bytes = as_int(store_bytes, "store_bytes", minimum=0)
+    ids = (np.arange(num) + row_offset) if row_ids is None else np.asarray(row_ids)
     if ids.shape != (num,):
         raise ValueError(f"row_ids must have {num} entries, got shape {ids.shape}")
     q = model.vocab_size
@@ -286,7 +298,9 @@ def confidence_nll(model: MaskedModel, x: np.ndarray, schedule, *, batch_size: i
     -------
     (nll, passes) : ndarray (R,), int
     """
-    x = np.asarray(x, dtype=np.int64)
+    _check_model(model)
+    x = as_tokens(x, "x", model.vocab_size, ndim=2)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
     R, n = x.shape
     s = as_schedule(schedule, n)
     dev, q = model.device, model.vocab_size
@@ -318,7 +332,8 @@ def t_interval(v: np.ndarray, level: float = 0.95) -> tuple[float, float, float,
     """``(mean, se, lo, hi)``: Student-t interval of the mean of i.i.d. ``v``."""
     from scipy import stats
 
-    v = np.asarray(v, dtype=np.float64)
+    v = as_real_array(v, "v")
+    level = as_level(level)
     R = v.size
     mean = float(v.mean())
     if R < 2:

@@ -54,7 +54,7 @@ import numpy as np
 import torch
 
 from ..distribution import Distribution
-from .precision import autocast_context
+from .precision import _as_device, autocast_context
 
 __all__ = [
     "MaskedModel",
@@ -523,7 +523,7 @@ class OracleModel:
         self.dist = dist
         self.vocab_size = dist.q
         self.name = name or (dist.name or f"oracle(n={dist.n}, q={dist.q})")
-        self._device = torch.device(device)
+        self._device = _as_device(device)
         self._oracle = DistributionOracle(dist)
 
     @property
@@ -626,12 +626,15 @@ def sample_one_token_per_step(model: MaskedModel, num: int, length: int, *,
     """
     from tqdm.auto import tqdm
 
+    from .._validation import as_float, as_int, check_nbytes
 
-    if num < 1 or length < 1 or batch_size < 1:
-        raise ValueError(f"num, length and batch_size must be >= 1; got {num}, {length}, "
-                         f"{batch_size}")
-    if not temperature > 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
+    if not hasattr(model, "vocab_size") or not hasattr(model, "device"):
+        raise TypeError(f"model must be a MaskedModel, got {type(model).__name__}")
+    num = as_int(num, "num", minimum=1)
+    length = as_int(length, "length", minimum=1)
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
+    check_nbytes(8.0 * num * length, what=f"{num} samples of length {length}")
+    temperature = as_float(temperature, "temperature", minimum=0.0, strict_minimum=True)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rngs = [np.random.default_rng(s) for s in ss.spawn(num)]
     out = np.zeros((num, length), dtype=np.int64)

@@ -25,6 +25,19 @@ import torch
 __all__ = ["DTYPES", "AutocastWarning", "as_dtype", "dtype_name", "autocast_context",
            "weights_dtype", "float32_reference"]
 
+def _as_device(device, name: str = "device") -> torch.device:
+    """``torch.device(device)`` with a clear ``ValueError`` naming ``name``."""
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, (str, int)) or isinstance(device, bool):
+        raise ValueError(f"{name} must be a torch device or its name ('cpu', 'cuda', "
+                         f"'cuda:0', ...), got {device!r}")
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: {device!r} is not a torch device ({exc})") from None
+
+
 #: Accepted names of the weight dtypes.
 DTYPES: dict[str, torch.dtype] = {
     "fp32": torch.float32, "float32": torch.float32,
@@ -73,13 +86,13 @@ def autocast_context(device: torch.device | str, autocast: str | None
     Raises
     ------
     ValueError
-        Unknown ``autocast`` name, or fp16 autocast on CPU.
+        Unknown ``autocast`` name or ``device``, or fp16 autocast on CPU.
     """
+    dev = _as_device(device)
     if autocast is None:
         return contextlib.nullcontext()
     if autocast not in _AUTOCAST:
         raise ValueError(f"autocast must be None, 'bf16' or 'fp16'; got {autocast!r}")
-    dev = torch.device(device)
     if dev.type == "cpu" and _AUTOCAST[autocast] is torch.float16:
         raise ValueError("autocast='fp16' is not supported on CPU; use 'bf16'")
     return torch.autocast(device_type=dev.type, dtype=_AUTOCAST[autocast])

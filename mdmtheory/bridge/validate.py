@@ -33,6 +33,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from .._validation import as_int, as_level
 from ..schedule import Schedule, as_schedule
 from .batching import as_rows as _as_rows
 from .estimate import ModelCurveEstimate, predicted_error
@@ -89,6 +90,9 @@ def sequential_passes(model: MaskedModel, sequences, *, seed: int = 0, batch_siz
     """
     from tqdm.auto import tqdm
 
+    if not hasattr(model, "vocab_size") or not hasattr(model, "device"):
+        raise TypeError(f"model must be a MaskedModel, got {type(model).__name__}")
+    batch_size = as_int(batch_size, "batch_size", minimum=1)
     rows = _as_rows(sequences, model.vocab_size)
     n = rows[0].size
     if any(r.size != n for r in rows):
@@ -137,6 +141,13 @@ class DirectKL:
     level: float
 
 
+def _check_passes(passes) -> "SequentialPasses":
+    if not isinstance(passes, SequentialPasses):
+        raise TypeError(f"passes must be SequentialPasses (from sequential_passes), got "
+                        f"{type(passes).__name__}")
+    return passes
+
+
 def _t_ci(v: np.ndarray, level: float) -> tuple[float, float, float, float]:
     from scipy import stats
 
@@ -153,7 +164,8 @@ def plumbing_identity_kl(passes: SequentialPasses, schedules: Sequence, *,
 
     Equal in expectation to Thm 4 on ``Z^CE`` for any model (module docstring).
     """
-    seq = passes.sequential_nll()
+    level = as_level(level)
+    seq = _check_passes(passes).sequential_nll()
     out = []
     for s in schedules:
         s = as_schedule(s, passes.n)
@@ -207,6 +219,10 @@ def plumbing_identity_check(est: ModelCurveEstimate, passes: SequentialPasses,
         Validation passes on sequences from the same law (length ``n``).
     schedules : dict name -> Schedule or sizes
     """
+    level = as_level(level)
+    _check_passes(passes)
+    if not isinstance(est, ModelCurveEstimate):
+        raise TypeError(f"est must be a ModelCurveEstimate, got {type(est).__name__}")
     if est.n != passes.n:
         raise ValueError(f"curve has n={est.n} but the validation passes n={passes.n}")
     seq = passes.sequential_nll()
@@ -233,6 +249,10 @@ def validation_table(rows: Sequence[ValidationRow]) -> str:
     head = ["schedule", "k", "Thm 4 on Z^H (pred.)", "Thm 4 on Z^CE (pred.)",
             "plumbing E[par - seq], independent orders", "plumbing - entropy form (paired)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    if isinstance(rows, (str, bytes)) or not hasattr(rows, "__iter__") \
+            or not all(isinstance(r, ValidationRow) for r in rows):
+        raise TypeError("rows must be a sequence of ValidationRow (from "
+                        "plumbing_identity_check)")
     for r in rows:
         lines.append(f"| {r.name} | {r.schedule.k} | {f(r.pred_entropy)} | "
                      f"{f(r.pred_cross_entropy)} | {f(r.direct)} | {f(r.gap)} |")

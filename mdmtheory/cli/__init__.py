@@ -64,6 +64,9 @@ def build_parser(*, with_estimate: bool = False) -> argparse.ArgumentParser:
     ``estimate`` and ``bridge-schedule`` (only done when one of these is used,
     so the rest of the CLI never imports torch).
     """
+    from .._validation import as_bool
+
+    with_estimate = as_bool(with_estimate, "with_estimate")
     from .. import __version__
 
     parser = _Parser(prog=PROG, description="Exact theory of inference schedules for masked "

@@ -72,14 +72,13 @@ segmentation in large shared databases", J. ACM 23(4), 1976 (the chord search).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 from numba import njit
 
-from .._validation import as_int, log_base_factor
+from .._validation import as_float, as_int, as_real_array, as_tolerance, log_base_factor
 from ..distribution import Distribution, as_distribution
 from .mdp import MASK, ExactOracle, Observation, Policy, UnmaskingMDP
 
@@ -114,9 +113,7 @@ class _Problem:
                  base: float | None):
         if reward not in REWARDS:
             raise ValueError(f"reward must be one of {REWARDS}, got {reward!r}")
-        alpha = float(alpha)
-        if not math.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        alpha = as_float(alpha, "alpha", minimum=0.0)
         self.mu = mu
         self.n, self.q = mu.n, mu.q
         self.reward = reward
@@ -465,6 +462,9 @@ class OptimalAdaptivePolicy(Policy):
     """
 
     def __init__(self, solution: AdaptiveSolution):
+        if not isinstance(solution, AdaptiveSolution):
+            raise TypeError(f"solution must be an AdaptiveSolution (from solve_adaptive), got "
+                            f"{type(solution).__name__}")
         self.solution = solution
         self.name = (f"optimal adaptive ({solution.reward}, lam={solution.lam:.4g}"
                      + (f", B={solution.budget}" if solution.budget is not None else "") + ")")
@@ -525,13 +525,7 @@ def _solution(pb: _Problem, lam: float, budget: int | None) -> AdaptiveSolution:
 
 
 def _check_lam(lam) -> float:
-    try:
-        v = float(lam)
-    except (TypeError, ValueError):
-        raise ValueError(f"lam must be a number >= 0, got {lam!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
-    return v
+    return as_float(lam, "lam", minimum=0.0)
 
 
 def solve_adaptive(mu, reward: Reward = "correct", *, lam: float = 0.0,
@@ -632,10 +626,13 @@ def budget_envelope(nfe, reward, at) -> np.ndarray:
     """
     from .exact import upper_concave_envelope
 
-    x = np.asarray(nfe, dtype=np.float64)
-    y = np.asarray(reward, dtype=np.float64)
+    x = as_real_array(nfe, "nfe", finite=False)
+    y = as_real_array(reward, "reward", finite=False)
+    if x.shape != y.shape:
+        raise ValueError(f"nfe and reward must have the same shape, got {x.shape} and "
+                         f"{y.shape}")
     ok = np.isfinite(y) & np.isfinite(x)
-    at = np.atleast_1d(np.asarray(at, dtype=np.float64))
+    at = np.atleast_1d(as_real_array(at, "at"))
     if not ok.any():
         return np.full(at.shape, -np.inf)
     x, y = x[ok], y[ok]
@@ -702,11 +699,9 @@ def adaptive_front(mu, reward: Reward = "correct", *, alpha: float = 1.0,
             lam_max = 1e6 * max(rng, 1.0)
         else:
             lam_max = 1.0 + 1e-9
-    lam_max = _check_lam(lam_max)
+    lam_max = as_float(lam_max, "lam_max", minimum=0.0, strict_minimum=True)
     if tol is not None:
-        tol = float(tol)
-        if not math.isfinite(tol) or tol < 0:
-            raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+        tol = as_tolerance(tol, "tol")
     solves = 0
 
     def solve(lam):
@@ -771,11 +766,11 @@ def budget_front(mu, reward: Reward = "correct", *, budgets=None, alpha: float =
     """
     mu = as_distribution(mu)
     pb = _Problem(mu, reward, alpha, length, base)
-    bs = range(1, mu.n + 1) if budgets is None else [as_int(b, "budget", minimum=1)
+    bs = range(1, mu.n + 1) if budgets is None else [as_int(b, "budgets", minimum=1)
                                                        for b in budgets]
     for b in bs:
         if b > mu.n:
-            raise ValueError(f"budget must be <= n={mu.n}, got {b}")
+            raise ValueError(f"budgets must be <= n={mu.n}, got {b}")
     if pb.time_dependent:
         sols = [_solution(pb, 0.0, b) for b in bs]
         solves = len(sols)

@@ -56,6 +56,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from .._validation import as_bool, as_int, as_real_array
 from ..distribution import Distribution, as_distribution
 from ..information import kl_divergence
 from ..optimal import optimal_schedule
@@ -168,6 +169,7 @@ def make_mdp(mu, *, block_length: int | None = None, token_mode: str = "sample",
              fallback: bool = True, horizon: int | None = None,
              null_context: str = "uniform") -> UnmaskingMDP:
     """An exact MDP over ``mu`` (an :class:`ExactOracle`)."""
+    fallback = as_bool(fallback, "fallback")
     return UnmaskingMDP(ExactOracle(as_distribution(mu), null_context=null_context),
                         block_length=block_length, token_mode=token_mode, fallback=fallback,
                         horizon=horizon)
@@ -335,6 +337,9 @@ def _merge(codes, aux, hist, mass, n_aux: int, n_hist: int):
 
 def _run(mdp: UnmaskingMDP, policy: Policy, *, track_history: bool, max_states: int):
     """Forward recursion; returns terminal (codes, nfe, mass[, hist]) and the history table."""
+    max_states = as_int(max_states, "max_states", minimum=1)
+    if not callable(getattr(policy, "check", None)):
+        raise TypeError(f"policy must be a Policy, got {type(policy).__name__}")
     oracle: ExactOracle = mdp.oracle
     n, q, BL, L = mdp.n, mdp.q, mdp.block_length, mdp.horizon
     strides = oracle.strides
@@ -581,8 +586,11 @@ def pareto_front(points: Sequence[FrontPoint] | np.ndarray, err: np.ndarray | No
                            np.array([p.kl for p in pts]))
         return [pts[i] for i in idx]
     # expected NFEs that differ only by float rounding (~1e-15) count as equal
-    x = np.round(np.asarray(points, dtype=np.float64), 9)
-    y = np.asarray(err, dtype=np.float64)
+    x = np.round(as_real_array(points, "points", ndim=1), 9)
+    y = as_real_array(err, "err", ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"points and err must have the same length, got {x.size} and "
+                         f"{y.size}")
     order = np.lexsort((y, x))
     keep, best = [], np.inf
     for i in order:
@@ -599,8 +607,10 @@ def upper_concave_envelope(x, y, at) -> np.ndarray:
     their (expected NFE, accuracy) exactly, so the envelope is the best
     accuracy a mixture of the given policies reaches at a given expected NFE.
     """
-    x = np.asarray(x, float)
-    y = np.asarray(y, float)
+    x = as_real_array(x, "x", ndim=1)
+    y = as_real_array(y, "y", ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
     o = np.lexsort((-y, x))
     x, y = x[o], y[o]
     hull: list[int] = []
@@ -615,7 +625,7 @@ def upper_concave_envelope(x, y, at) -> np.ndarray:
                 break
         hull.append(i)
     hx, hy = x[hull], y[hull]
-    at = np.atleast_1d(np.asarray(at, float))
+    at = np.atleast_1d(as_real_array(at, "at"))
     out = np.interp(at, hx, hy)
     out[(at < hx[0] - 1e-12) | (at > hx[-1] + 1e-12)] = -np.inf
     return out
@@ -641,9 +651,13 @@ def optimal_schedule_points(mu, *, ks: Iterable[int] | None = None,
     from .heuristics import RandomK
 
     mu = as_distribution(mu)
+    max_states = as_int(max_states, "max_states", minimum=1)
+    ks = range(1, mu.n + 1) if ks is None else [
+        as_int(k, "ks", minimum=1, maximum=mu.n)
+        for k in np.atleast_1d(np.asarray(ks, dtype=object)).ravel()]
     Z = information_curve(mu)
     out = []
-    for k in (range(1, mu.n + 1) if ks is None else ks):
+    for k in ks:
         sizes, err = _optimal_schedule(Z, int(k))
         law = evaluate_policy(mu, RandomK(sizes), max_states=max_states)
         out.append(FrontPoint("optimal schedule", k, float(k), err, law.accuracy,
@@ -662,6 +676,8 @@ def default_policy_grid(n: int) -> dict[str, list[tuple[float, Policy]]]:
     """
     from .heuristics import (ConfidenceThreshold, EBSampler, FactorRule, RandomK, TopK)
 
+    # the exact MDP encodes masks as int64 bitmasks, so n <= 62 (and far less in practice)
+    n = as_int(n, "n", minimum=1, maximum=62)
     ks = range(1, n + 1)
     lams = [0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 0.999, 1.0]
     factors = [0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]

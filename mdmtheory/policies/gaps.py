@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._validation import as_float
 from ..distribution import as_distribution
 from ..information import information_curve
 from ..optimal import optimal_schedule
@@ -49,6 +50,10 @@ def law_reward(law: PolicyLaw, reward: str, *, alpha: float = 1.0) -> float:
     ``-inf`` if ``nu`` leaves the support); ``"speed"``: Jazbec et al.'s
     ``E[1[mu(X)>0] ((L-NFE+1)/L)^alpha]``.
     """
+    if not isinstance(law, PolicyLaw):
+        raise TypeError(f"law must be a PolicyLaw (from evaluate_policy), got "
+                        f"{type(law).__name__}")
+    alpha = as_float(alpha, "alpha", minimum=0.0)
     if reward == "correct":
         return law.accuracy
     if reward == "speed":

@@ -32,7 +32,7 @@ from math import comb
 import numpy as np
 from numba import njit
 
-from .._validation import as_int, log_base_factor
+from .._validation import as_int, as_int_array, as_positions, check_nbytes, log_base_factor
 from ..families import is_prime
 from ..montecarlo import CurveEstimate, curve_estimate_from_draws
 
@@ -55,7 +55,7 @@ __all__ = [
 
 
 # ============================================================================ validation
-def check_generator(generator, p: int) -> tuple[np.ndarray, int]:
+def check_generator(generator, p: int, *, name: str = "generator") -> tuple[np.ndarray, int]:
     """Validate a generator matrix over ``F_p``; returns ``(G mod p as int64 (d, n), p)``.
 
     Raises
@@ -69,15 +69,13 @@ def check_generator(generator, p: int) -> tuple[np.ndarray, int]:
         raise ValueError(f"p must be prime (a field F_p), got {p}")
     if p >= 2 ** 31:
         raise ValueError(f"p must be < 2^31 so that products fit in int64, got {p}")
-    G = np.asarray(generator)
+    G = np.asarray(generator) if isinstance(generator, np.ndarray) else generator
+    if isinstance(G, np.ndarray) and G.dtype == bool:
+        G = G.astype(np.int64)
+    G = as_int_array(G, name)
     if G.ndim != 2 or G.shape[0] < 1 or G.shape[1] < 1:
-        raise ValueError(f"generator must have shape (d, n) with d, n >= 1, got {G.shape}")
-    if not np.issubdtype(G.dtype, np.integer):
-        if G.dtype == bool:
-            G = G.astype(np.int64)
-        elif not np.all(np.isfinite(G)) or not np.all(G == np.round(G)):
-            raise ValueError("generator must have integer entries")
-    G = np.mod(G.astype(np.int64), p)
+        raise ValueError(f"{name} must have shape (d, n) with d, n >= 1, got {G.shape}")
+    G = np.mod(G, p)
     return np.ascontiguousarray(G), p
 
 
@@ -198,17 +196,14 @@ def rank_mod_p(matrix, p: int) -> int:
 
     Gaussian elimination, ``O(d n min(d, n))``.
     """
-    G, p = check_generator(matrix, p)
+    G, p = check_generator(matrix, p, name="matrix")
     return int(_rref_inplace(G.copy(), p, np.zeros(G.shape[1] + 1, np.int64)))
 
 
 def code_subset_entropy(generator, p: int, positions, *, base: float | None = None) -> float:
     """``H(X_T) = rank_p(G_T) log p`` for the uniform law on the code (0 for ``T`` empty)."""
     G, p = check_generator(generator, p)
-    T = np.atleast_1d(np.asarray(positions, dtype=np.int64)) if np.size(positions) else \
-        np.zeros(0, np.int64)
-    if T.size and (T.min() < 0 or T.max() >= G.shape[1] or np.unique(T).size != T.size):
-        raise ValueError(f"positions must be distinct indices in [0, {G.shape[1]})")
+    T = np.array(as_positions(positions, "positions", G.shape[1]), dtype=np.int64)
     if T.size == 0:
         return 0.0
     return rank_mod_p(G[:, T], p) * math.log(p) / log_base_factor(base)
@@ -238,6 +233,7 @@ def code_entropy_profile(generator, p: int, *, base: float | None = None, max_n:
     """
     G, p = check_generator(generator, p)
     d, n = G.shape
+    max_n = as_int(max_n, "max_n", minimum=1)
     if n > max_n:
         raise ValueError(f"exact enumeration of 2^{n} subsets refused (n > max_n={max_n}); "
                          "use code_curve_monte_carlo, or mds_information_curve for MDS codes")
@@ -310,6 +306,7 @@ def is_mds(generator, p: int, *, max_subsets: int = 2_000_000) -> bool:
     d, n = G.shape
     if d > n or rank_mod_p(G, p) != d:
         return False
+    max_subsets = as_int(max_subsets, "max_subsets", minimum=1)
     if comb(n, d) > max_subsets:
         raise ValueError(f"checking C({n}, {d}) = {comb(n, d):,} subsets refused "
                          f"(max_subsets={max_subsets:,})")
@@ -327,6 +324,7 @@ def mds_entropy_profile(n: int, d: int, q: int, *, base: float | None = None) ->
     q = as_int(q, "q", minimum=2)
     if d > n:
         raise ValueError(f"dimension d={d} must be <= n={n}")
+    check_nbytes(8.0 * (n + 1), what=f"profile of n={n} positions")
     return np.minimum(np.arange(n + 1), d) * (math.log(q) / log_base_factor(base))
 
 
@@ -341,6 +339,7 @@ def mds_information_curve(n: int, d: int, q: int, *, base: float | None = None) 
     q = as_int(q, "q", minimum=2)
     if d > n:
         raise ValueError(f"dimension d={d} must be <= n={n}")
+    check_nbytes(8.0 * (n + 1), what=f"profile of n={n} positions")
     Z = np.zeros(n)
     if d >= 1:
         Z[d:] = math.log(q) / log_base_factor(base)
@@ -415,7 +414,7 @@ def code_prefix_draws(generator, p: int, perms: np.ndarray, *, rao_blackwell: bo
     prefix.  Cost ``O(d n min(d, n))`` per draw.
     """
     G, p = check_generator(generator, p)
-    perms = np.ascontiguousarray(perms, dtype=np.int64)
+    perms = np.ascontiguousarray(as_int_array(perms, "perms"), dtype=np.int64)
     n = G.shape[1]
     if perms.ndim != 2 or perms.shape[1] != n:
         raise ValueError(f"perms must have shape (R, {n}), got {perms.shape}")
@@ -455,6 +454,7 @@ def code_curve_monte_carlo(generator, p: int, n_draws: int = 1000, seed=None, *,
     """
     G, p = check_generator(generator, p)
     n_draws = as_int(n_draws, "n_draws", minimum=2)
+    check_nbytes(16.0 * n_draws * G.shape[1], what=f"n_draws={n_draws} permutations")
     rng = np.random.default_rng(seed)
     perms = np.argsort(rng.random((n_draws, G.shape[1])), axis=1)
     D = code_prefix_draws(G, p, perms, rao_blackwell=rao_blackwell)

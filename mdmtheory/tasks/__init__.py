@@ -54,7 +54,7 @@ def get_task(name: str, **kwargs) -> Task:
     """The task ``name`` (one of :data:`TASKS`); without ``kwargs`` the default
     instance is cached and shared."""
     if not isinstance(name, str) or name not in TASKS:
-        raise ValueError(f"unknown task {name!r}; choose one of {sorted(TASKS)}")
+        raise ValueError(f"name: unknown task {name!r}; choose one of {sorted(TASKS)}")
     if kwargs:
         return TASKS[name](**kwargs)
     if name not in _CACHE:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._validation import as_int, check_table_size
+from .._validation import as_int, as_int_array, check_table_size
 from ..distribution import Distribution
 
 __all__ = ["Task", "SupportOracle", "prompt_hash", "HELDOUT_MODULUS"]
@@ -44,7 +44,11 @@ def prompt_hash(x: np.ndarray, clue: np.ndarray) -> np.ndarray:
     ``a_i``.  Only the clues enter, so a prompt's split does not depend on the
     hidden answer.  Exact in int64 for tokens ``< 2^20`` and ``L <= 4096``.
     """
-    x = np.asarray(x, dtype=np.int64)
+    x = as_int_array(x, "x", minimum=0, maximum=2**20 - 1, ndim=2)
+    clue = np.asarray(clue)
+    if clue.dtype != bool or clue.shape != x.shape:
+        raise ValueError(f"clue must be a boolean mask of shape {x.shape}, got dtype "
+                         f"{clue.dtype} and shape {clue.shape}")
     L = x.shape[1]
     if L > _HASH_MULT.size:
         raise ValueError(f"sequences longer than {_HASH_MULT.size} are not supported")
@@ -188,7 +192,7 @@ class SupportOracle:
     """
 
     def __init__(self, support, q: int, *, null_context: str = "raise"):
-        s = np.asarray(support, dtype=np.int64)
+        s = as_int_array(support, "support")
         q = as_int(q, "q", minimum=2)
         if s.ndim != 2 or s.shape[0] < 1:
             raise ValueError(f"support must have shape (S, n) with S >= 1, got {s.shape}")

@@ -42,9 +42,9 @@ import itertools
 
 import numpy as np
 
-from .._validation import as_int
+from .._validation import as_int, as_seed
 from ..families import is_prime
-from ..structured.codes import code_information_curve, rank_mod_p
+from ..structured.codes import check_generator, code_information_curve, rank_mod_p
 from .base import SupportOracle, Task
 
 __all__ = ["LinearCodeTask", "default_code_generator"]
@@ -102,11 +102,11 @@ class LinearCodeTask(Task):
         p = as_int(p, "p", minimum=2)
         if not is_prime(p):
             raise ValueError(f"p must be prime, got {p}")
-        G = default_code_generator(p=p) if generator is None else np.asarray(generator)
-        if G.ndim != 2:
-            raise ValueError(f"generator must have shape (d, n), got {G.shape}")
-        G = np.mod(G.astype(np.int64), p)
+        G = check_generator(default_code_generator(p=p) if generator is None else generator,
+                            p)[0]
         d, n = G.shape
+        max_codewords = as_int(max_codewords, "max_codewords", minimum=1)
+        rng = as_seed(shift_seed, "shift_seed")
         if p ** d > max_codewords:
             raise MemoryError(f"{p}^{d} codewords exceed max_codewords={max_codewords}")
         self.generator, self.p = G, p
@@ -118,7 +118,7 @@ class LinearCodeTask(Task):
         if shift is None:
             b = np.zeros(n, dtype=np.int64)
         elif isinstance(shift, str) and shift == "random":
-            b = np.random.default_rng(shift_seed).integers(0, p, size=n)
+            b = rng.integers(0, p, size=n)
         else:
             b = np.asarray(shift)
             if b.shape != (n,) or not np.issubdtype(b.dtype, np.integer):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import as_int, check_table_size
+from .._validation import as_int, check_stochastic_matrix, check_table_size
 from ..distribution import Distribution
 from ..families import stationary_distribution
 from ..structured.markov import MarkovOracle, markov_information_curve
@@ -47,7 +47,8 @@ class MarkovTask(Task):
 
     def __init__(self, transition=None, n: int = 32, num_clues: int = 8, *,
                  name: str = "markov"):
-        P = sparse_transition() if transition is None else np.asarray(transition, dtype=float)
+        P = sparse_transition() if transition is None else \
+            check_stochastic_matrix(transition, "transition")
         self.oracle = MarkovOracle(as_int(n, "n", minimum=2), P)
         self.transition = self.oracle.spec.transition
         self.initial = stationary_distribution(self.transition)

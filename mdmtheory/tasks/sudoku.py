@@ -26,7 +26,7 @@ import itertools
 
 import numpy as np
 
-from .._validation import as_int
+from .._validation import as_int, as_int_array
 from .base import SupportOracle, Task
 
 __all__ = ["all_grids", "is_valid_grid", "Sudoku4Task", "Sudoku9Task"]
@@ -37,9 +37,9 @@ def is_valid_grid(x: np.ndarray, box: int) -> np.ndarray:
     valid Sudoku grid: every row, column and box a permutation of ``0..s-1``."""
     box = as_int(box, "box", minimum=2)
     s = box * box
-    x = np.asarray(x, dtype=np.int64)
+    x = as_int_array(x, "x")
     if x.ndim != 2 or x.shape[1] != s * s:
-        raise ValueError(f"grids must have shape (num, {s * s}), got {x.shape}")
+        raise ValueError(f"x: grids must have shape (num, {s * s}), got {x.shape}")
     g = x.reshape(-1, s, s)
     boxes = g.reshape(-1, box, box, box, box).transpose(0, 1, 3, 2, 4).reshape(-1, s, s)
     ok = np.ones(x.shape[0], dtype=bool)
