@@ -9,7 +9,10 @@ vertices marked); grey dashed: the DP-optimal oblivious schedule of Thm 4
 (random positions, optimal counts); colours: each heuristic over its parameter
 sweep.  Reward: ``E log mu(X)`` (nats) on full-support laws, ``nu(supp mu)``
 on codes.  For ``q = 2`` the three top-k scores are increasing functions of
-one another, so their curves coincide (one is drawn).
+one another, so their curves coincide (one is drawn).  A series that coincides with
+another one is listed in the panel's box as ``A = B`` (drawn on top of each other).
+``E[NFE]``: expected number of forward passes; ``mu``: the family's law; ``X``: the
+sampler's output.
 
 The numbers come from ``figures/fig_adaptive_gaps.json``, written by
 ``python benchmarks/bench_adaptive.py`` (about 10 minutes on 2 cores); this
@@ -44,34 +47,66 @@ def _panel(ax, fam: dict, n: int) -> None:
         y = np.where(np.isnan(y), -np.inf, y)
         return budget_envelope(np.asarray(pts["nfe"], float), y, grid)
 
+    curves = {name: env(fam["rules"][name]) for name in STYLES if name in fam["rules"]}
+    curves["optimal oblivious schedule"] = env(fam["oblivious"])
+    curves["optimal adaptive"] = env(fam["adaptive"])
+    # Series that coincide (within 1e-9 everywhere) form classes, named in a box.
+    names = list(curves)
+    cls = {name: name for name in names}
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            ex, ey = curves[x], curves[y]
+            fx, fy = np.isfinite(ex), np.isfinite(ey)
+            if (fx == fy).all() and np.allclose(ex[fx], ey[fy], atol=1e-9):
+                cls[y] = cls[x]
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(cls[name], []).append(name)
+    groups = {k: v for k, v in groups.items() if len(v) > 1}
     lo = np.inf
-    for name, (color, ls) in STYLES.items():
-        if name not in fam["rules"]:
-            continue
-        e = env(fam["rules"][name])
+    for name, e in curves.items():
         ok = np.isfinite(e)
-        if ok.any():
+        if not ok.any():
+            continue
+        lo = min(lo, float(e[ok].min()))
+        if name == "optimal adaptive":
+            ax.plot(grid[ok], e[ok], color="black", linewidth=2.0, label=name)
+        elif name == "optimal oblivious schedule":
+            ax.plot(grid[ok], e[ok], color="#555555", linestyle="--", linewidth=1.4, label=name)
+        else:
+            color, ls = STYLES[name]
             ax.plot(grid[ok], e[ok], color=color, linestyle=ls, linewidth=1.2, label=name)
-            lo = min(lo, float(e[ok].min()))
-    e = env(fam["oblivious"])
-    ok = np.isfinite(e)
-    ax.plot(grid[ok], e[ok], color="#555555", linestyle="--", linewidth=1.4,
-            label="optimal oblivious schedule")
-    lo = min(lo, float(e[ok].min()))
-    e = env(fam["adaptive"])
-    ok = np.isfinite(e)
-    ax.plot(grid[ok], e[ok], color="black", linewidth=2.0, label="optimal adaptive")
     ax.plot(fam["adaptive"]["nfe"], fam["adaptive"]["reward"], "o", color="black",
             markersize=3)
+    if groups:
+        short = {"optimal adaptive": "adaptive", "optimal oblivious schedule": "oblivious",
+                 "top-k confidence": "top-k", "Fast-dLLM threshold": "threshold",
+                 "Fast-dLLM factor": "factor", "EB-sampler": "EB", "random-k": "random-k"}
+        if len(groups) == 1 and len(next(iter(groups.values()))) == len(names):
+            text = "all series coincide"
+        else:
+            lines = []
+            for g in groups.values():
+                parts = [short[m] for m in g]
+                for i in range(0, len(parts), 3):  # at most three names a line
+                    lines.append(("= " if i else "") + " = ".join(parts[i:i + 3]))
+            text = "\n".join(lines)
+        ax.text(0.97, 0.04, text, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="#BBBBBB", alpha=0.9))
     hi = float(np.max(fam["adaptive"]["reward"]))
     pad = 0.05 * max(hi - lo, 0.02 * max(1.0, abs(hi)))
     ax.set_ylim(lo - pad, hi + pad)
     ax.set_xlim(1, n)
-    ax.set_title(fam["label"], fontsize=8)
-    ax.set_xlabel("expected forward passes", fontsize=7)
-    ax.set_ylabel("E log mu(X) (nats)" if fam["reward"] == "loglik" else "P(output in support)",
-                  fontsize=7)
-    ax.tick_params(labelsize=6.5)
+    ax.set_title(fam["label"].replace("random linear code [10,5] over F_2",
+                                      r"random $[10,5]$ code, $\mathbb{F}_2$")
+                 .replace("hidden Markov, flip 0.1, noise 0.15", "hidden Markov")
+                 .replace("mixture of two products 0.9/0.1", "mixture of 2 products"),
+                 fontsize=8)
+    ax.set_xlabel(r"$\mathbb{E}[\mathrm{NFE}]$", fontsize=8)
+    ax.set_ylabel(r"$\mathbb{E}\,\log\mu(X)$ (nats)" if fam["reward"] == "loglik"
+                  else r"$\Pr(X \in \mathrm{supp}\,\mu)$", fontsize=8)
+    ax.tick_params(labelsize=8)
 
 
 def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
@@ -90,14 +125,17 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
     ncols = 3
     nrows = -(-len(fams) // ncols)
     with style_context():
-        fig, axes = new_figure(nrows, ncols, width=10.5, height=2.7 * nrows, squeeze=False)
+        fig, axes = new_figure(nrows, ncols, size="full", height=2.3 * nrows + 0.6,
+                               squeeze=False)
         for ax, fam in zip(axes.ravel(), fams):
             _panel(ax, fam, int(data["n"]))
         for ax in axes.ravel()[len(fams):]:
             ax.set_visible(False)
-        axes[0, 0].legend(fontsize=6, loc="lower right")
-        fig.suptitle("Exact reward vs expected forward passes: optimal adaptive policy, "
-                     "optimal fixed schedule and heuristics (n = 10, q = 2)", fontsize=10)
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8,
+                   frameon=False)
+        fig.suptitle(r"Exact reward vs expected forward passes ($n = 10$, $q = 2$)",
+                     fontsize=9)
         return save_figure(fig, "fig_adaptive_gaps", outdir)
 
 
