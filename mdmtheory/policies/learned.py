@@ -44,7 +44,8 @@ Exact evaluation of the trained policy is :func:`mdmtheory.policies.exact.evalua
 (the policy is a :class:`~mdmtheory.policies.mdp.BernoulliPolicy`: the
 evaluator sums over all its actions exactly).
 
-This module needs PyTorch (``pip install torch==2.13.0``, the CPU build); the
+This module needs PyTorch, an optional extra (``pip install "mdmtheory[torch]"``, which asks
+for ``torch>=2.1`` and keeps a torch you already have; a CPU build is enough); the
 rest of :mod:`mdmtheory` never imports it.
 """
 
