@@ -11,7 +11,8 @@ the optimal oblivious schedule (full diffusion) is the dashed black line.
 Heuristic families are told apart by colour (colour-blind-safe palette), marker and line
 style together.  NFE: number of forward passes of the denoiser; BL: block length;
 ``alpha``: the speed weight of the GRPO reward (Jazbec et al. 2025), written next to
-each learned point.  Error bars: 95 % Wilson intervals of the accuracy and 95 % normal intervals
+each learned point (where learned points coincide, their labels are stacked
+below the one marker).  Error bars: 95 % Wilson intervals of the accuracy and 95 % normal intervals
 of the mean NFE (pointwise, held-out prompts shared by all policies).
 """
 
@@ -61,6 +62,7 @@ def _panel(ax, d: dict) -> None:
         ax.plot([r["nfe"] for r in ob], [r["acc"] for r in ob], "--", color="k", lw=1.2,
                 label="oblivious optimal")
     markers = {"neural": "*", "exact": "P"}
+    placed: list[tuple[float, float]] = []  # learned points already labelled in this panel
     for r in rows:
         if not r["family"].startswith("learned"):
             continue
@@ -72,8 +74,11 @@ def _panel(ax, d: dict) -> None:
         ax.errorbar(r["nfe"], r["acc"], yerr=yerr, xerr=xerr,
                     fmt=markers[tenv], ms=9 if tenv == "neural" else 6, color=col, mec="k",
                     mew=0.5, elinewidth=0.8, zorder=5)
+        # coinciding learned points: stack their alpha labels downwards instead of overprinting
+        k = sum(abs(x - r["nfe"]) < 0.4 and abs(y - r["acc"]) < 0.04 for x, y in placed)
+        placed.append((r["nfe"], r["acc"]))
         ax.annotate(f"{r.get('alpha', 0):g}", (r["nfe"], r["acc"]), fontsize=8,
-                    xytext=(3, -7), textcoords="offset points")
+                    xytext=(3, -7 - 8 * k), textcoords="offset points")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
 
