@@ -8,7 +8,11 @@ full diffusion (one block); rows: the trained denoiser as the environment
 model).  Each heuristic family's sweep is drawn as points joined along its
 Pareto front (best accuracy at no more NFE); learned policies (GRPO, one point per ``alpha``) are stars;
 the optimal oblivious schedule (full diffusion) is the dashed black line.
-Error bars: 95 % Wilson intervals of the accuracy and 95 % normal intervals
+Heuristic families are told apart by colour (colour-blind-safe palette), marker and line
+style together.  NFE: number of forward passes of the denoiser; BL: block length;
+``alpha``: the speed weight of the GRPO reward (Jazbec et al. 2025), written next to
+each learned point (where learned points coincide, their labels are stacked
+below the one marker).  Error bars: 95 % Wilson intervals of the accuracy and 95 % normal intervals
 of the mean NFE (pointwise, held-out prompts shared by all policies).
 """
 
@@ -19,7 +23,7 @@ import pathlib
 
 import numpy as np
 
-from mdmtheory.plotting import new_figure, save_figure, style_context
+from mdmtheory.plotting import LINESTYLES, MARKERS, PALETTE, new_figure, save_figure, style_context
 
 STEM = "fig_neural_policies"
 RESULTS = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "policy_results"
@@ -36,7 +40,13 @@ def _load(results_dir: pathlib.Path) -> dict:
     return out
 
 
-def _panel(ax, d: dict, cmap) -> None:
+def _style(i: int) -> tuple[str, str, object]:
+    """Colour, marker and line style of the ``i``-th heuristic family (all three vary)."""
+    colors = PALETTE[1:]  # black is kept for the optimal schedule
+    return colors[i % len(colors)], MARKERS[i % len(MARKERS)], LINESTYLES[i % len(LINESTYLES)]
+
+
+def _panel(ax, d: dict) -> None:
     rows = d["rows"]
     fams = [f for f in HEUR_ORDER if any(r["family"] == f for r in rows)]
     for i, f in enumerate(fams):
@@ -44,42 +54,44 @@ def _panel(ax, d: dict, cmap) -> None:
         x = np.array([r["nfe"] for r in rs])
         y = np.array([r["acc"] for r in rs])
         front = y >= np.maximum.accumulate(np.concatenate([[-1.0], y[:-1]]))  # Pareto front
-        ax.plot(x, y, "o", ms=2.5, color=cmap(i % 20), alpha=0.6)
-        ax.plot(x[front], y[front], "-", lw=0.9, color=cmap(i % 20), label=f, alpha=0.9)
+        color, marker, ls = _style(i)
+        ax.plot(x, y, marker, ms=2.5, color=color, alpha=0.6)
+        ax.plot(x[front], y[front], ls=ls, marker=marker, ms=2.5, lw=0.9, color=color, label=f)
     ob = sorted((r for r in rows if r["family"] == "oblivious optimal"), key=lambda r: r["nfe"])
     if ob:
         ax.plot([r["nfe"] for r in ob], [r["acc"] for r in ob], "--", color="k", lw=1.2,
                 label="oblivious optimal")
     markers = {"neural": "*", "exact": "P"}
+    placed: list[tuple[float, float]] = []  # learned points already labelled in this panel
     for r in rows:
         if not r["family"].startswith("learned"):
             continue
         tenv = "exact" if "exact-trained" in r["family"] else "neural"
         es = "ES" in r["family"]
-        col = "crimson" if not es else "darkorange"
+        col = PALETTE[4] if not es else PALETTE[2]
         yerr = np.clip([[r["acc"] - r["acc_lo"]], [r["acc_hi"] - r["acc"]]], 0, None)
         xerr = np.clip([[r["nfe"] - r["nfe_lo"]], [r["nfe_hi"] - r["nfe"]]], 0, None)
         ax.errorbar(r["nfe"], r["acc"], yerr=yerr, xerr=xerr,
                     fmt=markers[tenv], ms=9 if tenv == "neural" else 6, color=col, mec="k",
                     mew=0.5, elinewidth=0.8, zorder=5)
-        ax.annotate(f"{r.get('alpha', 0):g}", (r["nfe"], r["acc"]), fontsize=6,
-                    xytext=(3, -7), textcoords="offset points")
+        # coinciding learned points: stack their alpha labels downwards instead of overprinting
+        k = sum(abs(x - r["nfe"]) < 0.4 and abs(y - r["acc"]) < 0.04 for x, y in placed)
+        placed.append((r["nfe"], r["acc"]))
+        ax.annotate(f"{r.get('alpha', 0):g}", (r["nfe"], r["acc"]), fontsize=8,
+                    xytext=(3, -7 - 8 * k), textcoords="offset points")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
 
 
 def main(outdir: str | pathlib.Path | None = None, results_dir=RESULTS) -> list[pathlib.Path]:
-    import matplotlib
-
     data = _load(pathlib.Path(results_dir))
     paths: list[pathlib.Path] = []
-    cmap = matplotlib.colormaps["tab20"]
     for task, byk in sorted(data.items()):
         envs = [e for e in ("neural", "exact") if any(k[0] == e for k in byk)]
         bls = sorted({k[1] for k in byk})
         with style_context():
-            fig, axes = new_figure(len(envs), len(bls), width=4.2 * len(bls),
-                                   height=3.3 * len(envs), squeeze=False)
+            fig, axes = new_figure(len(envs), len(bls), size="full",
+                                   height=2.6 * len(envs) + 1.6, squeeze=False)
             for i, env in enumerate(envs):
                 for j, bl in enumerate(bls):
                     ax = axes[i, j]
@@ -87,26 +99,26 @@ def main(outdir: str | pathlib.Path | None = None, results_dir=RESULTS) -> list[
                         ax.set_visible(False)
                         continue
                     d = byk[(env, bl)]
-                    _panel(ax, d, cmap)
+                    _panel(ax, d)
                     regime = "full diffusion" if bl >= d["length"] else "semi-AR"
-                    ax.set_title(f"{task}, {env} env, BL={bl} ({regime})", fontsize=9)
+                    ax.set_title(f"{task}, {env} env, BL$={bl}$ ({regime})")
                     ax.set_xlabel("mean NFE")
                     if j == 0:
                         ax.set_ylabel("accuracy")
             h, lab = axes[0, 0].get_legend_handles_labels()
             from matplotlib.lines import Line2D
 
-            h += [Line2D([], [], marker="*", ls="", color="crimson", mec="k", ms=9),
-                  Line2D([], [], marker="P", ls="", color="crimson", mec="k", ms=6),
-                  Line2D([], [], marker="*", ls="", color="darkorange", mec="k", ms=9)]
-            lab += ["learned (neural-trained; label = alpha)", "learned (exact-trained)",
+            h += [Line2D([], [], marker="*", ls="", color=PALETTE[4], mec="k", ms=9),
+                  Line2D([], [], marker="P", ls="", color=PALETTE[4], mec="k", ms=6),
+                  Line2D([], [], marker="*", ls="", color=PALETTE[2], mec="k", ms=9)]
+            lab += [r"learned (neural-trained; label $=\alpha$)", "learned (exact-trained)",
                     "learned + expert steering"]
-            fig.legend(h, lab, loc="outside right center", fontsize=7, frameon=False)
+            fig.legend(h, lab, loc="outside lower center", ncol=3, frameon=False)
             paths += save_figure(fig, f"{STEM}_{task}", outdir)
     if not paths:  # no results yet: an explicit placeholder
         with style_context():
-            fig, ax = new_figure(1, 1, width=5, height=3)
-            ax.text(0.5, 0.5, "no results: run scripts/policy_experiment.py eval",
+            fig, ax = new_figure(1, 1, size="column", height=2.4)
+            ax.text(0.5, 0.5, "no results: run\nscripts/policy_experiment.py eval",
                     ha="center", va="center")
             ax.plot([0, 1], [0, 1], alpha=0)
             paths += save_figure(fig, STEM, outdir)

@@ -1,18 +1,27 @@
-"""Unmasking order of policies on examples: which positions each forward pass reveals.
+r"""Unmasking order of policies on examples: which positions each forward pass reveals.
 
-Each panel is one seeded episode of a policy (exact oracle, tokens drawn from
-the conditionals).  Row ``t`` is the buffer after the ``t``-th forward pass:
-positions revealed at that pass are dark, earlier ones light, masked ones blank;
-each revealed cell shows its token.  Top: the Reed-Solomon code RS[5,2] over F_5
-(any 2 symbols determine the word; the conditionals stay uniform until 2 are
-revealed, then become point masses -- theory.md §4): random-k with the uniform
-2-step schedule reveals 3 symbols at once (right only with probability 1/5);
-Fast-dLLM's threshold and the GRPO-learned policy (trained on RS[5,d], d=1..4,
-without being told d; needs torch) reveal one symbol per pass until the rest is
-determined, then everything.  Bottom: a binary symmetric Markov chain (n=8,
-flip 0.1): top-k confidence grows a contiguous run from the left (ties broken
-by index), the threshold and EB rules add the neighbours of revealed positions.
-Panel titles give the exact ``E[NFE]`` and ``KL(mu || nu)`` of each policy.
+Caption.  Each panel is one seeded episode of a policy (exact oracle, tokens drawn
+from the conditionals of the target :math:`\mu`).  Row :math:`t` is the buffer after
+the :math:`t`-th forward pass: positions revealed at that pass are dark, earlier ones
+light, masked ones blank; each revealed cell shows its token.  Top: the Reed-Solomon
+code :math:`\mathrm{RS}[5,2]_5` (length 5, dimension 2, over :math:`\mathbb{F}_5`):
+any 2 symbols determine the codeword, so the conditionals stay uniform until 2 are
+revealed, then become point masses (the paper's MDS example, Prop 1.5).  Random-:math:`k`
+with the uniform 2-step schedule (sizes 3, 2) reveals 3 symbols at once (a codeword
+only with probability 1/5); Fast-dLLM's threshold rule :math:`\lambda` (Wu et al. 2025)
+reveals one symbol per pass until the rest is determined, then everything.  The
+GRPO-learned policy (Jazbec et al. 2025; trained on :math:`\mathrm{RS}[5,d]_5`,
+:math:`d = 1..4`, without being told :math:`d`; speed weight :math:`\alpha = 1`) also
+reveals few symbols per pass and makes no error, but may take more passes than needed
+(its title gives the exact expected NFE).  The learned policy is the committed float16 checkpoint
+``figures/policy_checkpoints/code_rs5_p5_alpha1.pt``, never retrained here.
+Bottom: a binary symmetric Markov chain (:math:`n = 8`, flip probability 0.1):
+top-:math:`k` confidence (:math:`k = 4` steps) grows a contiguous run from the left
+(ties broken by index); the threshold and EB-sampler (Ben-Hamu et al. 2025, error
+budget :math:`\gamma`) rules add the neighbours of revealed positions.  Panel titles
+give the episode's number of forward passes (NFE) and whether its output is in the
+support of :math:`\mu`, then the exact expected NFE and :math:`\mathrm{KL}(\mu\,\|\,\nu)`
+(nats) of the policy's output law :math:`\nu`.
 """
 
 from __future__ import annotations
@@ -22,13 +31,14 @@ import pathlib
 import numpy as np
 
 from mdmtheory import families
-from mdmtheory.plotting import new_figure, save_figure, style_context
+from mdmtheory.plotting import PALETTE, new_figure, save_figure, style_context
 from mdmtheory.policies.exact import evaluate_policy
 from mdmtheory.policies.heuristics import ConfidenceThreshold, EBSampler, RandomK, TopK
 from mdmtheory.policies.mdp import MASK, UnmaskingMDP
 
 STEM = "fig_policy_order"
-DARK, LIGHT = "#0072B2", "#B7D7EE"
+CHECKPOINTS = pathlib.Path(__file__).resolve().parent / "policy_checkpoints"
+DARK, LIGHT = PALETTE[1], "#B7D7EE"
 
 
 def _episode(mu, policy, seed: int) -> list[np.ndarray]:
@@ -65,9 +75,9 @@ def _panel(ax, mu, policy, seed: int, title: str) -> None:
     ax.set_xlabel("position")
     ax.set_ylabel("forward pass")
     ax.grid(False)
-    ax.set_title(f"{title}\nepisode: NFE={T}, {'in' if ok else 'NOT in'} support | exact: "
-                 f"E[NFE]={law.expected_nfe:.2f}, KL={max(law.kl(), 0):.3f} nats",
-                 fontsize=7.5)
+    ax.set_title(f"{title}\nepisode: NFE$={T}$, {'in' if ok else 'NOT in'} support\n"
+                 rf"exact: $\mathbb{{E}}[\mathrm{{NFE}}]={law.expected_nfe:.2f}$, "
+                 rf"$\mathrm{{KL}}(\mu\|\nu)={max(law.kl(), 0):.3f}$")
 
 
 def _rect(i: int, t: int, color: str):
@@ -82,23 +92,26 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
     rs = families.reed_solomon(5, 2, 5)
     mc = families.binary_symmetric_chain(8, 0.1)
     with style_context():
-        fig, axes = new_figure(2, 3, width=12.0, height=6.6)
-        _panel(axes[0, 0], rs, RandomK(2), 0, "RS[5,2]_5: random-k, k=2 (sizes 3, 2)")
-        _panel(axes[0, 1], rs, ConfidenceThreshold(0.9), 3, "RS[5,2]_5: Fast-dLLM lambda=0.9")
+        fig, axes = new_figure(3, 2, size="full", height=9.0)
+        _panel(axes[0, 0], rs, RandomK(2), 0, r"$\mathrm{RS}[5,2]_5$: random-$k$, sizes 3, 2")
+        _panel(axes[0, 1], rs, ConfidenceThreshold(0.9), 3,
+               r"$\mathrm{RS}[5,2]_5$: threshold $\lambda=0.9$")
         try:
-            from mdmtheory.policies.learned import train_code_family_policy
+            import torch  # noqa: F401
         except ModuleNotFoundError:
-            axes[0, 2].text(0.5, 0.5, "learned policy:\ntorch not installed", ha="center",
-                            va="center", transform=axes[0, 2].transAxes)
-            axes[0, 2].set_axis_off()
+            axes[1, 0].text(0.5, 0.5, "learned policy:\ntorch not installed", ha="center",
+                            va="center", transform=axes[1, 0].transAxes)
+            axes[1, 0].set_axis_off()
         else:
-            pol = train_code_family_policy(5, 5, alpha=1.0, iterations=40, seed=0).policy
-            _panel(axes[0, 2], rs, pol, 3, "RS[5,2]_5: learned policy (GRPO, alpha=1)")
-        _panel(axes[1, 0], mc, TopK(4, "confidence"), 1, "Markov chain: top-k confidence, k=4")
-        _panel(axes[1, 1], mc, ConfidenceThreshold(0.8), 1, "Markov chain: Fast-dLLM lambda=0.8")
-        _panel(axes[1, 2], mc, EBSampler(0.5), 1, "Markov chain: EB-sampler gamma=0.5")
-        fig.suptitle("Unmasking order (dark: revealed at this pass, light: earlier, blank: "
-                     "masked; digits are tokens)", fontsize=10)
+            from mdmtheory.policies.grpo import load_policy
+
+            pol = load_policy(CHECKPOINTS / "code_rs5_p5_alpha1.pt")[0]
+            _panel(axes[1, 0], rs, pol, 3, r"$\mathrm{RS}[5,2]_5$: GRPO, $\alpha=1$")
+        _panel(axes[1, 1], mc, TopK(4, "confidence"), 1,
+               r"Markov chain: top-$k$ confidence, 4 steps")
+        _panel(axes[2, 0], mc, ConfidenceThreshold(0.8), 1,
+               r"Markov chain: threshold $\lambda=0.8$")
+        _panel(axes[2, 1], mc, EBSampler(0.5), 1, r"Markov chain: EB-sampler $\gamma=0.5$")
         return save_figure(fig, STEM, outdir)
 
 

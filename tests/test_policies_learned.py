@@ -185,3 +185,37 @@ def test_learned_policy_beats_random_k_seeds_and_training_modes(seed, fallback):
     acc, nfe, base = _beats_random_k(GRPOConfig(alpha=1.0, iterations=80, groups_per_batch=12,
                                                 fallback=fallback, seed=seed))
     assert acc > base + 0.05, (acc, nfe, base)
+
+
+# ---------------------------------------------------------------------------- committed checkpoints
+def test_figure_checkpoints_are_small_fp16_and_load():
+    """The policy figures draw committed float16 checkpoints (never retrained): each file is
+    small, stores float16 weights, and loads into a policy whose exact law on its own code
+    family is a probability law (accuracy in [0, 1], 1 <= E[NFE] <= n)."""
+    import pathlib
+
+    import torch
+
+    from mdmtheory.policies.grpo import load_policy
+
+    folder = pathlib.Path(__file__).resolve().parent.parent / "figures" / "policy_checkpoints"
+    files = sorted(folder.glob("code_rs*_p5_alpha*.pt"))
+    assert len(files) == 4, files
+    for path in files:
+        assert path.stat().st_size < 200_000, path
+        st = torch.load(path, map_location="cpu", weights_only=False)
+        assert all(v.dtype == torch.float16 for v in st["weights"].values()), path
+    pol, st = load_policy(folder / "code_rs4_p5_alpha1.pt")
+    assert st["config"]["alpha"] == 1.0
+    law = evaluate_policy(F.reed_solomon(4, 2, 5), pol)
+    assert 0.0 <= law.accuracy <= 1.0 and 1.0 <= law.expected_nfe <= 4.0
+
+
+def test_figure_scripts_never_train():
+    """The policy figure scripts load checkpoints; none calls a training entry point."""
+    import pathlib
+
+    figs = pathlib.Path(__file__).resolve().parent.parent / "figures"
+    for name in ("fig_policy_fronts.py", "fig_policy_order.py"):
+        text = (figs / name).read_text()
+        assert "train_" not in text and "load_policy" in text, name

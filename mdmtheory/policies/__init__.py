@@ -14,6 +14,11 @@ Submodules:
 * :mod:`~mdmtheory.policies.more_rules` -- KLASS, DUS, PC-Sampler;
 * :mod:`~mdmtheory.policies.exact` -- exact output law, KL, NFE distribution and
   Pareto fronts of any policy on a small dense ``mu``;
+* :mod:`~mdmtheory.policies.adaptive_optimal` -- the exactly optimal *adaptive*
+  policy of a small dense ``mu`` by dynamic programming over the MDP's states,
+  its reward-vs-NFE fronts;
+* :mod:`~mdmtheory.policies.gaps` -- the gaps between heuristic rules, the optimal
+  oblivious schedule and the optimal adaptive policy;
 * :mod:`~mdmtheory.policies.learned` -- a small DiT-style policy trained by GRPO;
 * :mod:`~mdmtheory.policies.grpo` -- GRPO on a prompted environment (a trained
   denoiser or an exact law), expert steering, checkpoints;
@@ -34,6 +39,26 @@ from .exact import (
     pareto_front,
     policy_front,
     selection_laws,
+)
+from .adaptive_optimal import (
+    REWARDS,
+    TIE_RTOL,
+    AdaptiveFront,
+    AdaptiveSolution,
+    OptimalAdaptivePolicy,
+    adaptive_front,
+    budget_envelope,
+    budget_front,
+    solve_adaptive,
+)
+from .gaps import (
+    GAIN_ATOL,
+    GapReport,
+    RuleFront,
+    gap_report,
+    gaps_from_points,
+    law_reward,
+    summarize_gaps,
 )
 from .dream import DreamOrigin, DreamThreshold, DreamTopK
 from .more_rules import DUS, KLASS, PCSampler
@@ -95,4 +120,20 @@ __all__ = [
     "pareto_front",
     "optimal_schedule_points",
     "policy_front",
+    "REWARDS",
+    "TIE_RTOL",
+    "AdaptiveSolution",
+    "AdaptiveFront",
+    "OptimalAdaptivePolicy",
+    "solve_adaptive",
+    "adaptive_front",
+    "budget_front",
+    "budget_envelope",
+    "GAIN_ATOL",
+    "RuleFront",
+    "GapReport",
+    "law_reward",
+    "gap_report",
+    "gaps_from_points",
+    "summarize_gaps",
 ]

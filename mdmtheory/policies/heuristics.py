@@ -55,7 +55,17 @@ from typing import Literal, Sequence
 
 import numpy as np
 
-from .._validation import as_int
+from .._validation import (
+    as_bool,
+    as_choice,
+    as_float,
+    as_int,
+    as_int_array,
+    as_probability,
+    as_real_array,
+    as_tolerance,
+    check_stochastic_matrix,
+)
 from ..schedule import Schedule, as_schedule
 from .mdp import TIE_ATOL, Observation, Policy, UnmaskingMDP
 
@@ -85,45 +95,82 @@ _MAX_TIE_ACTIONS = 200_000
 
 
 # ============================================================================ scores
-def confidence_scores(probs: np.ndarray) -> np.ndarray:
-    """``c_i = max_v p_i(v)`` (LLaDA ``low_confidence`` / Dream ``maskgit_plus`` at temperature 0)."""
-    return np.asarray(probs, dtype=np.float64).max(axis=-1)
+def _probs(probs) -> np.ndarray:
+    """Conditionals ``(n, q)`` or ``(B, n, q)``: finite, non-negative rows summing to 1."""
+    return check_stochastic_matrix(probs, "probs")
 
 
-def margin_scores(probs: np.ndarray) -> np.ndarray:
-    """``p_(1) - p_(2)``, the gap between the two largest probabilities (Dream ``topk_margin``)."""
-    s = np.sort(np.asarray(probs, dtype=np.float64), axis=-1)
+def _confidence(p: np.ndarray) -> np.ndarray:
+    return np.asarray(p, dtype=np.float64).max(axis=-1)
+
+
+def _margin(p: np.ndarray) -> np.ndarray:
+    s = np.sort(np.asarray(p, dtype=np.float64), axis=-1)
     return s[..., -1] - s[..., -2]
 
 
-def entropies(probs: np.ndarray) -> np.ndarray:
-    """Shannon entropy ``-sum_v p log p`` in nats, ``0 log 0 = 0``."""
-    p = np.asarray(probs, dtype=np.float64)
+def _entropies(p: np.ndarray) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
     return -t.sum(axis=-1)
 
 
+def _neg_entropy(p: np.ndarray) -> np.ndarray:
+    return -_entropies(p)
+
+
+def confidence_scores(probs: np.ndarray) -> np.ndarray:
+    """``c_i = max_v p_i(v)`` (LLaDA ``low_confidence`` / Dream ``maskgit_plus`` at temperature 0).
+
+    ``probs`` has shape ``(n, q)`` or ``(B, n, q)``, every row a probability vector.
+    """
+    return _confidence(_probs(probs))
+
+
+def margin_scores(probs: np.ndarray) -> np.ndarray:
+    """``p_(1) - p_(2)``, the gap between the two largest probabilities (Dream ``topk_margin``)."""
+    return _margin(_probs(probs))
+
+
+def entropies(probs: np.ndarray) -> np.ndarray:
+    """Shannon entropy ``-sum_v p log p`` in nats, ``0 log 0 = 0``."""
+    return _entropies(_probs(probs))
+
+
 def neg_entropy_scores(probs: np.ndarray) -> np.ndarray:
     """``sum_v p log p`` (negative entropy; higher = more certain; Dream ``entropy``)."""
-    return -entropies(probs)
+    return _neg_entropy(_probs(probs))
 
 
-_SCORES = {"confidence": confidence_scores, "margin": margin_scores,
-           "entropy": neg_entropy_scores}
+#: The unvalidated score functions used on the MDP's own observations (already
+#: conditionals of the oracle; a model oracle's float32 rows need not sum to 1 within
+#: the table tolerance).
+_SCORES = {"confidence": _confidence, "margin": _margin, "entropy": _neg_entropy}
 
 
 # ============================================================================ pure rules
-def _check_vec(scores, active) -> tuple[np.ndarray, np.ndarray]:
-    s = np.asarray(scores, dtype=np.float64)
-    a = np.asarray(active, dtype=bool)
-    if s.ndim != 1 or a.shape != s.shape:
-        raise ValueError(f"scores and active must be 1-D of the same length; got {s.shape} "
+def _as_mask(active, name: str = "active") -> np.ndarray:
+    """A boolean mask; 0/1 integers are read as False/True, anything else is refused."""
+    raw = np.asarray(active)
+    if raw.dtype.kind == "b":
+        return raw
+    return as_int_array(raw, name, minimum=0, maximum=1).astype(bool)
+
+
+def _check_vec(scores, active, name: str = "scores", *, confidences: bool = False
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """One row of finite scores (confidences in ``[0, 1]`` if ``confidences``) and its mask."""
+    s = as_real_array(scores, name, ndim=1)
+    if confidences and ((s < 0).any() or (s > 1).any()):
+        bad = s[(s < 0) | (s > 1)][0]
+        raise ValueError(f"{name} must be confidences in [0, 1], got {bad!r}")
+    a = _as_mask(active)
+    if a.shape != s.shape:
+        raise ValueError(f"{name} and active must be 1-D of the same length; got {s.shape} "
                          f"and {a.shape}")
     if not a.any():
-        raise ValueError("no active position to unmask")
-    if np.isnan(s[a]).any():
-        raise ValueError("scores of active positions contain NaN")
+        raise ValueError("active has no active position to unmask")
     return s, a
 
 
@@ -180,6 +227,7 @@ def ordered_positions(scores, active, *, atol: float = TIE_ATOL
         Tie-group id of each entry of ``order`` (0 = best group).
     """
     s, a = _check_vec(scores, active)
+    atol = as_tolerance(atol, "atol")
     rank = ordered_ranks(s[None], a[None], atol=atol)[0]
     order = np.argsort(rank)[: int(a.sum())]
     sc = s[order]
@@ -210,6 +258,7 @@ def topk_select(scores, active, k: int, *, tie_break: TieBreak = "index",
     """
     s, a = _check_vec(scores, active)
     k = as_int(k, "k", minimum=1)
+    tie_break = as_choice(tie_break, "tie_break", ("index", "random"))
     order, group = ordered_positions(s, a, atol=atol)
     if k > order.size:
         raise ValueError(f"cannot unmask k={k} positions: only {order.size} are active "
@@ -219,8 +268,6 @@ def topk_select(scores, active, k: int, *, tie_break: TieBreak = "index",
         act = np.zeros((1, n), dtype=bool)
         act[0, order[:k]] = True
         return act, np.ones(1)
-    if tie_break != "random":
-        raise ValueError(f"tie_break must be 'index' or 'random', got {tie_break!r}")
     g = group[k - 1]
     above = order[group < g]
     tied = order[group == g]
@@ -248,8 +295,7 @@ def _rows(conf, active) -> tuple[np.ndarray, np.ndarray]:
 def threshold_mask(conf, active, lam: float, *, strict: bool = False) -> np.ndarray:
     """Batched Fast-dLLM threshold rule, ``(B, n)`` bool; see :func:`threshold_select`."""
     c, a = _rows(conf, active)
-    if not np.isfinite(lam):
-        raise ValueError(f"lambda must be finite, got {lam!r}")
+    lam = as_probability(lam, "lam")
     rank = ordered_ranks(c, a)
     with np.errstate(invalid="ignore"):
         sel = a & ((c > lam + TIE_ATOL) if strict else (c >= lam - TIE_ATOL))
@@ -265,7 +311,8 @@ def threshold_select(conf, active, lam: float, *, strict: bool = False) -> np.nd
     :data:`~mdmtheory.policies.mdp.TIE_ATOL` of rounding (an exact conditional
     of 0.9 computed as 0.8999999999999999 passes ``lam = 0.9``).
     """
-    c, a = _check_vec(conf, active)
+    c, a = _check_vec(conf, active, "conf", confidences=True)
+    strict = as_bool(strict, "strict")
     return threshold_mask(c[None], a[None], lam, strict=strict)[0]
 
 
@@ -278,8 +325,7 @@ def _sorted_by_rank(values: np.ndarray, rank: np.ndarray) -> np.ndarray:
 def factor_mask(conf, active, factor: float, *, code_quirk: bool = True) -> np.ndarray:
     """Batched Fast-dLLM factor rule, ``(B, n)`` bool; see :func:`factor_select`."""
     c, a = _rows(conf, active)
-    if not (np.isfinite(factor) and factor >= 0):
-        raise ValueError(f"factor must be finite and >= 0, got {factor!r}")
+    factor = as_float(factor, "factor", minimum=0.0)
     rank = ordered_ranks(c, a)
     m = a.sum(axis=1)
     cs = _sorted_by_rank(np.where(a, c, -np.inf), rank)
@@ -306,7 +352,8 @@ def factor_select(conf, active, factor: float, *, code_quirk: bool = True) -> np
     one (``r = m``) it still unmasks all ``m`` positions (its ``top_i`` is
     bumped at the end of the list).
     """
-    c, a = _check_vec(conf, active)
+    c, a = _check_vec(conf, active, "conf", confidences=True)
+    code_quirk = as_bool(code_quirk, "code_quirk")
     return factor_mask(c[None], a[None], factor, code_quirk=code_quirk)[0]
 
 
@@ -316,16 +363,14 @@ def eb_mask(probs, active, gamma: float, *, proxy: Literal["entropy", "confidenc
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 3:
         raise ValueError(f"probs must have shape (B, n, q), got {p.shape}")
-    if not (np.isfinite(gamma) and gamma >= 0):
-        raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
+    gamma = as_float(gamma, "gamma", minimum=0.0)
+    proxy = as_choice(proxy, "proxy", ("entropy", "confidence"))
     a = np.asarray(active, dtype=bool)
-    H = entropies(p)
+    H = _entropies(p)
     if proxy == "entropy":
         rank = ordered_ranks(-H, a)
-    elif proxy == "confidence":
-        rank = ordered_ranks(confidence_scores(p), a)
     else:
-        raise ValueError(f"proxy must be 'entropy' or 'confidence', got {proxy!r}")
+        rank = ordered_ranks(_confidence(p), a)
     h = _sorted_by_rank(np.where(a, H, np.inf), rank)
     with np.errstate(invalid="ignore"):
         cost = np.cumsum(h, axis=1) - np.maximum.accumulate(h, axis=1)
@@ -344,7 +389,7 @@ def eb_select(probs, active, gamma: float, *, proxy: Literal["entropy", "confide
     bounds the mutual information among the tokens unmasked together).  The
     first position always qualifies.
     """
-    p = np.asarray(probs, dtype=np.float64)
+    p = _probs(probs)
     if p.ndim != 2:
         raise ValueError(f"probs must have shape (n, q), got {p.shape}")
     _, a = _check_vec(np.zeros(p.shape[0]), active)
@@ -408,8 +453,7 @@ class ScheduledPolicy(Policy):
 
     def __init__(self, schedule: Schedule | Sequence[int] | int, *,
                  tie_break: TieBreak = "index"):
-        if tie_break not in ("index", "random"):
-            raise ValueError(f"tie_break must be 'index' or 'random', got {tie_break!r}")
+        tie_break = as_choice(tie_break, "tie_break", ("index", "random"))
         self.tie_break = tie_break
         if isinstance(schedule, (int, np.integer)) and not isinstance(schedule, bool):
             self.k = as_int(schedule, "k", minimum=1)
@@ -534,8 +578,7 @@ class TopK(ScheduledPolicy):
     def __init__(self, schedule: Schedule | Sequence[int] | int,
                  score: Literal["confidence", "margin", "entropy"] = "confidence", *,
                  tie_break: TieBreak = "index"):
-        if score not in _SCORES:
-            raise ValueError(f"score must be one of {sorted(_SCORES)}, got {score!r}")
+        score = as_choice(score, "score", sorted(_SCORES))
         super().__init__(schedule, tie_break=tie_break)
         self.score = score
         lab = f"k={self.k}" if self._schedule is None else f"s={self._schedule.tolist()}"
@@ -572,10 +615,8 @@ class ConfidenceThreshold(SelectionRule):
     """
 
     def __init__(self, lam: float = 0.9, *, strict: bool = False):
-        if not np.isfinite(lam):
-            raise ValueError(f"lambda must be finite, got {lam!r}")
-        self.lam = float(lam)
-        self.strict = bool(strict)
+        self.lam = as_probability(lam, "lam")
+        self.strict = as_bool(strict, "strict")
         self.name = f"threshold(lambda={self.lam:g})"
 
     def select(self, obs: Observation) -> np.ndarray:
@@ -586,10 +627,8 @@ class FactorRule(SelectionRule):
     """Fast-dLLM factor rule ``f`` (Wu et al. 2025); see :func:`factor_select`."""
 
     def __init__(self, factor: float = 1.0, *, code_quirk: bool = True):
-        if not (np.isfinite(factor) and factor >= 0):
-            raise ValueError(f"factor must be finite and >= 0, got {factor!r}")
-        self.factor = float(factor)
-        self.code_quirk = bool(code_quirk)
+        self.factor = as_float(factor, "factor", minimum=0.0)
+        self.code_quirk = as_bool(code_quirk, "code_quirk")
         self.name = f"factor(f={self.factor:g})"
 
     def select(self, obs: Observation) -> np.ndarray:
@@ -600,12 +639,8 @@ class EBSampler(SelectionRule):
     """EB-sampler ``gamma`` (Ben-Hamu et al. 2025); see :func:`eb_select`."""
 
     def __init__(self, gamma: float = 0.1, *, proxy: Literal["entropy", "confidence"] = "entropy"):
-        if not (np.isfinite(gamma) and gamma >= 0):
-            raise ValueError(f"gamma must be finite and >= 0, got {gamma!r}")
-        if proxy not in ("entropy", "confidence"):
-            raise ValueError(f"proxy must be 'entropy' or 'confidence', got {proxy!r}")
-        self.gamma = float(gamma)
-        self.proxy = proxy
+        self.gamma = as_float(gamma, "gamma", minimum=0.0)
+        self.proxy = as_choice(proxy, "proxy", ("entropy", "confidence"))
         self.name = f"EB(gamma={self.gamma:g})"
 
     def select(self, obs: Observation) -> np.ndarray:

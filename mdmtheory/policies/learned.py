@@ -44,7 +44,8 @@ Exact evaluation of the trained policy is :func:`mdmtheory.policies.exact.evalua
 (the policy is a :class:`~mdmtheory.policies.mdp.BernoulliPolicy`: the
 evaluator sums over all its actions exactly).
 
-This module needs PyTorch (``pip install torch==2.13.0``, the CPU build); the
+This module needs PyTorch, an optional extra (``pip install "mdmtheory[torch]"``, which asks
+for ``torch>=2.1`` and keeps a torch you already have; a CPU build is enough); the
 rest of :mod:`mdmtheory` never imports it.
 """
 
@@ -63,12 +64,22 @@ try:
     import torch.nn.functional as Fnn
 except ImportError as exc:  # pragma: no cover - exercised only without torch
     raise ModuleNotFoundError(
-        "mdmtheory.policies.learned needs PyTorch. Install the pinned CPU build with "
-        "`pip install torch==2.13.0` (or `pip install mdmtheory[torch]`); the exact "
+        "mdmtheory.policies.learned needs PyTorch, an optional extra: install it with "
+        "`pip install mdmtheory[torch]` (any torch at or above the extra's lower bound; a "
+        "CPU-only build is enough, see the README for the install line); the exact "
         "evaluation and heuristics in mdmtheory.policies work without it.",
         name="torch",
     ) from exc
 
+from .._validation import (
+    as_bool,
+    as_choice,
+    as_float,
+    as_int,
+    as_int_array,
+    as_optional_int,
+    as_real_array,
+)
 from ..distribution import Distribution, as_distribution
 from .mdp import BernoulliPolicy, ExactOracle, Observation, UnmaskingMDP
 
@@ -114,6 +125,21 @@ class PolicyConfig:
     max_period: float = 1.0
     rope_base: float = 10_000.0
     norm_affine: bool = False
+
+    def __post_init__(self):
+        as_int(self.d_model, "d_model", minimum=2)
+        as_int(self.n_heads, "n_heads", minimum=1)
+        as_int(self.ffn_mult, "ffn_mult", minimum=1)
+        as_float(self.smart_init, "smart_init")
+        as_float(self.max_period, "max_period", minimum=0.0)
+        as_float(self.rope_base, "rope_base", minimum=0.0)
+        for key in ("max_period", "rope_base"):
+            if not getattr(self, key) > 0:
+                raise ValueError(f"{key} must be > 0, got {getattr(self, key)!r}")
+        as_bool(self.norm_affine, "norm_affine")
+        if self.d_model % self.n_heads or (self.d_model // self.n_heads) % 2:
+            raise ValueError(f"d_model={self.d_model} must split into n_heads={self.n_heads} "
+                             "heads of even size")
 
     @classmethod
     def paper(cls) -> "PolicyConfig":
@@ -233,7 +259,7 @@ class LearnedPolicy(BernoulliPolicy):
 # ============================================================================ rewards
 def support_reward(mu: Distribution) -> Callable[[np.ndarray], np.ndarray]:
     """``correct(x) = 1[mu(x) > 0]`` (a codeword, for the code family)."""
-    p = mu.p
+    p = as_distribution(mu).p
 
     def f(x: np.ndarray) -> np.ndarray:
         return (p[tuple(np.asarray(x).T)] > 0).astype(np.float64)
@@ -243,7 +269,7 @@ def support_reward(mu: Distribution) -> Callable[[np.ndarray], np.ndarray]:
 
 def likelihood_reward(mu: Distribution) -> Callable[[np.ndarray], np.ndarray]:
     """``correct(x) = mu(x) / max_y mu(y)`` in ``[0, 1]`` (for full-support ``mu``)."""
-    p = mu.p
+    p = as_distribution(mu).p
     top = float(p.max())
 
     def f(x: np.ndarray) -> np.ndarray:
@@ -253,13 +279,11 @@ def likelihood_reward(mu: Distribution) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def reward_fn(mu: Distribution, kind: str | Callable = "support"):
+    """The reward ``correct(x)`` named by ``kind`` ("support" or "likelihood"), or ``kind`` itself."""
     if callable(kind):
         return kind
-    if kind == "support":
-        return support_reward(mu)
-    if kind == "likelihood":
-        return likelihood_reward(mu)
-    raise ValueError(f"reward must be 'support', 'likelihood' or a callable, got {kind!r}")
+    kind = as_choice(kind, "kind", ("support", "likelihood"))
+    return support_reward(mu) if kind == "support" else likelihood_reward(mu)
 
 
 # ============================================================================ GRPO
@@ -291,6 +315,25 @@ class GRPOConfig:
     fallback: bool = False
     seed: int = 0
 
+    def __post_init__(self):
+        as_float(self.alpha, "alpha", minimum=0.0)
+        for key in ("group_size", "groups_per_batch", "iterations", "inner_steps"):
+            as_int(getattr(self, key), key, minimum=1)
+        as_int(self.warmup, "warmup", minimum=0)
+        as_int(self.seed, "seed", minimum=0)
+        as_optional_int(self.block_length, "block_length", minimum=1)
+        for key in ("clip_eps", "lr", "grad_clip"):
+            if not as_float(getattr(self, key), key, minimum=0.0) > 0:
+                raise ValueError(f"{key} must be > 0, got {getattr(self, key)!r}")
+        as_float(self.weight_decay, "weight_decay", minimum=0.0)
+        betas = as_real_array(self.betas, "betas", ndim=1)
+        if betas.size != 2 or (betas < 0).any() or (betas >= 1).any():
+            raise ValueError(f"betas must be two numbers in [0, 1), got {list(self.betas)}")
+        as_choice(self.token_mode, "token_mode", ("sample", "argmax"))
+        if not callable(self.reward):
+            as_choice(self.reward, "reward", ("support", "likelihood"))
+        as_bool(self.fallback, "fallback")
+
 
 @dataclass
 class TrainResult:
@@ -316,14 +359,25 @@ class TrainResult:
 
 
 def speed_reward(correct: np.ndarray, nfe: np.ndarray, length: int, alpha: float) -> np.ndarray:
-    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (the anchors' reward)."""
-    nfe = np.minimum(np.asarray(nfe, dtype=np.float64), length)
-    return np.asarray(correct, dtype=np.float64) * ((length - nfe + 1) / length) ** float(alpha)
+    """``R = correct * ((L - NFE + 1)/L)^alpha``, ``NFE`` clipped at ``L`` (the anchors' reward).
+
+    ``correct`` lies in ``[0, 1]`` (a 0/1 success or a likelihood ratio), ``nfe`` holds
+    positive integers, ``length`` (``L``) is a positive integer up to ``2**53`` (where
+    ``L - NFE + 1`` is still exact in float64) and ``alpha >= 0``.
+    """
+    length = as_int(length, "length", minimum=1, maximum=2**53)
+    alpha = as_float(alpha, "alpha", minimum=0.0)
+    c = as_real_array(correct, "correct", nonempty=False)
+    if c.size and ((c < 0).any() or (c > 1).any()):
+        raise ValueError(f"correct must lie in [0, 1], got {c[(c < 0) | (c > 1)][0]!r}")
+    nfe = np.minimum(as_int_array(nfe, "nfe", minimum=1).astype(np.float64), length)
+    return c * ((length - nfe + 1) / length) ** alpha
 
 
 def grpo_advantages(rewards: np.ndarray, group_size: int) -> np.ndarray:
     """``A = R - mean_group(R)`` over consecutive groups of ``group_size`` (no std division)."""
-    R = np.asarray(rewards, dtype=np.float64)
+    R = as_real_array(rewards, "rewards", ndim=1)
+    group_size = as_int(group_size, "group_size", minimum=1)
     if R.size % group_size:
         raise ValueError(f"{R.size} rewards do not split into groups of {group_size}")
     g = R.reshape(-1, group_size)
@@ -532,6 +586,7 @@ def code_family(n: int = 4, p: int = 5) -> list[Distribution]:
     """The MDS code family ``RS[n, d]_p``, ``d = 1..n-1`` (the paper's MDS example); one "prompt" per ``d``."""
     from .. import families
 
+    n = as_int(n, "n", minimum=2)
     return [families.reed_solomon(n, d, p) for d in range(1, n)]
 
 

@@ -75,7 +75,7 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from .._validation import as_int
+from .._validation import as_bool, as_choice, as_int, as_real_array, as_tolerance, check_nbytes
 from ..distribution import Distribution
 from ..oracle import MASK, DistributionOracle
 
@@ -108,14 +108,23 @@ TokenMode = Literal["sample", "argmax"]
 
 def argmax_with_ties(values: np.ndarray, axis: int = -1, atol: float = TIE_ATOL) -> np.ndarray:
     """Index of the maximum along ``axis``; ties (within ``atol``) go to the smallest index."""
-    v = np.asarray(values, dtype=np.float64)
+    v = as_real_array(values, "values", finite=False)
+    if np.isnan(v).any() or (v == np.inf).any():
+        raise ValueError("values must not contain NaN or +inf (-inf marks an excluded entry)")
+    axis = as_int(axis, "axis", minimum=-v.ndim, maximum=v.ndim - 1) if v.ndim else axis
+    atol = as_tolerance(atol, "atol")
     top = v.max(axis=axis, keepdims=True)
     return np.argmax(v >= top - atol, axis=axis)
 
 
 def confidence(probs: np.ndarray) -> np.ndarray:
-    """Top-1 probability ``c_i = max_v p_i(v)`` (the policy feature and LLaDA's confidence)."""
-    return np.asarray(probs).max(axis=-1)
+    """Top-1 probability ``c_i = max_v p_i(v)`` (the policy feature and LLaDA's confidence).
+
+    ``probs`` has shape ``(n, q)`` or ``(B, n, q)``, every row a probability vector.
+    """
+    from .._validation import check_stochastic_matrix
+
+    return check_stochastic_matrix(probs, "probs").max(axis=-1)
 
 
 # ============================================================================ exact oracle
@@ -428,15 +437,18 @@ class UnmaskingMDP:
         if n is None or q is None:
             raise ValueError("pass n and q: the oracle has no n/q attributes")
         self.n = as_int(n, "n", minimum=1)
+        for key, given in (("n", self.n), ("q", as_int(q, "q", minimum=2))):
+            own = getattr(oracle, key, None)
+            if own is not None and own != given:
+                raise ValueError(f"{key}={given} does not match the oracle's {key}={own}")
+        check_nbytes(16.0 * self.n, what=f"a buffer of n={self.n} positions")
         self.q = as_int(q, "q", minimum=2)
         self.block_length = self.n if block_length is None else \
             as_int(block_length, "block_length", minimum=1)
         if self.block_length > self.n:
             raise ValueError(f"block_length={self.block_length} exceeds n={self.n}")
-        if token_mode not in ("sample", "argmax"):
-            raise ValueError(f"token_mode must be 'sample' or 'argmax', got {token_mode!r}")
-        self.token_mode: TokenMode = token_mode
-        self.fallback = bool(fallback)
+        self.token_mode: TokenMode = as_choice(token_mode, "token_mode", ("sample", "argmax"))
+        self.fallback = as_bool(fallback, "fallback")
         self.horizon = self.n if horizon is None else as_int(horizon, "horizon", minimum=1)
         self.n_blocks = -(-self.n // self.block_length)
 

@@ -36,7 +36,8 @@ from functools import lru_cache
 import numpy as np
 
 from .._validation import as_int
-from .heuristics import SelectionRule, confidence_scores, llada_counts, topk_mask
+from .heuristics import SelectionRule, llada_counts, topk_mask
+from .heuristics import _confidence as confidence_scores  # unvalidated: on the oracle's own rows
 from .mdp import Observation, UnmaskingMDP
 
 __all__ = ["KLASS", "klass_kl", "DUS", "dus_rounds", "PCSampler", "pc_scores"]

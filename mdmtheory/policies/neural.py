@@ -30,7 +30,8 @@ try:
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised only without torch
     raise ModuleNotFoundError(
-        "mdmtheory.policies.neural needs PyTorch (`pip install torch==2.13.0`).",
+        "mdmtheory.policies.neural needs PyTorch, an optional extra: "
+        "`pip install mdmtheory[torch]` (torch>=2.1; a CPU build is enough).",
         name="torch") from exc
 
 __all__ = ["DenoiserOracle", "TableDenoiser"]
