@@ -345,6 +345,9 @@ BAD_VALUES: dict[str, tuple] = {
     "stochastic": ([[0.5, 0.6], [0.5, 0.5]], [[1.5, -0.5], [0.5, 0.5]],
                    [[_NAN, 0.5], [0.5, 0.5]], np.eye(2, dtype=complex) * 0.5 + 0.25,
                    [[0.5, 0.5]] * 3, "T"),
+    # conditionals (..., q) of a model: any shape whose last axis is a probability vector
+    "cond_probs": ([[0.5, 0.6], [0.5, 0.5]], [[1.5, -0.5], [0.5, 0.5]],
+                   [[_NAN, 0.5], [0.5, 0.5]], np.eye(2, dtype=complex) * 0.5 + 0.25, "T"),
     "curve": ([0.0, 1.0, 0.5, 2.0], [1.0, 1.5, 2.0, 2.5], [0.0, _NAN, 1.0, 2.0],
               [0.0, 0.1, _INF, 1.0], np.array([0.0, 0.1, 0.2, 0.3]) + 0j, [[0.0, 0.1, 0.2, 0.3]],
               [], "Z"),

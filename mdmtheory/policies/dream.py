@@ -39,7 +39,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import as_int
+from .._validation import as_choice, as_float, as_int, as_probability, as_real_array
 from ..schedule_rules import llada_transfer_counts
 from .heuristics import _SCORES, ordered_ranks, topk_mask, topk_select
 from .mdp import TIE_ATOL, BernoulliPolicy, Observation, Policy, UnmaskingMDP
@@ -52,6 +52,7 @@ _MAX_PL_TERMS = 2_000_000
 
 def dream_ratio(step: np.ndarray, steps: int, eps: float = 1e-3) -> np.ndarray:
     """``1 - s/t`` of Dream's grid at pass ``step`` (0-based); 1 from the last pass on."""
+    steps, eps = _check_steps(steps, eps)
     i = np.asarray(step, dtype=np.float64)
     t = 1.0 - i * (1.0 - eps) / steps
     s = 1.0 - (i + 1.0) * (1.0 - eps) / steps
@@ -62,9 +63,9 @@ def dream_ratio(step: np.ndarray, steps: int, eps: float = 1e-3) -> np.ndarray:
 
 def _check_steps(steps, eps) -> tuple[int, float]:
     steps = as_int(steps, "steps", minimum=1)
-    if not (0 < eps < 1):
-        raise ValueError(f"eps must lie in (0, 1), got {eps!r}")
-    return steps, float(eps)
+    eps = as_float(eps, "eps", minimum=0.0, maximum=1.0, strict_minimum=True,
+                   strict_maximum=True)
+    return steps, eps
 
 
 class DreamOrigin(BernoulliPolicy):
@@ -97,6 +98,7 @@ def gumbel_topk_mask(scores: np.ndarray, active: np.ndarray, k: np.ndarray,
     Gumbel-top-k: the ``k`` largest of ``score/T + Gumbel`` are a successive
     (Plackett--Luce) sample without replacement (Kool et al. 2019).
     """
+    temperature = as_float(temperature, "temperature", minimum=0.0, strict_minimum=True)
     g = -np.log(-np.log(rng.random(scores.shape)))
     keys = np.where(active, np.asarray(scores, np.float64) / temperature + g, -np.inf)
     return topk_mask(keys, active, k, atol=0.0)
@@ -113,8 +115,11 @@ def plackett_luce_set_law(weights: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     subsets : ndarray of int64, shape (C, k)
     probs : ndarray, shape (C,)
     """
-    w = np.asarray(weights, dtype=np.float64)
+    w = as_real_array(weights, "weights", ndim=1)
+    if (w < 0).any() or not w.sum() > 0:
+        raise ValueError("weights must be non-negative with a positive sum")
     m = w.size
+    k = as_int(k, "k", minimum=1, maximum=m)
     if comb(m, k) * factorial(k) > _MAX_PL_TERMS:
         raise MemoryError(f"the set law of {k} draws among {m} items needs "
                           f"{comb(m, k) * factorial(k):,} terms")
@@ -149,12 +154,8 @@ class DreamTopK(Policy):
     def __init__(self, steps: int, score: Literal["confidence", "margin", "entropy"] = "confidence",
                  *, alg_temp: float = 0.0, eps: float = 1e-3):
         self.steps, self.eps = _check_steps(steps, eps)
-        if score not in _SCORES:
-            raise ValueError(f"score must be one of {sorted(_SCORES)}, got {score!r}")
-        if not (np.isfinite(alg_temp) and alg_temp >= 0):
-            raise ValueError(f"alg_temp must be finite and >= 0, got {alg_temp!r}")
-        self.score = score
-        self.alg_temp = float(alg_temp)
+        self.score = as_choice(score, "score", sorted(_SCORES))
+        self.alg_temp = as_float(alg_temp, "alg_temp", minimum=0.0)
         self.name = f"dream-{score}(steps={self.steps}, alg_temp={self.alg_temp:g})"
 
     def counts(self, obs: Observation) -> np.ndarray:
@@ -199,9 +200,7 @@ class DreamThreshold(Policy):
     """
 
     def __init__(self, lam: float = 0.9, steps: int = 1):
-        if not np.isfinite(lam):
-            raise ValueError(f"lambda must be finite, got {lam!r}")
-        self.lam = float(lam)
+        self.lam = as_probability(lam, "lam")
         self.steps = as_int(steps, "steps", minimum=1)
         self.name = f"dream-threshold(lambda={self.lam:g}, steps={self.steps})"
 

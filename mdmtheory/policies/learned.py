@@ -528,8 +528,8 @@ def expert_mixture_log_prob(log_pi: torch.Tensor, weight: float) -> torch.Tensor
     (Jazbec et al. 2025, expert steering); the expert's own action has
     probability one under the expert.
     """
-    if not 0 < weight < 1:
-        raise ValueError(f"weight must lie in (0, 1), got {weight!r}")
+    weight = as_float(weight, "weight", minimum=0.0, maximum=1.0, strict_minimum=True,
+                      strict_maximum=True)
     return torch.logaddexp(log_pi + math.log1p(-weight),
                            torch.full_like(log_pi, math.log(weight)))
 

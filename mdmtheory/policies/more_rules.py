@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._validation import as_int
+from .._validation import as_float, as_int, as_probability, check_nbytes
 from .heuristics import SelectionRule, llada_counts, topk_mask
 from .heuristics import _confidence as confidence_scores  # unvalidated: on the oracle's own rows
 from .mdp import Observation, UnmaskingMDP
@@ -75,12 +75,8 @@ class KLASS(SelectionRule):
                  history: int = 2):
         self.steps = as_int(steps, "steps", minimum=1)
         self.history_length = as_int(history, "history", minimum=1)
-        if not np.isfinite(conf_threshold):
-            raise ValueError(f"conf_threshold must be finite, got {conf_threshold!r}")
-        if not (np.isfinite(kl_threshold) and kl_threshold > 0):
-            raise ValueError(f"kl_threshold must be finite and > 0, got {kl_threshold!r}")
-        self.tau = float(conf_threshold)
-        self.kappa = float(kl_threshold)
+        self.tau = as_probability(conf_threshold, "conf_threshold")
+        self.kappa = as_float(kl_threshold, "kl_threshold", minimum=0.0, strict_minimum=True)
         self.name = (f"KLASS(tau={self.tau:g}, kappa={self.kappa:g}, H={self.history_length}, "
                      f"steps={self.steps})")
 
@@ -127,8 +123,10 @@ def _dus_round_table(B: int, base: int) -> tuple[int, ...]:
 
 def dus_rounds(block_size: int, base: int = 2) -> np.ndarray:
     """Round index (0-based) of every offset of a block of ``block_size`` (DUS groups)."""
-    return np.array(_dus_round_table(as_int(block_size, "block_size", minimum=1),
-                                     as_int(base, "base", minimum=2)), dtype=np.int64)
+    block_size = as_int(block_size, "block_size", minimum=1)
+    check_nbytes(16.0 * block_size, what=f"the DUS rounds of a block of {block_size} positions")
+    return np.array(_dus_round_table(block_size, as_int(base, "base", minimum=2)),
+                    dtype=np.int64)
 
 
 class DUS(SelectionRule):
@@ -155,9 +153,16 @@ class DUS(SelectionRule):
         return obs.active & (rnd == rnd.min(axis=1, keepdims=True))
 
 
+def _pc_parameters(lam, alpha) -> tuple[float, float]:
+    """PC-Sampler's position decay ``lam >= 0`` and clip ``alpha > 0``."""
+    return (as_float(lam, "lam", minimum=0.0),
+            as_float(alpha, "alpha", minimum=0.0, strict_minimum=True))
+
+
 def pc_scores(probs: np.ndarray, offsets: np.ndarray, background: np.ndarray, lam: float,
               alpha: float) -> np.ndarray:
     """PC-Sampler's ``exp(-lam j) min(alpha, -p(x0) log(f_bg(x0) + 1e-9))``, ``x0`` = arg-max."""
+    lam, alpha = _pc_parameters(lam, alpha)
     p = np.asarray(probs, dtype=np.float64)
     x0 = p.argmax(axis=-1)
     c = np.take_along_axis(p, x0[..., None], axis=-1)[..., 0]
@@ -180,9 +185,7 @@ class PCSampler(SelectionRule):
 
     def __init__(self, steps: int, lam: float = 0.25, alpha: float = 10.0, background=None):
         self.steps = as_int(steps, "steps", minimum=1)
-        if not (np.isfinite(lam) and lam >= 0 and np.isfinite(alpha) and alpha > 0):
-            raise ValueError(f"need finite lam >= 0 and alpha > 0, got {lam!r}, {alpha!r}")
-        self.lam, self.alpha = float(lam), float(alpha)
+        self.lam, self.alpha = _pc_parameters(lam, alpha)
         if background is not None:
             bg = np.asarray(background, dtype=np.float64)
             if bg.ndim != 1 or (bg < 0).any() or abs(bg.sum() - 1) > 1e-9:

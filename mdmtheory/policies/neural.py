@@ -34,6 +34,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
         "`pip install mdmtheory[torch]` (torch>=2.1; a CPU build is enough).",
         name="torch") from exc
 
+from .._validation import as_int, as_real_array
+
 __all__ = ["DenoiserOracle", "TableDenoiser"]
 
 
@@ -150,13 +152,20 @@ class TableDenoiser(nn.Module):
 
     def __init__(self, support, q: int, weights=None):
         super().__init__()
+        q = as_int(q, "q", minimum=2)
         S = torch.as_tensor(np.asarray(support), dtype=torch.long)
         if S.ndim != 2:
             raise ValueError("support must be 2-D (S, n)")
         if int(S.min()) < 0 or int(S.max()) >= q:
             raise ValueError(f"support values must lie in [0, {q})")
-        w = torch.ones(S.shape[0], dtype=torch.float64) if weights is None else \
-            torch.as_tensor(np.asarray(weights), dtype=torch.float64)
+        if weights is None:
+            w = torch.ones(S.shape[0], dtype=torch.float64)
+        else:
+            wa = as_real_array(weights, "weights", ndim=1)
+            if wa.shape[0] != S.shape[0] or (wa < 0).any() or not wa.sum() > 0:
+                raise ValueError(f"weights must be {S.shape[0]} non-negative numbers with a "
+                                 "positive sum (one per support row)")
+            w = torch.as_tensor(wa, dtype=torch.float64)
         self.register_buffer("support", S)
         self.register_buffer("weights", w / w.sum())
         self.register_buffer("onehot", torch.nn.functional.one_hot(S, q).double())  # (S, n, q)
