@@ -1,4 +1,4 @@
-"""Exact policy evaluation against independent checks (issue 8 items 3 and 6).
+"""Exact policy evaluation against independent checks.
 
 * the exact law == Monte Carlo rollouts (a separate, sampled code path) within
   stated binomial tolerances;
@@ -39,7 +39,7 @@ from mdmtheory.schedule import left_riemann_error
 
 # ------------------------------------------------------------------ brute force (independent)
 def brute_sampler_law(p: np.ndarray, sizes) -> tuple[np.ndarray, float]:
-    """E_pi nu^pi and E_pi KL(mu || nu^pi) over all n! orders (theory.md §1).
+    """E_pi nu^pi and E_pi KL(mu || nu^pi) over all n! orders  (Def 1).
 
     nu^S(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t}), with every conditional
     computed by summing the table directly.
@@ -87,13 +87,13 @@ def test_random_k_law_equals_permutation_average(sizes):
     assert abs(ekl - thm) < 1e-12
     assert abs(ekl - ekl_bf) < 1e-12
     assert law.expected_nfe == pytest.approx(len(sizes), abs=1e-12)
-    # convexity (theory.md §7 item 20): KL of the mixture <= mean KL
+    # convexity (Def 1, convexity of KL): KL of the mixture <= mean KL
     assert law.kl() <= ekl + 1e-12
 
 
 @pytest.mark.parametrize("sizes", [[2, 3], [1, 1, 3], [3, 1, 1], [1, 2, 1, 1]])
 def test_random_k_agrees_with_the_schedules_sampler(sizes):
-    """Cross-check with mdmtheory.sampler (issue 3), which enumerates position-set
+    """Cross-check with mdmtheory.sampler, which enumerates position-set
     sequences with its own code: E_S nu^S and E_S KL(mu || nu^S)."""
     sampler = pytest.importorskip("mdmtheory.sampler")
     mu = F.random_dirichlet(5, 2, alpha=0.6, seed=4)
@@ -121,7 +121,7 @@ def test_thm14_equals_selection_averaged_kl(seed, q, data):
 
 
 def test_selection_laws_are_product_laws():
-    """nu^S(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t}) for each history (theory.md §1)."""
+    """nu^S(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t}) for each history  (Def 1)."""
     mu = F.binary_symmetric_chain(4, 0.2)
     for s in selection_laws(mu, RandomK([2, 2])):
         assert s.prob == pytest.approx(1 / math.comb(4, 2), abs=1e-15)
@@ -223,7 +223,7 @@ def test_product_form_equals_enumerated_actions():
 @pytest.mark.parametrize("d", [1, 2, 3, 4])
 def test_threshold_on_mds_code_is_exact_with_d_plus_one_passes(d):
     """RS[5, d] over F_5: conditionals are uniform (confidence 1/5) until d positions are
-    revealed, then point masses (theory.md §4).  lambda = 0.9 therefore unmasks one
+    revealed, then point masses (Thm 24 setting).  lambda = 0.9 therefore unmasks one
     position per pass for d passes, then all n - d at once: KL = 0, NFE = d + 1."""
     mu = F.reed_solomon(5, d, 5)
     law = evaluate_policy(mu, ConfidenceThreshold(0.9))
@@ -298,7 +298,7 @@ def test_policy_front_and_optimal_points():
     by = {(p.param, p.measure): p.kl for p in rk}
     for k in (1, 2, 5):
         assert by[(k, "KL(mu||nu)")] <= by[(k, "E_S KL(mu||nu^S)")] + 1e-12
-    # k = 1 gives TC (theory.md §7 item 9)
+    # k = 1 gives TC (Thm 4)
     tc = information_curve(mu).sum()
     assert by[(1, "E_S KL(mu||nu^S)")] == pytest.approx(tc, abs=1e-12)
     opt = [p for p in pts if p.family == "optimal schedule" and p.measure == "E_S KL(mu||nu^S)"]
@@ -349,7 +349,7 @@ def _core_families():
 
 @pytest.mark.parametrize("mu", _core_families(), ids=lambda m: m.name)
 def test_policy_front_on_every_core_family(mu):
-    """Laws on every family of the core issue: KL >= 0, 1 <= E[NFE] <= n, convexity for
+    """Laws on every family of the package: KL >= 0, 1 <= E[NFE] <= n, convexity for
     random-k, OPT_k = Thm 1.4 on its schedule, and every policy exact on product measures."""
     pts = policy_front(mu)
     Z = information_curve(mu)

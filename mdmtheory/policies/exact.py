@@ -1,4 +1,4 @@
-"""Exact output law of an adaptive unmasking policy (issue 8 item 3; spec policies.md §1).
+"""Exact output law of an adaptive unmasking policy (the MDP of Jazbec et al., arXiv 2512.09106).
 
 For a small dense ``mu`` the MDP of :mod:`mdmtheory.policies.mdp` has finitely
 many states, and the law of the whole episode can be computed exactly by a
@@ -36,13 +36,13 @@ for ``q = 2`` is fast for deterministic rules; fully stochastic policies
 (random-k, Bernoulli) are practical to ``n ~ 8-10`` (``q = 2``).
 ``max_states`` guards memory.
 
-Two KL measures for random-position schedules (issue 8 item 3)
----------------------------------------------------------------
+Two KL measures for random-position schedules
+---------------------------------------------
 For a policy that picks positions at random independently of the values
 (random-k with a fixed count schedule), the output law is the mixture
 ``E_S nu^S`` and its KL is ``KL(mu || E_S nu^S)``; Thm 1.4's error is the
 *average* KL of the selection-conditioned laws, ``E_S KL(mu || nu^S)``, an upper
-bound by convexity (theory.md §1 "Convexity", §7 item 20).
+bound by convexity of the KL (Def 1, Thm 4).
 :func:`evaluate_policy` gives the first, :func:`selection_laws` /
 :func:`expected_selection_kl` the second (the recursion is then keyed also by
 the selection history).  For adaptive policies the KL of the output law is the
@@ -58,6 +58,7 @@ import numpy as np
 
 from ..distribution import Distribution, as_distribution
 from ..information import kl_divergence
+from ..optimal import optimal_schedule
 from .mdp import (
     MASK,
     BernoulliPolicy,
@@ -135,7 +136,7 @@ class PolicyLaw:
 
     def expected_reward(self, alpha: float, correct: Callable[[np.ndarray], np.ndarray] | None
                         = None, *, length: int | None = None) -> float:
-        """Exact ``E[correct(x) ((L - NFE + 1)/L)^alpha]`` (spec §1 "Reward").
+        """Exact ``E[correct(x) ((L - NFE + 1)/L)^alpha]`` (the reward of Jazbec et al.).
 
         Parameters
         ----------
@@ -476,7 +477,7 @@ def _law_from_terminal(mdp: UnmaskingMDP, codes, nfe, mass, name: str) -> Policy
 
 def evaluate_policy(mdp_or_mu, policy: Policy, *, max_states: int = DEFAULT_MAX_STATES,
                     **mdp_options) -> PolicyLaw:
-    """Exact law of the episodes of ``policy`` (issue 8 item 3).
+    """Exact law of the episodes of ``policy``.
 
     Parameters
     ----------
@@ -621,34 +622,9 @@ def upper_concave_envelope(x, y, at) -> np.ndarray:
 
 
 def _optimal_schedule(Z: np.ndarray, k: int) -> tuple[tuple[int, ...], float]:
-    """DP-optimal k-step schedule (theory.md §3), via :mod:`mdmtheory.optimal` when present."""
-    try:
-        from ..optimal import optimal_schedule  # issue 3
-    except ImportError:  # pragma: no cover - fallback while the schedules module is absent
-        optimal_schedule = None
-    if optimal_schedule is not None:
-        r = optimal_schedule(Z, k)
-        sched = getattr(r, "schedule", r)
-        sizes = tuple(int(s) for s in (sched.sizes if hasattr(sched, "sizes") else sched))
-        return sizes, float(getattr(r, "error"))
-    # plain O(k n^2) DP on the block cost c(a, b) = P_b - P_{a-1} - (b-a+1) Z_a
-    n = Z.size
-    P = np.concatenate([[0.0], np.cumsum(Z)])
-    F = np.full((k + 1, n + 1), np.inf)
-    arg = np.zeros((k + 1, n + 1), dtype=np.int64)
-    F[0, 0] = 0.0
-    for t in range(1, k + 1):
-        for m in range(t, n + 1):
-            mp = np.arange(t - 1, m)
-            c = P[m] - P[mp] - (m - mp) * Z[mp]
-            v = F[t - 1, mp] + c
-            j = int(np.argmin(v))
-            F[t, m], arg[t, m] = v[j], mp[j]
-    sizes, m = [], n
-    for t in range(k, 0, -1):
-        sizes.append(m - int(arg[t, m]))
-        m = int(arg[t, m])
-    return tuple(reversed(sizes)), float(F[k, n])
+    """DP-optimal k-step schedule and its error (Thm 4, :func:`mdmtheory.optimal.optimal_schedule`)."""
+    r = optimal_schedule(Z, k)
+    return tuple(int(v) for v in r.schedule.sizes), float(r.error)
 
 
 def optimal_schedule_points(mu, *, ks: Iterable[int] | None = None,
