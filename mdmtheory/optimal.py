@@ -383,10 +383,48 @@ def _all_path_errors_serial(Z, A, n, kmax, out):
         out[k - 1] = _path_error(Z, A, n, k)
 
 
+@njit(cache=True, fastmath=True)
+def _all_path_errors_rows(Z, A, n, kmax, out):
+    """Float errors of every k, backtracking all ``kmax`` schedules together, row by row.
+
+    Row ``t`` of the argmin table advances every schedule ``k >= t`` by one block
+    (``pos[k]`` holds its current ``N_t``), so the table is read one contiguous
+    row at a time instead of with a stride of one row per step (the per-k walk
+    of :func:`_path_error` misses the cache on almost every entry once the
+    table outgrows it).  Each ``out[k-1]`` accumulates the same blocks in the
+    same order (``t = k, k-1, ..., 1``) with the same termwise block sum as
+    :func:`_path_error`, so the values are identical to it (tests compare them
+    bit for bit).  ``O(n kmax)`` additions, ``O(kmax^2)`` table reads.
+    """
+    pos = np.empty(kmax + 1, np.int64)
+    for k in range(1, kmax + 1):
+        out[k - 1] = 0.0
+        pos[k] = n
+    for t in range(kmax, 0, -1):
+        row = A[t]
+        for k in range(t, kmax + 1):
+            m = pos[k]
+            j = row[m]
+            za = Z[j]
+            blk = 0.0
+            for i in range(j, m):
+                blk += Z[i] - za
+            out[k - 1] += blk
+            pos[k] = j
+
+
+#: ``True``: use the per-k backtracking of the first release (kept for the
+#: side-by-side benchmark ``benchmarks/bench_perf_v2.py``; identical values).
+LEGACY_PATH_ERRORS = False
+
+
 def _all_path_errors(Z, A, n, kmax, out):
-    # thread start-up costs ~ms: go parallel only for large tables (same values)
-    fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
-    fn(Z, A, n, kmax, out)
+    if LEGACY_PATH_ERRORS:
+        # thread start-up costs ~ms: go parallel only for large tables (same values)
+        fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
+        fn(Z, A, n, kmax, out)
+        return
+    _all_path_errors_rows(Z, A, n, kmax, out)
 
 
 @njit(cache=True)
