@@ -350,7 +350,18 @@ def extended_marginal_tensor(dist) -> np.ndarray:
     """
     mu = as_distribution(dist)
     check_table_size(mu.q + 1, mu.n, what="extended (q+1)^n marginal tensor")
-    T = mu.p
-    for ax in range(mu.n):
-        T = np.concatenate([T, T.sum(axis=ax, keepdims=True)], axis=ax)
+    n, q = mu.n, mu.q
+    # filled in place, one axis at a time: slot q of axis ax is the sum of slots
+    # 0..q-1 over the block already filled (axes < ax extended, axes > ax not yet),
+    # added in the order 0, 1, ..., q-1 as numpy's sum over an axis does (the
+    # result is bit-identical to concatenating ``T.sum(axis=ax)`` axis by axis)
+    T = np.empty((q + 1,) * n)
+    T[(slice(0, q),) * n] = mu.p
+    for ax in range(n):
+        head = (slice(None),) * ax
+        tail = (slice(0, q),) * (n - ax - 1)
+        dst = T[head + (slice(q, q + 1),) + tail]
+        np.add(T[head + (slice(0, 1),) + tail], T[head + (slice(1, 2),) + tail], out=dst)
+        for v in range(2, q):
+            np.add(dst, T[head + (slice(v, v + 1),) + tail], out=dst)
     return T
