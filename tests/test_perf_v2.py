@@ -243,3 +243,28 @@ def test_batched_topk_table_semi_autoregressive_blocks():
     finally:
         ScheduledPolicy.action_table = orig
     np.testing.assert_allclose(law.nu, ref.nu, rtol=1e-13, atol=1e-16)
+
+
+# ----------------------------------------------------------------------------- sweep input
+def test_sweep_of_plain_array_matches_distribution_path():
+    from mdmtheory.information import information_summary, subset_entropies
+
+    rng = np.random.default_rng(2)
+    for q, n in [(2, 7), (3, 4)]:
+        w = rng.random(q ** n).reshape((q,) * n)
+        p = w / w.sum()  # sums to 1 within a few ulps, rarely exactly
+        mu = Distribution(p)
+        np.testing.assert_allclose(subset_entropies(p), subset_entropies(mu), rtol=1e-14,
+                                   atol=1e-15)
+        a, b = information_summary(p), information_summary(mu)
+        np.testing.assert_allclose(a["Z"], b["Z"], rtol=0, atol=1e-14)
+        assert a["H"] == pytest.approx(b["H"], rel=1e-14)
+    p = np.full((2,) * 6, 1 / 64)  # sums to exactly 1.0: the same bits as the copy path
+    assert np.array_equal(information_curve(p), information_curve(Distribution(p)))
+
+
+def test_sweep_of_plain_array_keeps_distribution_errors():
+    with pytest.raises(ValueError, match="sum to 1"):
+        information_curve(np.full((2, 2), 0.3))
+    with pytest.raises(ValueError, match="negative"):
+        information_curve(np.array([[0.6, -0.1], [0.25, 0.25]]))
