@@ -6,7 +6,11 @@ TypeError / MemoryError), ``returned`` (a number for invalid input), ``raised`` 
 exception), ``unclear`` (the message names neither the argument nor its kind), ``hang``
 (over the time limit).  Usage, from the repository root::
 
-    python benchmarks/fuzz_counts.py [--json out.json]
+    python benchmarks/fuzz_counts.py [--json out.json] [--xfail]
+
+``--xfail`` prints the ``XFAIL`` table of ``tests/test_fuzz_api.py`` for the current
+failures (to paste over the old one after a merge: cases fixed by their owners drop out,
+a new failing case shows up).
 """
 
 from __future__ import annotations
@@ -53,6 +57,21 @@ def main() -> None:
         print(f"{mod:45s} " + "  ".join(f"{k}={v}" for k, v in sorted(counts[mod].items())))
     print(f"{'TOTAL':45s} " + "  ".join(f"{k}={v}" for k, v in sorted(total.items())))
     print(f"{time.perf_counter() - t0:.0f} s")
+    if "--xfail" in sys.argv:
+        by: dict = collections.defaultdict(lambda: collections.defaultdict(list))
+        for key, pname, bad, res in failures:
+            by[key][pname].append((res.split(" ", 1)[0].rstrip(":"), bad))
+        print("XFAIL: dict[str, dict[str, str]] = {")
+        for key in sorted(by):
+            print(f"    {key!r}: {{")
+            for pname in sorted(by[key]):
+                items = by[key][pname]
+                c = collections.Counter(cls for cls, _ in items)
+                desc = ", ".join(f"{v} {k}" for k, v in sorted(c.items()))
+                ex = items[0][1][:30].replace("\n", " ")
+                print(f"        {pname!r}: {desc + f' (e.g. {pname}={ex})'!r},")
+            print("    },")
+        print("}")
     if "--json" in sys.argv:
         with open(sys.argv[sys.argv.index("--json") + 1], "w") as fh:
             json.dump({"counts": {m: dict(c) for m, c in counts.items()},

@@ -19,8 +19,10 @@ cells for ``q = 2``).  For ``q = 2`` and 2 threads the workspace is therefore
 about ``1.25 x`` the table (peak ``~2.25 x`` counting the table itself), against
 ``~1 x`` for the serial sweep.  The DFS tree does not depend on the number of
 threads, so every subset's entropy is bit-for-bit the same for any thread count;
-only the per-size sums ``sums[m]`` may differ in the last ulp (they are added
-per thread).
+so are the per-size sums ``sums[m]``: each child subtree of a parallel split adds
+into its own accumulator, and these are combined in the fixed child order, and the
+driver (serial below :data:`SERIAL_BELOW` entries, threaded above) is chosen by the
+size alone.  Curves and profiles are therefore bit-identical for 1, 2, ... threads.
 """
 
 from __future__ import annotations
@@ -249,8 +251,13 @@ def _sweep_serial(p, n, q, store, out, acc_row):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store, out, acc):
-    """Children of one node (and their subtrees), packed onto threads by ``bin_js``."""
+def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store, out, units):
+    """Children of one node (and their subtrees), packed onto threads by ``bin_js``.
+
+    Child ``j``'s per-size entropy sums go to their own row ``units[j]`` (not to a
+    per-thread row), so the caller can add them in the fixed order ``j = 0, 1, ...``:
+    the result does not depend on how the children were packed onto threads.
+    """
     nb = bin_counts.size
     csize = size // q
     for b in prange(nb):
@@ -259,12 +266,12 @@ def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store,
         cpos = np.empty(max(m - 1, 1), np.int64)
         for t in range(bin_counts[b]):
             j = bin_js[b, t]
-            cmask = _node_child(parent, m, j, pos, mask, q, store, out, acc[b], child, scratch)
+            cmask = _node_child(parent, m, j, pos, mask, q, store, out, units[j], child, scratch)
             for u in range(j):
                 cpos[u] = pos[u]
             for u in range(j + 1, m):
                 cpos[u - 1] = pos[u]
-            _dfs(child, csize, m - 1, j, cpos, cmask, q, store, out, acc[b], scratch)
+            _dfs(child, csize, m - 1, j, cpos, cmask, q, store, out, units[j], scratch)
 
 
 def _pack(costs: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -343,7 +350,10 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
     small = SERIAL_BELOW if serial_below is None else float(serial_below)
     node_small = NODE_SERIAL_BELOW if serial_below is None else float(serial_below)
     out = np.zeros((1 << n) if store else 1)
-    if nthreads <= 1 or total < small or n < 2:
+    # The choice of driver depends on the size only, never on ``nthreads``: with the
+    # per-child accumulators of ``_children_parallel``, the threaded driver then gives
+    # bit-identical results for every thread count (1 included).
+    if total < small or n < 2:
         acc = np.zeros((1, n + 1))
         _sweep_serial(flat, n, q, store, out, acc[0])
         return (out if store else None), acc.sum(axis=0)
@@ -355,7 +365,7 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
 
         bar = tqdm(total=total, unit="entries", unit_scale=True, desc=f"sweep q={q} n={n}",
                    disable=None if progress is None else False)
-    acc = np.zeros((nthreads, n + 1))
+    acc = np.zeros((1, n + 1))
     scratch = np.empty(_CHUNK)
     depth_par = max(0, min(int(serial_levels), n - 1))
 
@@ -368,9 +378,12 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
             if costs.sum() < node_small:  # small subtree: one thread, one call
                 _dfs(table, table.size, m, lim, pos, mask, q, store, out, acc[0], scratch)
             else:
-                bin_js, bin_counts = _pack(costs, nthreads)
+                bin_js, bin_counts = _pack(costs, max(1, nthreads))
+                units = np.zeros((lim, n + 1))
                 _children_parallel(table, table.size, m, pos, mask, q, bin_js, bin_counts,
-                                   store, out, acc)
+                                   store, out, units)
+                for j in range(lim):  # fixed order: independent of the packing
+                    acc[0] += units[j]
             if bar is not None:
                 bar.update(subtree_entries(m, lim, q) - table.size)
             return

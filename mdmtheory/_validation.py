@@ -25,7 +25,7 @@ Conventions (one decision for the whole package)
 * **Positions and tokens** (:func:`as_position`, :func:`as_positions`, :func:`as_tokens`):
   range-checked, never wrapped (``-1`` is not "the last position").
 * **Curves and profiles** (:func:`check_curve`, :func:`check_profile`): finite,
-  non-decreasing within ``atol``; a profile is also concave within ``atol`` (Han's
+  nondecreasing within ``atol``; a profile is also concave within ``atol`` (Han's
   inequality: the average entropy of a ``j``-subset is concave in ``j``).
 * **Kinds** (:func:`as_choice`): an argument naming a kind (method, form, unit, device,
   fallback) must be one of an explicit set.
@@ -265,8 +265,8 @@ def check_table_size(
         need = 2.0**log2_need if log2_need < 1023 else math.inf
         cells = (f"{q**n:,} cells" if log2_need < 80
                  else f"about 2^{table_cells_log2(q, n):.4g} cells")
-        check_nbytes(need, what=f"{what} with q={q}, n={n} has {cells} and{_held(copies)}",
-                     max_bytes=budget)
+        check_nbytes(need, what=f"{what} with q={show(q)}, n={show(n)} has {cells} and"
+                                f"{_held(copies)}", max_bytes=budget)
         # rounding in the log comparison: fall back to the exact product (small here)
     cells = q**n
     if cells * itemsize * copies > budget:
@@ -452,7 +452,7 @@ def as_real_array(x, name: str, *, ndim: int | Sequence[int] | None = None,
             want = " or ".join(f"{d}-D" for d in dims)
             raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
     if nonempty and arr.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+        raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
     if finite and not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "infinite values"
         raise ValueError(f"{name} contains {bad}")
@@ -497,7 +497,7 @@ def as_int_array(x, name: str, *, minimum: int | None = None, maximum: int | Non
             want = " or ".join(f"{d}-D" for d in dims)
             raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
     if nonempty and arr.size == 0:
-        raise ValueError(f"{name} must not be empty")
+        raise ValueError(f"{name} must be non-empty")
     if arr.size:
         if minimum is not None and arr.min() < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {show(arr.min())}")
@@ -544,7 +544,7 @@ def as_tokens(x, name: str, q: int, *, ndim: int | Sequence[int] | None = None) 
 
 def check_curve(Z, name: str = "Z", *, atol: float = 1e-9, start_at_zero: bool = True,
                 concave: bool = False) -> np.ndarray:
-    """An information curve (Def. 1.1 in the paper): 1-D, finite, non-decreasing within ``atol``.
+    """An information curve (Def. 1.1 in the paper): 1-D, finite, nondecreasing within ``atol``.
 
     ``start_at_zero`` requires ``Z_1 = 0`` (within ``atol``); ``concave`` also requires
     non-increasing increments within ``atol``.
@@ -556,7 +556,7 @@ def check_curve(Z, name: str = "Z", *, atol: float = 1e-9, start_at_zero: bool =
     d = np.diff(Zarr)
     if d.size and d.min() < -atol:
         j = int(np.argmin(d))
-        raise ValueError(f"{name} must be non-decreasing: {name}[{j + 1}] < {name}[{j}] by "
+        raise ValueError(f"{name} must be nondecreasing: {name}[{j + 1}] < {name}[{j}] by "
                          f"{-d[j]:.3g} (tolerance {atol:g})")
     if concave and d.size > 1:
         dd = np.diff(d)

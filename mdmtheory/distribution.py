@@ -1,11 +1,11 @@
-"""The validated dense joint distribution over Sigma^n (spec theory.md §1).
+"""The validated dense joint distribution over Sigma^n.
 
 A :class:`Distribution` is the only class of the exact core: it carries the
 invariants every other function relies on (float64, shape ``(q,)*n``, finite,
 non-negative, sums to one) so that the information measures, schedules and
 samplers never re-check them.  It also plays the *perfect MDM*: its
 :meth:`Distribution.conditional` is the exact conditional-marginal oracle
-``mu(X_i = . | X_U = y_U)`` of spec §1.
+``mu(X_i = . | X_U = y_U)`` (Def 11 of the paper).
 """
 
 from __future__ import annotations
@@ -244,7 +244,7 @@ class Distribution:
         return pos, vals
 
     def conditional(self, i: int, revealed: Revealed = None) -> np.ndarray:
-        """The exact MDM oracle ``mu(X_i = . | X_U = y_U)`` (spec §1), shape ``(q,)``.
+        """The exact MDM oracle ``mu(X_i = . | X_U = y_U)`` (Def 11), shape ``(q,)``.
 
         Parameters
         ----------

@@ -1,4 +1,4 @@
-"""Exact information measures of a dense distribution (spec theory.md §2, §5, §7).
+"""Exact information measures of a dense distribution (Defs 3, 7 and 12 of the paper).
 
 Every function accepts a :class:`~mdmtheory.Distribution` (or an array that
 validates as one) and a ``base`` keyword as in :func:`scipy.stats.entropy`:
@@ -156,7 +156,7 @@ def subset_entropies(dist, *, base: float | None = None, nthreads: int | None = 
 
 def entropy_profile(dist, *, base: float | None = None, nthreads: int | None = None
                     ) -> np.ndarray:
-    """Entropy profile ``e(m)`` = mean of ``H(X_T)`` over ``|T| = m`` (spec §2).
+    """Entropy profile ``e(m)`` = mean of ``H(X_T)`` over ``|T| = m`` (Def 12).
 
     Returns an array of length ``n+1`` with ``e[0] = 0`` and ``e[n] = H(X)``.
     Uses the sweep without storing the ``2^n`` subset entropies.
@@ -191,11 +191,11 @@ def curve_from_profile(profile: np.ndarray) -> np.ndarray:
 
 def information_curve(dist, *, base: float | None = None, nthreads: int | None = None
                       ) -> np.ndarray:
-    """The information curve ``Z(mu)`` of Def. 1.3 (spec theory.md §2).
+    """The information curve ``Z(mu)`` of Def. 1.3 (Def 3).
 
     ``Z_j = E_{i,A}[I(X_i; X_A)]`` with ``i`` uniform on ``[n]`` and ``A`` a
     uniform ``(j-1)``-subset of the other positions, computed exactly through the
-    entropy-profile form ``Z_j = d_1 - d_j`` (spec §2, item 2, [D]).
+    entropy-profile form ``Z_j = d_1 - d_j`` (Lemma 13).
 
     Returns
     -------
@@ -241,7 +241,7 @@ def dual_total_correlation(dist, *, base: float | None = None) -> float:
 
 
 def mutual_information_sum(dist, *, base: float | None = None) -> float:
-    """``sum_i I(X_i; X_{-i})`` (= ``n Z_n`` = TC + DTC, spec item 5; Li–Cai's quantity)."""
+    """``sum_i I(X_i; X_{-i})`` (= ``n Z_n`` = TC + DTC; Li–Cai's quantity)."""
     mu = as_distribution(dist)
     H = _entropy_nats(mu.p)
     hi = np.array([_entropy_nats(r) for r in mu.marginals()])
@@ -272,7 +272,7 @@ def conditional_entropy(dist, A, B=(), *, base: float | None = None) -> float:
 
 
 def conditional_total_correlation(dist, A, B=(), *, base: float | None = None) -> float:
-    """``TC(X_A | X_B) = sum_{i in A} H(X_i | X_B) - H(X_A | X_B)`` (spec §1).
+    """``TC(X_A | X_B) = sum_{i in A} H(X_i | X_B) - H(X_A | X_B)``.
 
     ``A`` and ``B`` must be disjoint.  With ``B`` empty this is ``TC(X_A)``.
     """
@@ -299,7 +299,7 @@ def pairwise_mutual_information(dist, *, base: float | None = None) -> np.ndarra
 
 
 def leave_one_out_total_correlations(dist, *, base: float | None = None) -> np.ndarray:
-    """``TC(X_{-i})`` for each ``i`` (used in spec item 17)."""
+    """``TC(X_{-i})`` for each ``i``."""
     mu = as_distribution(dist)
     hi = marginal_entropies(mu)
     loo = _leave_one_out_entropies(mu)
@@ -307,7 +307,7 @@ def leave_one_out_total_correlations(dist, *, base: float | None = None) -> np.n
 
 
 def kl_divergence(p, q, *, base: float | None = None) -> float:
-    """``KL(p || q) = sum_x p(x) log(p(x)/q(x))``, data first (theory.md §1).
+    """``KL(p || q) = sum_x p(x) log(p(x)/q(x))``, data first (as in Def 1).
 
     Parameters
     ----------

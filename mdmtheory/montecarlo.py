@@ -1,7 +1,7 @@
 """Monte Carlo estimation of the information curve for any model with an oracle.
 
-Spec: theory.md §2, entropy-profile form ``Z_j = d_1 - d_j`` [D, verified] and its
-"practical estimator" [D]: with an MDM oracle and samples ``x ~ mu``, ``d_j`` is the
+Lemma 13 of the paper: entropy-profile form ``Z_j = d_1 - d_j``, and its
+"practical estimator": with an MDM oracle and samples ``x ~ mu``, ``d_j`` is the
 average entropy of the oracle's predicted marginal at a random masked ``i`` given
 ``j-1`` random revealed coordinates of ``x``.
 
@@ -46,7 +46,7 @@ of shape ``(B, n)`` (int), ``revealed_mask`` of shape ``(B, n)`` (bool, ``True``
 revealed) and ``probs`` of shape ``(B, n, q)``: ``probs[b, i]`` is the model's
 ``p(X_i = . | X_S = x_S)`` for ``S = revealed_mask[b]``.  Rows of revealed
 positions are ignored.  :class:`DistributionOracle` adapts a dense
-:class:`~mdmtheory.Distribution` (exact conditionals, the perfect MDM of spec §1).
+:class:`~mdmtheory.Distribution` (exact conditionals, the perfect MDM of Def 11).
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class CurveEstimate:
     Z_se : ndarray, shape (n,)
         Standard error of ``Z`` (paired differences ``d_1 - d_j`` across draws).
     d, d_se : ndarray, shape (n,)
-        Estimates of ``d_j`` (spec §2) and their standard errors.
+        Estimates of ``d_j`` (Lemma 13) and their standard errors.
     n_draws : int
         Number of i.i.d. draws (rows) behind the estimate.
     level : float
@@ -169,7 +169,7 @@ class CurveEstimate:
         ``0 <= z_2 <= ... <= z_n`` with weights ``1 / Z_se**2`` (pool adjacent
         violators, then clipping at 0, which is the exact projection onto the
         cone with a lower bound), and ``Z_1 = 0``.  The true curve satisfies these
-        constraints (spec §2, item 1: ``Z_1 = 0``, nondecreasing), so the
+        constraints (``Z_1 = 0``, nondecreasing; Def 3), so the
         projection is never farther from it in the weighted norm than the raw
         estimate.  The raw per-``j`` intervals are *not* adjusted: report them
         alongside.  Unevaluated (NaN) entries stay NaN and are skipped.
@@ -254,7 +254,7 @@ def curve_estimate_from_draws(D: np.ndarray, *, level: float = 0.95,
     Returns
     -------
     CurveEstimate
-        ``Z_j = mean_r (D[r,0] - D[r,j-1])`` (spec §2: ``Z_j = d_1 - d_j``) with
+        ``Z_j = mean_r (D[r,0] - D[r,j-1])`` (Lemma 13: ``Z_j = d_1 - d_j``) with
         standard error ``sd / sqrt(R)`` of the paired differences and a
         Student-t interval with ``R-1`` degrees of freedom.
 
@@ -511,7 +511,7 @@ def estimate_information_curve(oracle, sampler_or_samples=None, n_draws: int | N
                                ) -> CurveEstimate:
     """Monte Carlo information curve ``Z`` with per-``j`` confidence intervals.
 
-    Implements the practical estimator of spec theory.md §2 ([D]): ``Z_j = d_1 - d_j``
+    Implements the practical estimator of Lemma 13: ``Z_j = d_1 - d_j``
     with ``d_j`` estimated from oracle conditionals at random prefixes of a random
     permutation, one permutation and one sample per draw (see the module
     docstring for why both forms are unbiased and how ``j`` shares randomness).

@@ -1,4 +1,4 @@
-"""Optimal k-step schedules: the DP of spec theory.md §3 ("bestkstep") and its fast versions.
+"""Optimal k-step schedules: the DP of Thm 4 ("bestkstep") and its fast versions.
 
 Problem
 -------
@@ -12,9 +12,9 @@ block that follows ``N_{t-1} = j`` and ends at ``N_t = m``::
 
 Solvers (all return *identical* optima, argmin tables and schedules)
 --------------------------------------------------------------------
-``'plain'``   the DP as written, ``O(k n^2)`` time [spec §3, D].
+``'plain'``   the DP as written, ``O(k n^2)`` time.
 ``'dnc'``     per-layer divide and conquer, ``O(k n log n)``.  Valid because
-              ``w`` is Monge (quadrangle inequality, spec §3, item 12), so the
+              ``w`` is Monge (quadrangle inequality), so the
               rightmost argmin ``J_t(m)`` is nondecreasing in ``m``.
 ``'knuth'``   Knuth–Yao style bounds ``J_{t-1}(m) <= J_t(m) <= J_t(m+1)``; the
               search ranges telescope along the diagonals, so the whole frontier
@@ -130,7 +130,7 @@ class Frontier:
     errors : ndarray, shape (kmax,)
         ``errors[k-1]`` = Thm 1.4 error (float64, on the given ``Z``) of the
         optimal k-step schedule :meth:`schedule` ``(k)``; nonincreasing and convex
-        in ``k`` up to rounding (spec item 12).
+        in ``k`` up to rounding.
     scaled_errors : ndarray of int64, shape (kmax,)
         Exact optima of the rounded curve in units of ``scale``: exactly
         nonincreasing and convex.
@@ -519,7 +519,7 @@ def _solve(Z, kmax: int, method: str):
 
 # ============================================================================ public API
 def optimal_schedule(Z, k: int, *, method: str = "auto") -> OptimalSchedule:
-    """The optimal k-step schedule for curve ``Z`` (spec §3, Eq. "bestkstep" [D]).
+    """The optimal k-step schedule for curve ``Z`` (Thm 4, Eq. "bestkstep").
 
     Parameters
     ----------
@@ -581,7 +581,7 @@ def min_steps(Z, eps: float) -> OptimalSchedule:
 
     Runs the exact DP layer by layer and stops at the first ``k`` whose optimal
     schedule has Thm 1.4 error ``<= eps``; this is the smallest such ``k``
-    because ``OPT_k`` is nonincreasing in ``k`` (spec item 12).  Layers
+    because ``OPT_k`` is nonincreasing in ``k``.  Layers
     ``t < n/log2(n)`` use divide and conquer (``O(n log n)`` each), later ones
     the Knuth bounds (``O(n^2)`` for all of them together), so the cost is
     ``O(min(k* n log n, n^2))``.  The ``(k*+1) x (n+1)`` argmin table is grown

@@ -1,4 +1,4 @@
-"""The exact conditional oracle of a dense distribution: a perfect MDM (spec theory.md §1).
+"""The exact conditional oracle of a dense distribution: a perfect MDM (Def 11 of the paper).
 
 One batched oracle serves the sampler (:mod:`mdmtheory.sampler`), the Monte
 Carlo curve estimator (:mod:`mdmtheory.montecarlo`), the unmasking MDP

@@ -1,11 +1,11 @@
-"""The sampler of spec theory.md §1 (Def. 1.1), exactly and by Monte Carlo.
+"""The sampler of Def 1 / Def 15 (arXiv Def. 1.1), exactly and by Monte Carlo.
 
 This module simulates the sampler itself -- it never uses the information
 curve -- so it is an independent check of Theorem 1.4
 (:func:`mdmtheory.schedule.left_riemann_error`).
 
-Sampler (spec §1)
------------------
+Sampler (Def 15)
+----------------
 At step ``t`` a uniform random ``s_t``-subset ``S_t`` of the still-masked
 positions is revealed; each ``i in S_t`` independently gets
 ``Y_i ~ mu(X_i = . | X_{U_t} = Y_{U_t})`` with ``U_t = S_1 u ... u S_{t-1}``.
@@ -18,7 +18,7 @@ Exact functions (small ``n``, dense ``mu``)
 * :func:`exact_sampler_errors` -- enumerates *every* position-set sequence
   (``n! / prod_t s_t!`` of them, all equally likely) and returns
   ``E_S KL(mu || nu^S)`` (Def. 1.1, = Thm 1.4's error), the randomised
-  sampler's true output law ``E_S nu^S`` and ``KL(mu || E_S nu^S)`` (spec §1,
+  sampler's true output law ``E_S nu^S`` and ``KL(mu || E_S nu^S)`` (Def 15,
   "Convexity", item 20: the latter is never larger).
 
 Monte Carlo (any conditional oracle)
@@ -241,7 +241,7 @@ class _LawBuilder:
 
 def output_law(dist, position_sets: Sequence[Sequence[int]], *,
                null_context: str = "uniform") -> np.ndarray:
-    """The sampler's output law ``nu^{S_1..S_k}`` for fixed position sets (spec §1) [P?].
+    """The sampler's output law ``nu^{S_1..S_k}`` for fixed position sets (Def 14).
 
     ``nu(y) = prod_t prod_{i in S_t} mu(y_i | y_{U_t})`` with the exact oracle of
     ``mu`` (zero-probability contexts: see the module docstring).
@@ -275,7 +275,7 @@ class SamplerErrors:
         Riemann error).
     output_kl : float
         ``KL(mu || E_S nu^S)``: the KL of what the randomised sampler actually
-        outputs (``<= expected_kl``, spec item 20).
+        outputs (``<= expected_kl`` by convexity of KL).
     law : ndarray, shape (q,)*n
         ``E_S nu^S``, the randomised sampler's output law.
     kls : ndarray, shape (number of sequences,)
@@ -310,7 +310,7 @@ def exact_sampler_errors(dist, schedule, *, base: float | None = None,
     -----
     Nothing here uses the information curve: each ``nu^S`` is built from the
     oracle and its KL is summed directly, so ``expected_kl`` is an independent
-    check of Thm 1.4 (spec item 7).
+    check of Thm 1.4 (Thm 16).
     """
     factor = log_base_factor(base)
     mu = as_distribution(dist)
@@ -389,7 +389,7 @@ def _infer_nq(oracle, n, q):
 
 def sample(model, schedule, size: int, *, rng=None, n: int | None = None,
            q: int | None = None, return_orders: bool = False):
-    """Draw sequences from the randomised sampler of spec §1 (vectorised, seeded).
+    """Draw sequences from the randomised sampler of Def 15 (vectorised, seeded).
 
     Parameters
     ----------

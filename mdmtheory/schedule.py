@@ -1,4 +1,4 @@
-"""Schedules and the exact error of Theorem 1.4 (spec theory.md §1, §2, §3).
+"""Schedules and the exact error of Theorem 1.4 (Thm 4 of the paper).
 
 A k-step schedule is a composition ``s_1 + ... + s_k = n`` of positive
 integers; :class:`Schedule` carries that invariant.  The error functions take
@@ -51,7 +51,7 @@ class Schedule:
     ----------
     sizes : ndarray of int64, shape (k,)
     cumulative : ndarray of int64, shape (k+1,)
-        ``N_0 = 0, N_1, ..., N_k = n`` (spec §1 notation).
+        ``N_0 = 0, N_1, ..., N_k = n`` (the paper's notation, Def 2).
     starts, ends : ndarray of int64
         1-based first/last index ``a_t = N_{t-1}+1``, ``b_t = N_t`` of each block.
     """
@@ -237,7 +237,7 @@ def step_errors(Z, schedule) -> np.ndarray:
 
 
 def left_riemann_error(Z, schedule) -> float:
-    """Exact expected KL of a schedule, Theorem 1.4 (spec §3).
+    """Exact expected KL of a schedule, Theorem 1.4 (Thm 4).
 
     ``E_S KL(mu || nu^S) = sum_t sum_{j in B_t} (Z_j - Z_{a_t}) = ||Z - Z^N||_1``.
 
@@ -252,7 +252,7 @@ def left_riemann_error(Z, schedule) -> float:
 
 
 def riemann_weights(schedule) -> np.ndarray:
-    """Weights ``w_i = b_{t(i)} - i`` for ``i = 1..n-1`` (weight form, spec §3, item 10)."""
+    """Weights ``w_i = b_{t(i)} - i`` for ``i = 1..n-1`` (weight form of Thm 4's error)."""
     s = as_schedule(schedule)
     ends = np.repeat(s.ends, s.sizes)  # b_{t(i)} for i = 1..n
     return (ends - np.arange(1, s.n + 1))[:-1].astype(np.float64)

@@ -13,9 +13,8 @@ repository root, the first directory above the ``tests`` package, on
 
 What is generated
 -----------------
-All tables are small enough for exact enumeration (``n <= 6``, ``q <= 4``,
-``q**n <= 4096`` cells by default), which is what spec theory.md §7 asks of the
-property tests.
+All tables are small enough for exact enumeration in the property tests
+(``n <= 6``, ``q <= 4``, ``q**n <= 4096`` cells by default).
 
 * :func:`probability_tables` / :func:`distributions` -- random joint tables over
   ``Sigma^n``, drawn by *kind*: dense Dirichlet (with ``alpha`` down to 0.05,
@@ -29,7 +28,7 @@ property tests.
 * :func:`family_distributions` -- every constructor of :mod:`mdmtheory.families`
   with random parameters (see :data:`FAMILIES`); names carry the parameters.
 * :func:`any_distributions` -- either of the two.
-* :func:`compositions` -- k-step schedules ``s_1 + ... + s_k = n`` (spec §1).
+* :func:`compositions` -- k-step schedules ``s_1 + ... + s_k = n`` (Def 2 of the paper).
 * :func:`revealed_contexts` -- a revealed context ``(U, y_U)`` of positive
   probability under a given distribution (for conditional-oracle tests).
 
@@ -278,7 +277,7 @@ def any_distributions(n_min: int = 1, n_max: int = 6, q_min: int = 2, q_max: int
 
 @st.composite
 def compositions(draw, n: int, k: int | None = None) -> list[int]:
-    """A composition of ``n`` (a k-step schedule ``s_1..s_k``, spec §1).
+    """A composition of ``n`` (a k-step schedule ``s_1..s_k``, Def 2).
 
     With ``k`` given, exactly ``k`` parts (``1 <= k <= n``); otherwise ``k`` is
     drawn too.  Cut points are a uniform-ish subset of ``{1..n-1}``.

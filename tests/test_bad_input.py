@@ -1,8 +1,8 @@
-"""Bad input fails loudly, never with a number (issue 2, item 5e).
+"""Bad input fails loudly, never with a number.
 
 Every case asserts the exception type AND that the message names the problem
-(``pytest.raises(..., match=...)``).  The memory guard is tested for the two things the
-issue asks: the message states the bytes needed, and it fires *before* the table is
+(``pytest.raises(..., match=...)``).  The memory guard is tested for two things:
+the message states the bytes needed, and it fires *before* the table is
 allocated (instantly for ``q=2, n=40``, whose table would be 8 TiB; and, measured with
 ``tracemalloc``, without allocating anything near the table size under a small budget
 set with :func:`mdmtheory.memory_budget`).

@@ -72,3 +72,15 @@ def test_subtree_entries_counts_every_marginal_entry():
         want = sum(q ** (m - len(c)) for r in range(lim + 1)
                    for c in itertools.combinations(range(lim), r))
         assert subtree_entries(m, lim, q) == want
+
+
+@pytest.mark.parametrize("n,q", [(9, 2), (6, 3)])
+def test_per_size_sums_are_bit_identical_for_any_thread_count(n, q):
+    """The threaded driver adds each child subtree into its own accumulator and combines
+    them in a fixed order, so ``sums`` (hence Z and the profile) do not depend on the
+    thread count, bit for bit.  ``serial_below=0`` forces the threaded driver."""
+    p = np.random.default_rng(7).dirichlet(np.full(q**n, 0.3))
+    ref = sweep_entropies(p, n, q, store=False, nthreads=1, serial_below=0.0)[1]
+    for t in (2, 3, 4):
+        sums = sweep_entropies(p, n, q, store=False, nthreads=t, serial_below=0.0)[1]
+        assert np.array_equal(sums, ref), (t, np.abs(sums - ref).max())

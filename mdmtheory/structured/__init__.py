@@ -1,7 +1,7 @@
 """Exact (and Monte Carlo) information curves for structured families at scale.
 
 A dense table stops near ``q^n = 2^24``; these modules use the structure of the
-law instead (spec theory.md §2 entropy-profile form, §4, §6):
+law instead (the entropy-profile form of Lemma 13; Examples 1 and 2):
 
 * :mod:`.markov` -- Markov chains (homogeneous or not), exact ``Z``, TC, DTC for
   ``n`` up to ``10^4`` in ``O(n q^3 + n^2)``;

@@ -1,4 +1,4 @@
-"""Exact information curve, TC and DTC of a Markov chain at long lengths (spec §2, §5, §6).
+"""Exact information curve, TC and DTC of a Markov chain at long lengths (Defs 3 and 7 of the paper).
 
 No table over ``Sigma^n`` is ever built: the cost is polynomial in ``n`` and ``q``.
 The derivation is written out in ``docs/structured.md``; in short:
@@ -18,7 +18,7 @@ iff ``a, b in T`` and no element of ``T`` lies strictly between them, i.e. the o
 
     e(m) = (m/n) sum_a H(X_a) - sum_g M_g r(g, m),   r(g, m) = C(n-g-1, m-2) / C(n, m).
 
-**Curve.**  Since ``Z_j = d_1 - d_j`` and ``d_j = e(j) - e(j-1)`` (spec §2 [D]),
+**Curve.**  Since ``Z_j = d_1 - d_j`` and ``d_j = e(j) - e(j-1)`` (Lemma 13),
 
     Z_j = sum_g M_g [r(g, j) - r(g, j-1)].
 
@@ -54,7 +54,7 @@ and the returned bound on ``|Z_j - Z_j^exact|`` is
 All functions take ``(n, transition, initial)`` exactly as
 :func:`mdmtheory.families.markov_chain` (same defaults: the stationary law for a
 homogeneous chain, uniform for per-step transitions), and return nats unless
-``base`` is given.  Spec tags: the decomposition and counting are derived here [D];
+``base`` is given.  The decomposition and counting are derived here;
 ``tests/test_structured_markov.py`` checks them against the dense sweep for every
 ``n <= 14``.
 """
@@ -530,7 +530,7 @@ def curve_from_gap_sums(M) -> np.ndarray:
 def profile_from_gap_sums(M, marginal_entropies) -> np.ndarray:
     """Entropy profile ``e(m)``, ``m = 0..n``, from gap sums and ``H(X_a)`` (nats).
 
-    ``e(m) = m d_1 - sum_{j <= m} Z_j`` with ``d_1 = mean_a H(X_a)`` (spec §2).
+    ``e(m) = m d_1 - sum_{j <= m} Z_j`` with ``d_1 = mean_a H(X_a)`` (Lemma 13).
     """
     M = _check_gap_sums(M)
     h = as_real_array(marginal_entropies, "marginal_entropies", nonempty=False)
@@ -565,7 +565,7 @@ def markov_information_curve(n: int, transition, initial=None, *, base: float | 
     -------
     ndarray, shape (n,)
         ``Z[j-1] = Z_j``, computed as ``sum_g M_g (r(g,j) - r(g,j-1))`` (module
-        docstring; spec §2 entropy-profile form [D]).  Agrees with
+        docstring; entropy-profile form of Lemma 13).  Agrees with
         ``information_curve(families.markov_chain(...))`` to ``1e-12`` for
         ``n <= 14`` (tests).
     """
@@ -575,15 +575,15 @@ def markov_information_curve(n: int, transition, initial=None, *, base: float | 
 
 def markov_entropy_profile(n: int, transition, initial=None, *, base: float | None = None
                            ) -> np.ndarray:
-    """Exact entropy profile ``e(m)``, ``m = 0..n`` (spec §2) of a Markov chain."""
+    """Exact entropy profile ``e(m)``, ``m = 0..n`` (Def 12) of a Markov chain."""
     return markov_information_summary(n, transition, initial, base=base)["profile"]
 
 
 def markov_total_correlation(n: int, transition, initial=None, *,
                              base: float | None = None) -> float:
-    """``TC = sum_{a=1}^{n-1} I(X_a; X_{a+1}) = M_1`` (Def. 1.7; [D], module docstring).
+    """``TC = sum_{a=1}^{n-1} I(X_a; X_{a+1}) = M_1`` (Def. 1.7; module docstring).
 
-    For a stationary homogeneous chain this is ``(n-1) I(X_1; X_2)``, the spec §6
+    For a stationary homogeneous chain this is ``(n-1) I(X_1; X_2)``, the classical
     formula ``(n-1)(1 - h(p))`` bits for the binary symmetric chain.
     """
     s = markov_spec(n, transition, initial)
@@ -596,10 +596,10 @@ def markov_total_correlation(n: int, transition, initial=None, *,
 
 def markov_dual_total_correlation(n: int, transition, initial=None, *,
                                   base: float | None = None) -> float:
-    """``DTC = M_1 - M_2 = sum_a I(X_a;X_{a+1}) - sum_a I(X_a;X_{a+2})`` ([D]).
+    """``DTC = M_1 - M_2 = sum_a I(X_a;X_{a+1}) - sum_a I(X_a;X_{a+2})``.
 
-    Derivation: ``n Z_n = 2 M_1 - M_2`` and ``TC = M_1`` (module docstring) with
-    spec §5 item 4, ``DTC = n Z_n - TC``.
+    Derivation: ``n Z_n = 2 M_1 - M_2`` and ``TC = M_1`` (module docstring), and
+    ``DTC = n Z_n - TC`` (Lemma 8).
     """
     s = markov_spec(n, transition, initial)
     if s.n < 2:

@@ -1,15 +1,15 @@
-"""Mixtures of product measures and hidden Markov models (spec §5 Austin, §6).
+"""Mixtures of product measures and hidden Markov models (Example 2 of the paper; Austin, Thm 10).
 
 What is exact and what is Monte Carlo -- plainly:
 
 * **Mixture of products** ``mu = sum_k w_k prod_i f_{k,i}``.  With a latent label
   ``K`` the positions are independent given ``K``, so for every ``T``
 
-      H(X_T) = H(K) + sum_{i in T} H(X_i | K) - H(K | X_T)                 [D]
+      H(X_T) = H(K) + sum_{i in T} H(X_i | K) - H(K | X_T)
 
   and everything hard is in ``Psi(m) = E_{|T| = m} H(K | X_T)``.
 
-  - *Exchangeable* mixtures (``f_{k,i} = f_k`` for every ``i``, e.g. the spec §6
+  - *Exchangeable* mixtures (``f_{k,i} = f_k`` for every ``i``, e.g. the classical
     example ``1/2 Bern(0.9)^n + 1/2 Bern(0.1)^n``): ``H(K | X_T)`` depends only on
     the symbol counts of ``x_T``, so ``Psi(m)`` is an exact sum over the
     ``C(m+q-1, q-1)`` count vectors (types) with multinomial weights.
@@ -32,7 +32,7 @@ From the identity above, ``d_j = e(j) - e(j-1) = hbar + Psi(j-1) - Psi(j)`` with
 ``psi_m = H(K | X_{pi_1..pi_m} = x_{pi_1..pi_m})`` for all ``m`` (cumulative
 log-likelihoods, ``O(n K)``); ``E[psi_m] = Psi(m)`` because ``pi_1..pi_m`` is a
 uniform ``m``-set.  The row ``D[r, j-1] = hbar + psi_{j-1} - psi_j`` is therefore
-unbiased for ``d_j`` and shares randomness across ``j`` (spec §2 estimator with
+unbiased for ``d_j`` and shares randomness across ``j`` (the Lemma 13 estimator with
 the conditional entropy of the latent label in place of an oracle call: ``O(n K)``
 per draw instead of ``O(n^2 K q)``).
 """
@@ -212,7 +212,7 @@ def _exchangeable_psi(logw, logf, n):
 def exchangeable_mixture_entropy_profile(weights, components, n: int, *,
                                          base: float | None = None,
                                          max_terms: float = 2e8) -> np.ndarray:
-    """Exact ``e(m)``, ``m = 0..n``, of ``sum_k w_k f_k^{(x) n}`` (any ``n``; spec §2).
+    """Exact ``e(m)``, ``m = 0..n``, of ``sum_k w_k f_k^{(x) n}`` (any ``n``; Def 12).
 
     ``e(m) = H(K) + m sum_k w_k H(f_k) - Psi(m)``, with ``Psi(m)`` an exact sum over
     the count vectors of ``m`` symbols (module docstring).
@@ -245,7 +245,7 @@ def exchangeable_mixture_entropy_profile(weights, components, n: int, *,
 def exchangeable_mixture_information_curve(weights, components, n: int, *,
                                            base: float | None = None,
                                            max_terms: float = 2e8) -> np.ndarray:
-    """Exact ``Z`` of an exchangeable mixture of i.i.d. laws, any ``n`` ([D]).
+    """Exact ``Z`` of an exchangeable mixture of i.i.d. laws, any ``n``.
 
     ``Z_j = (Psi(0) - Psi(1)) - (Psi(j-1) - Psi(j))`` (from ``Z_j = d_1 - d_j`` and
     the latent decomposition), computed without differencing large entropies.
@@ -496,7 +496,7 @@ class HMMOracle:
 
 def hmm_curve_monte_carlo(n: int, transition, emission, initial=None, n_draws: int = 256,
                           seed=None, **kwargs) -> CurveEstimate:
-    """**Monte Carlo** ``Z`` of an HMM at any ``n`` (oracle estimator, spec §2).
+    """**Monte Carlo** ``Z`` of an HMM at any ``n`` (oracle estimator of Lemma 13).
 
     :func:`mdmtheory.montecarlo.estimate_information_curve` with :class:`HMMOracle`;
     ``O(n^2 h (h+q))`` per draw.  Extra keyword arguments are passed on (``form``,
