@@ -113,9 +113,11 @@ def coverage_rows(trials: int = 200, R: int = 200, k: int = 3) -> list[list]:
                 band_hit += band.covers(Z)
                 ratios.append(cert.bound / true if true > 0 else np.inf)
             opt = optimal_schedule(Z, k).error
+            med = float(np.median(ratios))
             rows.append([name, kind, f"{100 * hit / trials:.1f} %",
                          f"{100 * band_hit / trials:.1f} %",
-                         f"{np.median(ratios):.2f}", f"{opt:.4f}"])
+                         f"{med:.2f}" if np.isfinite(med) else "n/a (true error 0)",
+                         f"{max(opt, 0.0):.4f}"])
             print(rows[-1], flush=True)
     return rows
 

@@ -252,3 +252,18 @@ def test_one_step_draws_are_independent_not_joint():
     # below that price, three free bits then the parity bit: reward 1 in two passes
     sol = solve_adaptive(mu, "correct", lam=0.4)
     assert (sol.expected_nfe, sol.expected_reward) == (2.0, 1.0)
+
+
+def test_front_with_a_tolerance_is_within_tol_of_the_exact_envelope():
+    """A coarser chord search (tol) never overestimates and stays within tol of the exact front."""
+    mu = families.hidden_markov(6, [[0.9, 0.1], [0.1, 0.9]], [[0.85, 0.15], [0.15, 0.85]])
+    exact = adaptive_front(mu, "loglik")
+    coarse = adaptive_front(mu, "loglik", tol=1e-3)
+    assert coarse.solves <= exact.solves
+    grid = np.linspace(1, 6, 201)
+    e, c = exact.envelope(grid), coarse.envelope(grid)
+    ok = np.isfinite(e)
+    assert np.all(c[ok] <= e[ok] + 1e-12)
+    assert np.all(c[ok] >= e[ok] - 1e-3 - 1e-12)
+    with pytest.raises(ValueError, match="tol"):
+        adaptive_front(mu, "loglik", tol=-1.0)

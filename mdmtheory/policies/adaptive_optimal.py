@@ -660,7 +660,7 @@ def _pareto(points: list[AdaptiveSolution]) -> list[AdaptiveSolution]:
 
 def adaptive_front(mu, reward: Reward = "correct", *, alpha: float = 1.0,
                    length: int | None = None, base: float | None = None,
-                   lam_max: float | None = None) -> AdaptiveFront:
+                   lam_max: float | None = None, tol: float | None = None) -> AdaptiveFront:
     """All vertices of the exact ``(E NFE, E R)`` front of adaptive policies (Lagrangian).
 
     Parameters
@@ -673,6 +673,14 @@ def adaptive_front(mu, reward: Reward = "correct", *, alpha: float = 1.0,
         optimal and the front is complete); for ``"loglik"``, where unsafe
         policies score ``-inf``, ``1e6`` times the range of ``log mu`` on the
         support -- edges steeper than ``lam_max`` are not resolved.
+    tol : float, optional
+        A solve whose value exceeds the chord by at most ``tol`` (reward units)
+        adds no vertex.  Default ``1e-10 * max(1, |value|)``: every vertex
+        (exact up to DP rounding).  With a larger ``tol`` the returned envelope
+        is below the true one by at most ``tol`` everywhere (a skipped vertex
+        lies within ``tol`` of the chord it would split), in far fewer solves
+        when the front has many nearly collinear vertices (e.g. ``"loglik"``
+        on a hidden Markov law: 180 vertices at ``n = 10``).
 
     Returns
     -------
@@ -695,6 +703,10 @@ def adaptive_front(mu, reward: Reward = "correct", *, alpha: float = 1.0,
         else:
             lam_max = 1.0 + 1e-9
     lam_max = _check_lam(lam_max)
+    if tol is not None:
+        tol = float(tol)
+        if not math.isfinite(tol) or tol < 0:
+            raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     solves = 0
 
     def solve(lam):
@@ -715,7 +727,9 @@ def adaptive_front(mu, reward: Reward = "correct", *, alpha: float = 1.0,
             return
         s = solve(lam)
         line = a.expected_reward - lam * a.expected_nfe
-        if s.value > line + 1e-10 * max(1.0, abs(line)):
+        thr = 1e-10 * max(1.0, abs(line)) if tol is None else max(tol, 1e-10 * max(1.0,
+                                                                                    abs(line)))
+        if s.value > line + thr:
             found.append(s)
             rec(a, s, depth + 1)
             rec(s, b, depth + 1)

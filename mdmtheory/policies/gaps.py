@@ -16,8 +16,9 @@ Each front is compared through ``F(N)``, the best reward with ``E NFE <= N``
 policies achieves every convex combination of their points), on the
 integer grid ``N = 1..n``: the *gap* of a rule is ``F*(N) - F_rule(N)``, the
 *adaptivity gain* is ``F*(N) - F_obl(N)``, and the rule *captures*
-``(F_rule - F_obl) / (F* - F_obl)`` of it (averaged over the ``N`` where the
-gain exceeds :data:`GAIN_ATOL`).  ``N`` outside a rule's range is skipped.
+``sum_N (F_rule - F_obl) / sum_N (F* - F_obl)`` of it (over the ``N`` where the
+gain exceeds :data:`GAIN_ATOL`; negative: worse than the optimal oblivious
+schedule).  ``N`` outside a rule's range is skipped.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from .adaptive_optimal import AdaptiveFront, adaptive_front, budget_envelope
 from .exact import PolicyLaw, default_policy_grid, evaluate_policy
 from .heuristics import RandomK
 
-__all__ = ["GAIN_ATOL", "RuleFront", "GapReport", "law_reward", "gap_report"]
+__all__ = ["GAIN_ATOL", "RuleFront", "GapReport", "law_reward", "gap_report", "gaps_from_points",
+           "summarize_gaps"]
 
 #: Adaptivity gains below this (reward units) count as none: the envelopes are
 #: exact to ~1e-12, so 1e-9 separates rounding from a real gain.
@@ -107,25 +109,52 @@ class GapReport:
     seconds: dict = field(repr=False)
 
     def summary(self) -> dict:
-        """Per rule: mean and max gap, and the mean share of the adaptivity gain captured."""
-        out = {}
-        g = self.gain
-        has = g > GAIN_ATOL
-        for name, gap in list(self.gaps.items()) + [("optimal oblivious schedule",
-                                                      self.gain)]:
-            ok = np.isfinite(gap)
-            cap = np.nan
-            sel = ok & has
-            if sel.any():
-                cap = float(np.mean((g[sel] - gap[sel]) / g[sel]))
-            out[name] = {"mean_gap": float(np.mean(gap[ok])) if ok.any() else np.nan,
-                         "max_gap": float(np.max(gap[ok])) if ok.any() else np.nan,
-                         "captured": cap, "points": int(ok.sum())}
-        return out
+        """Per rule: mean and max gap, and the share of the adaptivity gain captured."""
+        return summarize_gaps(self.gain, self.gaps)
+
+
+def summarize_gaps(gain: np.ndarray, gaps: dict) -> dict:
+    """Mean and max gap per rule, and ``captured = sum(F_rule - F_obl) / sum(F* - F_obl)``.
+
+    Sums run over the ``N`` where the rule is defined and the gain exceeds
+    :data:`GAIN_ATOL` (a ratio of areas, so a tiny gain at one ``N`` cannot
+    dominate); ``captured`` is NaN where adaptivity gains nothing.
+    """
+    out = {}
+    g = np.asarray(gain, dtype=np.float64)
+    has = np.isfinite(g) & (g > GAIN_ATOL)
+    for name, gap in list(gaps.items()) + [("optimal oblivious schedule", g)]:
+        gap = np.asarray(gap, dtype=np.float64)
+        ok = np.isfinite(gap)
+        sel = ok & has
+        cap = float(np.sum(g[sel] - gap[sel]) / np.sum(g[sel])) if sel.any() else np.nan
+        out[name] = {"mean_gap": float(np.mean(gap[ok])) if ok.any() else np.nan,
+                     "max_gap": float(np.max(gap[ok])) if ok.any() else np.nan,
+                     "captured": cap, "points": int(ok.sum())}
+    return out
+
+
+def gaps_from_points(adaptive, oblivious, rules: dict, n: int) -> tuple[np.ndarray, dict]:
+    """Gain and per-rule gaps on ``N = 1..n`` from ``(nfe, reward)`` point sets.
+
+    Each argument is a pair of arrays (``rules``: a dict of them); non-finite
+    rewards are ignored.  Returns ``(gain, gaps)`` as in :class:`GapReport`.
+    """
+    grid = np.arange(1, n + 1, dtype=float)
+    best = budget_envelope(*adaptive, grid)
+    fo = budget_envelope(*oblivious, grid)
+    gain = np.where(np.isfinite(best) & np.isfinite(fo), best - fo, np.nan)
+    gaps = {}
+    for fam, pts in rules.items():
+        fr = budget_envelope(*pts, grid)
+        with np.errstate(invalid="ignore"):
+            gaps[fam] = np.where(np.isfinite(fr) & np.isfinite(best), best - fr, np.nan)
+    return gain, gaps
 
 
 def gap_report(mu, reward: str = "correct", *, name: str = "", alpha: float = 1.0,
-               policies: dict | None = None, extra: dict | None = None) -> GapReport:
+               policies: dict | None = None, extra: dict | None = None,
+               tol: float | None = None) -> GapReport:
     """Exact fronts of the optimal adaptive policy, the optimal schedule and every rule.
 
     Parameters
@@ -136,13 +165,16 @@ def gap_report(mu, reward: str = "correct", *, name: str = "", alpha: float = 1.
         ``family -> [(param, Policy), ...]``; default :func:`default_policy_grid`.
     extra : dict, optional
         More rule families (e.g. a learned policy at several temperatures).
+    tol : float, optional
+        Passed to :func:`~mdmtheory.policies.adaptive_optimal.adaptive_front`
+        (default: every vertex).
     """
     import time
 
     mu = as_distribution(mu)
     n = mu.n
     t0 = time.perf_counter()
-    front = adaptive_front(mu, reward, alpha=alpha)
+    front = adaptive_front(mu, reward, alpha=alpha, tol=tol)
     t_front = time.perf_counter() - t0
     t0 = time.perf_counter()
     Z = information_curve(mu)
@@ -169,14 +201,8 @@ def gap_report(mu, reward: str = "correct", *, name: str = "", alpha: float = 1.
         rules[fam] = RuleFront(fam, np.array(pars), np.array(en), np.array(er))
     t_rules = time.perf_counter() - t0
     grid = np.arange(1, n + 1, dtype=float)
-    best = front.envelope(grid)
-    # the adaptive envelope is defined from its first vertex on; below it (loglik:
-    # no safe policy that fast) every rule is -inf or undefined too
-    fo = obl.envelope(grid)
-    gain = np.where(np.isfinite(best) & np.isfinite(fo), best - fo, np.nan)
-    gaps = {}
-    for fam, rf in rules.items():
-        fr = rf.envelope(grid)
-        gaps[fam] = np.where(np.isfinite(fr) & np.isfinite(best), best - fr, np.nan)
+    gain, gaps = gaps_from_points(
+        (front.expected_nfe, front.expected_reward), (obl.expected_nfe, obl.expected_reward),
+        {fam: (rf.expected_nfe, rf.expected_reward) for fam, rf in rules.items()}, n)
     return GapReport(name or mu.name or "mu", reward, front, obl, rules, grid, gain, gaps,
                      {"adaptive_front": t_front, "rules": t_rules})
