@@ -141,7 +141,9 @@ class Frontier:
     Notes
     -----
     Schedules are backtracked on demand from the stored argmin table (shape
-    ``(kmax+1, n+1)``, int16 when ``n < 2^15``): ``O(k)`` per schedule.
+    ``(kmax+1, n+1)``, int16 when ``n < 2^15``): ``O(k)`` per schedule.  The
+    ``errors`` of all ``k`` are backtracked together, one table row at a time
+    (``O(n kmax)`` additions, cache-friendly; identical to per-k backtracking).
     """
 
     errors: np.ndarray
@@ -485,7 +487,12 @@ def _alloc_argmins(kmax: int, n: int) -> np.ndarray:
     check_nbytes(float(kmax + 1) * (n + 1) * np.dtype(dtype).itemsize,
                  what=f"the argmin table for n={n}, kmax={kmax}",
                  detail="lower kmax")
-    return np.zeros((kmax + 1, n + 1), dtype=dtype)
+    # np.empty + fill rather than np.zeros: a large np.empty is malloc'ed and madvised
+    # for transparent huge pages by NumPy, while np.zeros (calloc) faults the table in
+    # 4 KiB pages as the DP first writes it -- ~3x the cost of the fill at n = 8192
+    A = np.empty((kmax + 1, n + 1), dtype=dtype)
+    A.fill(0)
+    return A
 
 
 def _prepare(Z):

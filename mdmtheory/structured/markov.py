@@ -42,7 +42,11 @@ what a log-binomial (``gammaln``) evaluation would give up for ``n = 10^4``
 
 **Complexity.**  ``O(n q^3)`` for the gap sums of a homogeneous chain plus ``O(n^2)``
 scalar operations for the combinatorial kernel (``O(n * min(n, G))`` where ``M_g = 0``
-for ``g > G``, and the loop over ``g`` stops once ``r`` underflows below ``1e-300``);
+for ``g > G``, and the loop over ``g`` stops once ``r`` underflows below ``1e-300``).
+For a homogeneous chain with a stationary law, gaps past the point where
+``max_x chi^2(P^g_x. || pi) (n-g)^2/2 <= eps ln q`` are set to exactly zero
+(certified change of ``Z`` at most ``eps ln q``; see ``_homogeneous_gap_sums``),
+so a chain mixing in ``G`` steps costs ``O(n G)``: ~20 ms at ``n = 10^5``, ``q = 4``;
 inhomogeneous: ``O(n^2 q^3)`` time (``O(n^2 q^2)`` logarithms, unavoidable for the
 ``n^2/2`` exact pair informations), ``O(n q^2)`` memory.  With ``mixing_tol > 0``
 the inner loop over ``b`` stops once the Dobrushin coefficient of ``P_{a->b}`` is
