@@ -407,12 +407,13 @@ def _all_path_errors_rows(Z, A, n, kmax, out):
         for k in range(t, kmax + 1):
             m = pos[k]
             j = row[m]
-            za = Z[j]
-            blk = 0.0
-            for i in range(j, m):
-                blk += Z[i] - za
-            out[k - 1] += blk
             pos[k] = j
+            if m - j > 1:  # a one-position block adds Z_j - Z_j = +0.0: a no-op
+                za = Z[j]
+                blk = 0.0
+                for i in range(j, m):
+                    blk += Z[i] - za
+                out[k - 1] += blk
 
 
 #: ``True``: use the per-k backtracking of the first release (kept for the
