@@ -13,8 +13,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["conditionals_from_codes", "direct_cost"]
-
 
 @njit(cache=True)
 def _kernel(p, codes, n, q, out, den):
