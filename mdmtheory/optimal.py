@@ -65,6 +65,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -386,8 +387,8 @@ def _all_path_errors_serial(Z, A, n, kmax, out):
 
 
 @njit(cache=True, fastmath=True)
-def _all_path_errors_rows(Z, A, n, kmax, out):
-    """Float errors of every k, backtracking all ``kmax`` schedules together, row by row.
+def _path_errors_rows(Z, A, n, k0, k1, out):
+    """Float errors of ``k = k0..k1``, backtracking these schedules together, row by row.
 
     Row ``t`` of the argmin table advances every schedule ``k >= t`` by one block
     (``pos[k]`` holds its current ``N_t``), so the table is read one contiguous
@@ -396,15 +397,15 @@ def _all_path_errors_rows(Z, A, n, kmax, out):
     table outgrows it).  Each ``out[k-1]`` accumulates the same blocks in the
     same order (``t = k, k-1, ..., 1``) with the same termwise block sum as
     :func:`_path_error`, so the values are identical to it (tests compare them
-    bit for bit).  ``O(n kmax)`` additions, ``O(kmax^2)`` table reads.
+    bit for bit).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
     """
-    pos = np.empty(kmax + 1, np.int64)
-    for k in range(1, kmax + 1):
+    pos = np.empty(k1 + 1, np.int64)
+    for k in range(k0, k1 + 1):
         out[k - 1] = 0.0
         pos[k] = n
-    for t in range(kmax, 0, -1):
+    for t in range(k1, 0, -1):
         row = A[t]
-        for k in range(t, kmax + 1):
+        for k in range(max(t, k0), k1 + 1):
             m = pos[k]
             j = row[m]
             pos[k] = j
@@ -414,6 +415,20 @@ def _all_path_errors_rows(Z, A, n, kmax, out):
                 for i in range(j, m):
                     blk += Z[i] - za
                 out[k - 1] += blk
+
+
+@njit(cache=True)
+def _all_path_errors_rows(Z, A, n, kmax, out):
+    _path_errors_rows(Z, A, n, 1, kmax, out)
+
+
+@njit(cache=True, parallel=True)
+def _all_path_errors_rows_parallel(Z, A, n, splits, out):
+    """:func:`_path_errors_rows` on the ``k`` ranges ``(splits[c], splits[c+1]]``, one
+    per thread (each ``k`` is computed by one thread: the same values)."""
+    for c in prange(splits.size - 1):
+        if splits[c + 1] > splits[c]:
+            _path_errors_rows(Z, A, n, splits[c] + 1, splits[c + 1], out)
 
 
 #: ``True``: use the per-k backtracking of the first release (kept for the
@@ -426,6 +441,15 @@ def _all_path_errors(Z, A, n, kmax, out):
         # thread start-up costs ~ms: go parallel only for large tables (same values)
         fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
         fn(Z, A, n, kmax, out)
+        return
+    nth = numba.get_num_threads()
+    if nth > 1 and n * kmax > 20_000_000:
+        # the work of k is ~ n + k (its blocks plus its table reads): split [1, kmax]
+        # into ranges of equal sum_k (n + k) so that the threads finish together
+        c = np.cumsum(n + np.arange(1, kmax + 1, dtype=np.float64))
+        splits = np.searchsorted(c, c[-1] * np.arange(nth + 1) / nth, side="right")
+        splits[0], splits[-1] = 0, kmax
+        _all_path_errors_rows_parallel(Z, A, n, splits.astype(np.int64), out)
         return
     _all_path_errors_rows(Z, A, n, kmax, out)
 
