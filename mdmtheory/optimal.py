@@ -352,13 +352,46 @@ def _knuth_kernel(Zi, P, kmax, A, opt):
     return prev
 
 
-@njit(cache=True, fastmath=True)
-def _path_error(Z, A, n, k):
-    """Thm 1.4 error (float) of the backtracked k-step schedule, blocks summed termwise.
+@njit(cache=True)
+def _block_sum(Z, j, m):
+    """``sum_{i=j}^{m-1} (Z_i - Z_j)`` termwise, in a fixed order (four interleaved
+    partial sums, then ``(a0 + a1) + (a2 + a3)``).
 
-    ``fastmath`` lets LLVM reassociate (vectorise) the block sums; the terms are
-    non-negative, so any summation order is accurate to ``O(s_t eps)`` relative.
+    No ``fastmath``: the order is fixed by the code, not by the compiler's
+    vectoriser, so every caller gets the same bits (the frontier, a single
+    schedule and ``min_steps`` report identical errors).  The terms are
+    non-negative on a valid curve, so the sum is accurate to ``O((m-j) eps)``
+    relative.
     """
+    za = Z[j]
+    a0 = a1 = a2 = a3 = 0.0
+    L4 = j + (m - j) - (m - j) % 4
+    for i in range(j, L4, 4):
+        a0 += Z[i] - za
+        a1 += Z[i + 1] - za
+        a2 += Z[i + 2] - za
+        a3 += Z[i + 3] - za
+    for i in range(L4, m):
+        a0 += Z[i] - za
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(cache=True)
+def _path_error(Z, A, n, k):
+    """Thm 1.4 error (float) of the backtracked k-step schedule, blocks summed termwise."""
+    m = n
+    err = 0.0
+    for t in range(k, 0, -1):
+        j = A[t, m]
+        err += _block_sum(Z, j, m)
+        m = j
+    return err
+
+
+@njit(cache=True, fastmath=True)
+def _path_error_legacy(Z, A, n, k):
+    """The first release's :func:`_path_error` (``fastmath`` block sums), for the
+    side-by-side benchmark only."""
     m = n
     err = 0.0
     for t in range(k, 0, -1):
@@ -377,16 +410,16 @@ def _all_path_errors_parallel(Z, A, n, kmax, out):
     """Float errors of every k (``O(n kmax)``); each k is computed by one thread, so
     the values do not depend on the number of threads."""
     for k in prange(1, kmax + 1):
-        out[k - 1] = _path_error(Z, A, n, k)
+        out[k - 1] = _path_error_legacy(Z, A, n, k)
 
 
 @njit(cache=True)
 def _all_path_errors_serial(Z, A, n, kmax, out):
     for k in range(1, kmax + 1):
-        out[k - 1] = _path_error(Z, A, n, k)
+        out[k - 1] = _path_error_legacy(Z, A, n, k)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True)
 def _path_errors_rows(Z, A, n, k0, k1, out):
     """Float errors of ``k = k0..k1``, backtracking these schedules together, row by row.
 
@@ -395,9 +428,9 @@ def _path_errors_rows(Z, A, n, k0, k1, out):
     row at a time instead of with a stride of one row per step (the per-k walk
     of :func:`_path_error` misses the cache on almost every entry once the
     table outgrows it).  Each ``out[k-1]`` accumulates the same blocks in the
-    same order (``t = k, k-1, ..., 1``) with the same termwise block sum as
-    :func:`_path_error`, so the values are identical to it (tests compare them
-    bit for bit).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
+    same order (``t = k, k-1, ..., 1``) with the same block sum
+    (:func:`_block_sum`) as :func:`_path_error`, so the values are identical to
+    it (tests compare them bit for bit).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
     """
     pos = np.empty(k1 + 1, np.int64)
     for k in range(k0, k1 + 1):
@@ -410,11 +443,7 @@ def _path_errors_rows(Z, A, n, k0, k1, out):
             j = row[m]
             pos[k] = j
             if m - j > 1:  # a one-position block adds Z_j - Z_j = +0.0: a no-op
-                za = Z[j]
-                blk = 0.0
-                for i in range(j, m):
-                    blk += Z[i] - za
-                out[k - 1] += blk
+                out[k - 1] += _block_sum(Z, j, m)
 
 
 @njit(cache=True)
@@ -432,7 +461,8 @@ def _all_path_errors_rows_parallel(Z, A, n, splits, out):
 
 
 #: ``True``: use the per-k backtracking of the first release (kept for the
-#: side-by-side benchmark ``benchmarks/bench_perf_v2.py``; identical values).
+#: side-by-side benchmark ``benchmarks/bench_perf_v2.py``; its fastmath block sums
+#: differ from :func:`_block_sum` in the last bits only).
 LEGACY_PATH_ERRORS = False
 
 

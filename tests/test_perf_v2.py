@@ -42,8 +42,29 @@ def test_frontier_row_backtracking_is_bit_identical_to_per_k_walk(kind, n, kmax)
     O._all_path_errors_rows(Zarr, A, n, kmax, rows)
     walk = np.array([O._path_error(Zarr, A, n, k) for k in range(1, kmax + 1)])
     assert np.array_equal(rows, walk)
-    fr = O.optimal_frontier(Z, kmax)
+    fr = O.optimal_frontier(Z, kmax)  # (two threads for large tables)
     assert np.array_equal(fr.errors, walk)
+    # the first release's fastmath block sums: the same errors up to rounding
+    legacy = np.array([O._path_error_legacy(Zarr, A, n, k) for k in range(1, kmax + 1)])
+    np.testing.assert_allclose(walk, legacy, rtol=1e-13, atol=1e-300)
+    # and an independent float reference: each block summed by numpy
+    sizes = [fr.schedule(k).sizes for k in range(1, kmax + 1)]
+    ref = []
+    for sz in sizes:
+        N = np.concatenate([[0], np.cumsum(sz)])
+        ref.append(sum(float(np.sum(Zarr[a:b] - Zarr[a])) for a, b in zip(N[:-1], N[1:])))
+    np.testing.assert_allclose(walk, ref, rtol=1e-12, atol=1e-15)
+
+
+def test_frontier_threaded_errors_identical_to_serial():
+    n = 4700  # n * kmax > 2e7: the two-thread path
+    rng = np.random.default_rng(4)
+    Z = np.concatenate([[0.0], np.cumsum(rng.random(n - 1))]) / n
+    Zarr, A, _, _ = O._solve(Z, n, "knuth")
+    par, ser = np.zeros(n), np.zeros(n)
+    O._all_path_errors(Zarr, A, n, n, par)
+    O._all_path_errors_rows(Zarr, A, n, n, ser)
+    assert np.array_equal(par, ser)
 
 
 # ----------------------------------------------------------------------------- Markov
