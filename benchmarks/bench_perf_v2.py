@@ -67,7 +67,14 @@ def sec_frontier(lines: list[str]) -> None:
     from mdmtheory import optimal as O
 
     rng = np.random.default_rng(20260101)
-    O.optimal_frontier(np.linspace(0, 1, 16) ** 0.5)
+    Zs = np.linspace(0, 1, 16) ** 0.5  # compile / load every kernel used below
+    O.optimal_frontier(Zs)
+    Zw, Aw, _, _ = O._solve(Zs, 16, "knuth")
+    O._all_path_errors_rows_parallel(Zw, Aw, 16, np.array([0, 8, 16]), np.zeros(16))
+    O.LEGACY_PATH_ERRORS = True
+    O.optimal_frontier(Zs)
+    O._all_path_errors_parallel(Zw, Aw, 16, 16, np.zeros(16))
+    O.LEGACY_PATH_ERRORS = False
     rows, prev = [], None
     for n in (4096, 8192, 16384):
         Z = np.concatenate([[0.0], np.cumsum(rng.random(n - 1))]) / n
