@@ -12,43 +12,51 @@ from ._validation import (
     set_max_table_bytes,
 )
 from .distribution import Distribution
-from . import (
-    bounds,
-    families,
-    hardness,
-    montecarlo,
-    optimal,
-    sampler,
-    schedule,
-    schedule_rules,
-    structured,
-)
-from .information import (
-    conditional_entropy,
-    conditional_total_correlation,
-    curve_from_profile,
-    dual_total_correlation,
-    entropy_increments,
-    entropy_profile,
-    extended_marginal_tensor,
-    information_curve,
-    information_summary,
-    joint_entropy,
-    kl_divergence,
-    leave_one_out_total_correlations,
-    marginal_entropies,
-    mutual_information_sum,
-    pairwise_mutual_information,
-    subset_entropies,
-    total_correlation,
-)
 
-from .montecarlo import CurveEstimate, estimate_information_curve
-from .optimal import Frontier, OptimalSchedule, min_steps, optimal_frontier, optimal_schedule
-from .schedule import Schedule, left_riemann_error, step_errors, weight_form_error
+# Everything else is imported on first access (PEP 562 module ``__getattr__``):
+# ``import mdmtheory`` then loads only NumPy, not Numba or SciPy (about 1 s on a
+# quiet machine otherwise), while ``mdmtheory.optimal_frontier``,
+# ``mdmtheory.optimal`` and ``from mdmtheory import information_curve`` work as
+# before.  ``mdmtheory.policies`` (pure numpy) and ``mdmtheory.bridge`` (torch)
+# are subpackages imported on demand; the core never imports torch.
+_SUBMODULES = frozenset({
+    "bounds", "families", "hardness", "information", "montecarlo", "optimal", "sampler",
+    "schedule", "schedule_rules", "structured", "policies", "bridge", "oracle", "reference",
+    "plotting", "cli",
+})
+_LAZY = {
+    **{name: "information" for name in (
+        "conditional_entropy", "conditional_total_correlation", "curve_from_profile",
+        "dual_total_correlation", "entropy_increments", "entropy_profile",
+        "extended_marginal_tensor", "information_curve", "information_summary",
+        "joint_entropy", "kl_divergence", "leave_one_out_total_correlations",
+        "marginal_entropies", "mutual_information_sum", "pairwise_mutual_information",
+        "subset_entropies", "total_correlation")},
+    "CurveEstimate": "montecarlo",
+    "estimate_information_curve": "montecarlo",
+    **{name: "optimal" for name in (
+        "Frontier", "OptimalSchedule", "min_steps", "optimal_frontier", "optimal_schedule")},
+    **{name: "schedule" for name in (
+        "Schedule", "left_riemann_error", "step_errors", "weight_form_error")},
+}
 
-# ``mdmtheory.policies`` (pure numpy) and ``mdmtheory.bridge`` (torch) are
-# imported on demand: ``import mdmtheory.policies``; the core never imports torch.
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{mod}"), name)
+    globals()[name] = value  # later accesses skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __version__ = "0.1.0"
 

@@ -70,15 +70,55 @@ def _entropy_nats(table: np.ndarray) -> float:
     return float(-(t * np.log(t)).sum())
 
 
+class _Shape:
+    """``n`` and ``q`` of a table swept in place (what the callers read of ``mu``)."""
+
+    __slots__ = ("n", "q")
+
+    def __init__(self, n: int, q: int):
+        self.n, self.q = n, q
+
+
+def _sweep_source(dist):
+    """``(mu-like, table, total)``: a valid float64 C-contiguous ndarray is swept as it is.
+
+    Building a :class:`Distribution` would copy the table (to normalise and
+    freeze it), doubling the memory of a sweep over a NumPy array.  An array
+    that passes the same checks (equal axes, ``q >= 2``, the size budget,
+    finite, non-negative, sum within ``SUM_ATOL`` of one) is therefore used in
+    place; the entropies of ``p / total`` are ``H_raw / total + log(total)``
+    (exact when ``total == 1.0``, else within a few ulps).  Anything else goes
+    through :func:`as_distribution`, which raises its usual errors.
+    """
+    if isinstance(dist, np.ndarray) and dist.dtype == np.float64 and dist.ndim >= 1 \
+            and dist.flags.c_contiguous and dist.shape[0] >= 2 \
+            and all(d == dist.shape[0] for d in dist.shape):
+        q, n = dist.shape[0], dist.ndim
+        try:
+            check_table_size(q, n, what="distribution table")
+            check_probability_table(dist, "table")
+        except (ValueError, MemoryError):
+            pass  # re-raised below with the Distribution's own message
+        else:
+            return _Shape(n, q), dist, float(dist.sum())
+    mu = as_distribution(dist)
+    return mu, mu.p, 1.0
+
+
 def _run_sweep(dist, base, nthreads, store: bool):
     """One marginalisation sweep: ``(mu, H or None, e)``, all in the unit of ``base``."""
-    mu = as_distribution(dist)
+    mu, table, total = _sweep_source(dist)
     factor = log_base_factor(base)  # validate base / nthreads before the sweep
     nthreads = _check_nthreads(nthreads)
     if store:
         check_table_size(2, mu.n, what="vector of 2^n subset entropies")
-    H, sums = sweep_entropies(mu.p, mu.n, mu.q, store=store, nthreads=nthreads)
+    H, sums = sweep_entropies(table, mu.n, mu.q, store=store, nthreads=nthreads)
     counts = np.array([comb(mu.n, m) for m in range(mu.n + 1)], dtype=np.float64)
+    if total != 1.0:  # entropies of the normalised table p / total
+        sums = sums / total + counts * np.log(total)
+        if H is not None:
+            H /= total
+            H += np.log(total)
     e = sums / counts
     e[0] = 0.0  # H(X_empty) = 0 exactly (the sweep returns -s log s of s = sum(p) ~ 1 +- ulp)
     if H is not None:
@@ -350,7 +390,18 @@ def extended_marginal_tensor(dist) -> np.ndarray:
     """
     mu = as_distribution(dist)
     check_table_size(mu.q + 1, mu.n, what="extended (q+1)^n marginal tensor")
-    T = mu.p
-    for ax in range(mu.n):
-        T = np.concatenate([T, T.sum(axis=ax, keepdims=True)], axis=ax)
+    n, q = mu.n, mu.q
+    # filled in place, one axis at a time: slot q of axis ax is the sum of slots
+    # 0..q-1 over the block already filled (axes < ax extended, axes > ax not yet),
+    # added in the order 0, 1, ..., q-1 as numpy's sum over an axis does (the
+    # result is bit-identical to concatenating ``T.sum(axis=ax)`` axis by axis)
+    T = np.empty((q + 1,) * n)
+    T[(slice(0, q),) * n] = mu.p
+    for ax in range(n):
+        head = (slice(None),) * ax
+        tail = (slice(0, q),) * (n - ax - 1)
+        dst = T[head + (slice(q, q + 1),) + tail]
+        np.add(T[head + (slice(0, 1),) + tail], T[head + (slice(1, 2),) + tail], out=dst)
+        for v in range(2, q):
+            np.add(dst, T[head + (slice(v, v + 1),) + tail], out=dst)
     return T

@@ -56,7 +56,6 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 import numpy as np
-from scipy import stats
 
 from ._validation import (
     as_bool,
@@ -290,6 +289,8 @@ def curve_estimate_from_draws(D: np.ndarray, *, level: float = 0.95,
     Z_se = diff.std(axis=0, ddof=1) / math.sqrt(R)
     Z[0] = 0.0
     Z_se[0] = 0.0
+    from scipy import stats  # imported here: scipy.stats costs ~0.5 s at import
+
     tq = float(stats.t.ppf(0.5 + level / 2.0, R - 1))
     # Floating-point allowance: when every draw gives the same Z_j (e.g. a curve
     # that is exactly flat there) the sample s.d. is pure rounding (~1e-16) and a

@@ -65,6 +65,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -141,7 +142,9 @@ class Frontier:
     Notes
     -----
     Schedules are backtracked on demand from the stored argmin table (shape
-    ``(kmax+1, n+1)``, int16 when ``n < 2^15``): ``O(k)`` per schedule.
+    ``(kmax+1, n+1)``, int16 when ``n < 2^15``): ``O(k)`` per schedule.  The
+    ``errors`` of all ``k`` are backtracked together, one table row at a time
+    (``O(n kmax)`` additions, cache-friendly; identical to per-k backtracking).
     """
 
     errors: np.ndarray
@@ -349,13 +352,46 @@ def _knuth_kernel(Zi, P, kmax, A, opt):
     return prev
 
 
-@njit(cache=True, fastmath=True)
-def _path_error(Z, A, n, k):
-    """Thm 1.4 error (float) of the backtracked k-step schedule, blocks summed termwise.
+@njit(cache=True)
+def _block_sum(Z, j, m):
+    """``sum_{i=j}^{m-1} (Z_i - Z_j)`` termwise, in a fixed order (four interleaved
+    partial sums, then ``(a0 + a1) + (a2 + a3)``).
 
-    ``fastmath`` lets LLVM reassociate (vectorise) the block sums; the terms are
-    non-negative, so any summation order is accurate to ``O(s_t eps)`` relative.
+    No ``fastmath``: the order is fixed by the code, not by the compiler's
+    vectoriser, so every caller gets the same bits (the frontier, a single
+    schedule and ``min_steps`` report identical errors).  The terms are
+    non-negative on a valid curve, so the sum is accurate to ``O((m-j) eps)``
+    relative.
     """
+    za = Z[j]
+    a0 = a1 = a2 = a3 = 0.0
+    L4 = j + (m - j) - (m - j) % 4
+    for i in range(j, L4, 4):
+        a0 += Z[i] - za
+        a1 += Z[i + 1] - za
+        a2 += Z[i + 2] - za
+        a3 += Z[i + 3] - za
+    for i in range(L4, m):
+        a0 += Z[i] - za
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(cache=True)
+def _path_error(Z, A, n, k):
+    """Thm 1.4 error (float) of the backtracked k-step schedule, blocks summed termwise."""
+    m = n
+    err = 0.0
+    for t in range(k, 0, -1):
+        j = A[t, m]
+        err += _block_sum(Z, j, m)
+        m = j
+    return err
+
+
+@njit(cache=True, fastmath=True)
+def _path_error_legacy(Z, A, n, k):
+    """The first release's :func:`_path_error` (``fastmath`` block sums), for the
+    side-by-side benchmark only."""
     m = n
     err = 0.0
     for t in range(k, 0, -1):
@@ -374,19 +410,78 @@ def _all_path_errors_parallel(Z, A, n, kmax, out):
     """Float errors of every k (``O(n kmax)``); each k is computed by one thread, so
     the values do not depend on the number of threads."""
     for k in prange(1, kmax + 1):
-        out[k - 1] = _path_error(Z, A, n, k)
+        out[k - 1] = _path_error_legacy(Z, A, n, k)
 
 
 @njit(cache=True)
 def _all_path_errors_serial(Z, A, n, kmax, out):
     for k in range(1, kmax + 1):
-        out[k - 1] = _path_error(Z, A, n, k)
+        out[k - 1] = _path_error_legacy(Z, A, n, k)
+
+
+@njit(cache=True)
+def _path_errors_rows(Z, A, n, k0, k1, out):
+    """Float errors of ``k = k0..k1``, backtracking these schedules together, row by row.
+
+    Row ``t`` of the argmin table advances every schedule ``k >= t`` by one block
+    (``pos[k]`` holds its current ``N_t``), so the table is read one contiguous
+    row at a time instead of with a stride of one row per step (the per-k walk
+    of :func:`_path_error` misses the cache on almost every entry once the
+    table outgrows it).  Each ``out[k-1]`` accumulates the same blocks in the
+    same order (``t = k, k-1, ..., 1``) with the same block sum
+    (:func:`_block_sum`) as :func:`_path_error`, so the values are identical to
+    it (tests compare them bit for bit).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
+    """
+    pos = np.empty(k1 + 1, np.int64)
+    for k in range(k0, k1 + 1):
+        out[k - 1] = 0.0
+        pos[k] = n
+    for t in range(k1, 0, -1):
+        row = A[t]
+        for k in range(max(t, k0), k1 + 1):
+            m = pos[k]
+            j = row[m]
+            pos[k] = j
+            if m - j > 1:  # a one-position block adds Z_j - Z_j = +0.0: a no-op
+                out[k - 1] += _block_sum(Z, j, m)
+
+
+@njit(cache=True)
+def _all_path_errors_rows(Z, A, n, kmax, out):
+    _path_errors_rows(Z, A, n, 1, kmax, out)
+
+
+@njit(cache=True, parallel=True)
+def _all_path_errors_rows_parallel(Z, A, n, splits, out):
+    """:func:`_path_errors_rows` on the ``k`` ranges ``(splits[c], splits[c+1]]``, one
+    per thread (each ``k`` is computed by one thread: the same values)."""
+    for c in prange(splits.size - 1):
+        if splits[c + 1] > splits[c]:
+            _path_errors_rows(Z, A, n, splits[c] + 1, splits[c + 1], out)
+
+
+#: ``True``: use the per-k backtracking of the first release (kept for the
+#: side-by-side benchmark ``benchmarks/bench_perf_v2.py``; its fastmath block sums
+#: differ from :func:`_block_sum` in the last bits only).
+LEGACY_PATH_ERRORS = False
 
 
 def _all_path_errors(Z, A, n, kmax, out):
-    # thread start-up costs ~ms: go parallel only for large tables (same values)
-    fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
-    fn(Z, A, n, kmax, out)
+    if LEGACY_PATH_ERRORS:
+        # thread start-up costs ~ms: go parallel only for large tables (same values)
+        fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
+        fn(Z, A, n, kmax, out)
+        return
+    nth = numba.get_num_threads()
+    if nth > 1 and n * kmax > 20_000_000:
+        # the work of k is ~ n + k (its blocks plus its table reads): split [1, kmax]
+        # into ranges of equal sum_k (n + k) so that the threads finish together
+        c = np.cumsum(n + np.arange(1, kmax + 1, dtype=np.float64))
+        splits = np.searchsorted(c, c[-1] * np.arange(nth + 1) / nth, side="right")
+        splits[0], splits[-1] = 0, kmax
+        _all_path_errors_rows_parallel(Z, A, n, splits.astype(np.int64), out)
+        return
+    _all_path_errors_rows(Z, A, n, kmax, out)
 
 
 @njit(cache=True)
@@ -447,7 +542,12 @@ def _alloc_argmins(kmax: int, n: int) -> np.ndarray:
     check_nbytes(float(kmax + 1) * (n + 1) * np.dtype(dtype).itemsize,
                  what=f"the argmin table for n={n}, kmax={kmax}",
                  detail="lower kmax")
-    return np.zeros((kmax + 1, n + 1), dtype=dtype)
+    # np.empty + fill rather than np.zeros: a large np.empty is malloc'ed and madvised
+    # for transparent huge pages by NumPy, while np.zeros (calloc) faults the table in
+    # 4 KiB pages as the DP first writes it -- ~3x the cost of the fill at n = 8192
+    A = np.empty((kmax + 1, n + 1), dtype=dtype)
+    A.fill(0)
+    return A
 
 
 def _prepare(Z):

@@ -436,6 +436,19 @@ class SelectionRule(Policy):
         return self.select(obs) & obs.active
 
 
+def _rowwise_action_table(policy: Policy, obs: Observation
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, actions, probs)`` from :meth:`Policy.action_distribution`, row by row."""
+    rs, as_, ps = [], [], []
+    for b in range(obs.batch):
+        a, p = policy.action_distribution(obs.row(b))
+        a = np.asarray(a, dtype=bool)
+        rs.append(np.full(a.shape[0], b))
+        as_.append(a)
+        ps.append(np.asarray(p, dtype=np.float64))
+    return np.concatenate(rs), np.concatenate(as_), np.concatenate(ps)
+
+
 class ScheduledPolicy(Policy):
     """A rule that unmasks ``s_t`` positions at the ``t``-th forward pass.
 
@@ -465,9 +478,12 @@ class ScheduledPolicy(Policy):
     def sizes(self, n: int) -> np.ndarray:
         """The step sizes for sequence length ``n`` (one block, no prompt)."""
         if self._schedule is None:
-            from ..schedule_rules import uniform_schedule
+            cache = self.__dict__.setdefault("_sizes_cache", {})
+            if n not in cache:  # built once per n, not once per state
+                from ..schedule_rules import uniform_schedule
 
-            return uniform_schedule(n, self.k).sizes
+                cache[n] = uniform_schedule(n, self.k).sizes
+            return cache[n]
         if self._schedule.n != n:
             raise ValueError(f"schedule covers {self._schedule.n} positions, the MDP has n={n}")
         return self._schedule.sizes
@@ -516,6 +532,45 @@ class ScheduledPolicy(Policy):
         if self.tie_break == "random":
             return Policy.sample_actions(self, obs, rng)
         return topk_mask(self.scores(obs), obs.active, k)
+
+    def action_table(self, obs: Observation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exact action laws of a whole batch: ``(rows, actions, probs)``.
+
+        With ``tie_break="index"`` (one action per state) this is
+        :func:`topk_select` applied to every row at once -- the same order
+        (score descending, tie chains within ``TIE_ATOL`` by index) by two
+        batched lexsorts; otherwise (or for a subclass with its own
+        :meth:`action_distribution`) it asks :meth:`action_distribution` row by row.
+        """
+        if self.tie_break != "index" or \
+                type(self).action_distribution is not ScheduledPolicy.action_distribution:
+            return _rowwise_action_table(self, obs)
+        B, n = obs.x.shape
+        k = np.asarray(self.counts(obs), dtype=np.int64)  # the same counts as count()
+        act = np.asarray(obs.active, dtype=bool)
+        nact = act.sum(axis=1)
+        if ((nact == 0) & (k > 0)).any():
+            raise ValueError("no active position to unmask")
+        if (k > nact).any():
+            b = int(np.flatnonzero(k > nact)[0])
+            raise ValueError(f"cannot unmask k={int(k[b])} positions: only {int(nact[b])} are "
+                             "active (is the count schedule aligned with the blocks?)")
+        sc = np.asarray(self.scores(obs), dtype=np.float64)
+        if np.isnan(sc[act]).any():
+            raise ValueError("scores of active positions contain NaN")
+        # active first by score descending, then by index (a stable sort); inactive last
+        o = np.argsort(np.where(act, -sc, np.inf), axis=1, kind="stable")
+        so = np.take_along_axis(sc, o, axis=1)
+        ao = np.take_along_axis(act, o, axis=1)
+        gaps = np.zeros((B, n), dtype=np.int64)
+        with np.errstate(invalid="ignore"):
+            gaps[:, 1:] = (so[:, :-1] - so[:, 1:]) > TIE_ATOL
+        group = np.where(ao, np.cumsum(gaps, axis=1), n + 1)
+        # within a tie group by index: sort on the unique key (group, position)
+        order = np.take_along_axis(o, np.argsort(group * (n + 1) + o, axis=1), axis=1)
+        acts = np.zeros((B, n), dtype=bool)
+        np.put_along_axis(acts, order, np.arange(n)[None, :] < k[:, None], axis=1)
+        return np.arange(B), acts, np.ones(B)
 
 
 class RandomK(ScheduledPolicy):

@@ -69,7 +69,6 @@ same for both.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
@@ -147,7 +146,56 @@ class ExactOracle(DistributionOracle):
     """
 
     def __init__(self, dist, *, null_context: Literal["uniform", "raise"] = "uniform"):
-        super().__init__(dist, null_context=null_context, max_cells=sys.maxsize)
+        # the tensor is built on first need (_tensor), not here: until then the
+        # conditionals of a batch of codes are read straight off the table
+        super().__init__(dist, null_context=null_context, max_cells=1)
+        self._direct_spent = 0.0
+
+    #: ``False``: build the extended tensor at the first code look-up, as the first
+    #: release did (kept for the side-by-side benchmark ``bench_perf_v2.py``).
+    lazy: bool = True
+
+    def _tensor(self) -> np.ndarray:
+        """The extended marginal tensor, built on first use (memory-guarded)."""
+        if self._T is None:
+            from ..information import extended_marginal_tensor
+
+            self._T = np.ascontiguousarray(extended_marginal_tensor(self.dist)).ravel()
+        return self._T
+
+    def probs_from_codes(self, codes: np.ndarray) -> np.ndarray:
+        """Conditionals ``(B, n, q)`` at the partial assignments ``codes``.
+
+        Two exact back-ends: look-ups in the extended ``(q+1)^n`` marginal tensor,
+        or one walk over the completions of each state in the ``q^n`` table
+        (:mod:`mdmtheory._conditionals`, ``O(|M| q^|M|)`` per state with ``M`` its
+        masked set).  The walk is used until its accumulated work exceeds the cost
+        of building the tensor (``~4 (q+1)^n``) -- and always when the tensor would
+        not fit the memory budget -- so a deterministic policy on ``n = 20`` never
+        builds the 28 GB tensor, while a policy visiting most of the ``(q+1)^n``
+        states switches to look-ups after at most twice the work.  The two agree
+        to float rounding (different summation orders; tests compare them).
+        """
+        codes = np.asarray(codes, dtype=np.int64)
+        n, q = self.n, self.q
+        if self._T is None and self.lazy:
+            from .._conditionals import conditionals_from_codes, direct_cost
+            from .._validation import check_table_size
+
+            cost = direct_cost(codes, n, q)
+            tensor_cost = 4.0 * float(q + 1) ** n
+            fits = True
+            try:
+                check_table_size(q + 1, n, what="extended (q+1)^n marginal tensor")
+            except MemoryError:
+                fits = False
+            if not fits or self._direct_spent + cost <= tensor_cost:
+                self._direct_spent += cost
+                out, den = conditionals_from_codes(self.dist.p, codes, n, q)
+                self._dead(den)  # raises for null_context="raise"
+                return out
+        self._tensor()
+        return super().probs_from_codes(codes)
 
 
 # ============================================================================ observation

@@ -42,7 +42,11 @@ what a log-binomial (``gammaln``) evaluation would give up for ``n = 10^4``
 
 **Complexity.**  ``O(n q^3)`` for the gap sums of a homogeneous chain plus ``O(n^2)``
 scalar operations for the combinatorial kernel (``O(n * min(n, G))`` where ``M_g = 0``
-for ``g > G``, and the loop over ``g`` stops once ``r`` underflows below ``1e-300``);
+for ``g > G``, and the loop over ``g`` stops once ``r`` underflows below ``1e-300``).
+For a homogeneous chain with a stationary law, gaps past the point where
+``max_x chi^2(P^g_x. || pi) (n-g)^2/2 <= eps ln q`` are set to exactly zero
+(certified change of ``Z`` at most ``eps ln q``; see ``_homogeneous_gap_sums``),
+so a chain mixing in ``G`` steps costs ``O(n G)``: ~20 ms at ``n = 10^5``, ``q = 4``;
 inhomogeneous: ``O(n^2 q^3)`` time (``O(n^2 q^2)`` logarithms, unavoidable for the
 ``n^2/2`` exact pair informations), ``O(n q^2)`` memory.  With ``mixing_tol > 0``
 the inner loop over ``b`` stops once the Dobrushin coefficient of ``P_{a->b}`` is
@@ -150,13 +154,56 @@ def markov_marginals(n: int, transition, initial=None) -> np.ndarray:
     return _marginals(s)
 
 
+#: ``True``: the first release's code paths (Python loop for the marginals, every gap
+#: processed however small); kept for the side-by-side benchmark
+#: ``benchmarks/bench_perf_v2.py``.
+LEGACY = False
+
+
 def _marginals(s: MarkovSpec) -> np.ndarray:
-    out = np.empty((s.n, s.q))
-    out[0] = s.initial
-    T = s.steps()
-    for a in range(1, s.n):
-        v = out[a - 1] @ T[a - 1]
-        out[a] = v / v.sum()
+    if LEGACY:
+        out = np.empty((s.n, s.q))
+        out[0] = s.initial
+        T = s.steps()
+        for a in range(1, s.n):
+            v = out[a - 1] @ T[a - 1]
+            out[a] = v / v.sum()
+        return out
+    return _marginals_kernel(s.initial, s.transition, s.n)
+
+
+@njit(cache=True)
+def _marginals_kernel(init, T, n):
+    """``p_a = p_{a-1} T_{a-1} / sum`` for ``a = 2..n``; ``T`` is ``(q, q)`` or ``(n-1, q, q)``.
+
+    A homogeneous chain whose marginal has reached a fixed point of the
+    floating-point map (``p_a == p_{a-1}`` exactly) keeps it: the remaining rows
+    are copies, bit-identical to iterating on.
+    """
+    q = init.size
+    out = np.empty((n, q))
+    out[0] = init
+    v = np.empty(q)
+    hom = T.ndim == 2
+    for a in range(1, n):
+        Ta = T.reshape(-1, q, q)[0 if hom else a - 1]
+        tot = 0.0
+        for y in range(q):
+            acc = 0.0
+            for z in range(q):
+                acc += out[a - 1, z] * Ta[z, y]
+            v[y] = acc
+        for y in range(q):
+            tot += v[y]
+        same = True
+        for y in range(q):
+            out[a, y] = v[y] / tot
+            if out[a, y] != out[a - 1, y]:
+                same = False
+        if same and hom:
+            for b in range(a + 1, n):
+                out[b] = out[a]
+            break
     return out
 
 
@@ -188,30 +235,97 @@ def _matrix_powers_kernel(P, G):
     return out
 
 
+@njit(cache=True)
+def _matrix_powers_until(P, G, pi, tol, n):
+    """``P^1..P^G`` as :func:`_matrix_powers_kernel` (same arithmetic), stopping early.
+
+    Stops before the first gap ``g`` with ``c_g (n-g)(n-g+1)/2 <= tol``, where
+    ``c_g = max_x chi^2(P^g_x. || pi)``; returns the powers computed so far.
+    ``c_g`` bounds every pair information at gap ``>= g`` (see
+    :func:`_homogeneous_gap_sums`), so the gaps cut carry a total ``<= tol``.
+    """
+    q = P.shape[0]
+    out = np.empty((G, q, q))
+    if G == 0:
+        return out
+    out[0] = P
+    for g in range(1, G + 1):
+        cur = out[g - 1]
+        if g > 1:
+            prev = out[g - 2]
+            for x in range(q):
+                for y in range(q):
+                    s = 0.0
+                    for z in range(q):
+                        s += prev[x, z] * P[z, y]
+                    cur[x, y] = s
+        c = 0.0
+        for x in range(q):
+            cx = 0.0
+            for y in range(q):
+                d = cur[x, y] - pi[y]
+                if pi[y] > 0.0:
+                    cx += d * d / pi[y]
+                elif cur[x, y] != 0.0:
+                    cx = np.inf
+            if cx > c:
+                c = cx
+        rest = float(n - g)
+        if c * rest * (rest + 1.0) * 0.5 <= tol:
+            return out[: g - 1]
+    return out
+
+
+def _powers(s: MarkovSpec, pi) -> np.ndarray:
+    """``Pg[g-1] = P^g`` for the gaps that matter (all ``n - 1`` with ``LEGACY``)."""
+    if LEGACY or pi is None:
+        return _matrix_powers_kernel(s.transition, s.n - 1)
+    tol = np.finfo(np.float64).eps * math.log(s.q)
+    return _matrix_powers_until(s.transition, s.n - 1, np.ascontiguousarray(pi, np.float64),
+                                tol, s.n)
+
+
 def _homogeneous_gap_sums(s: MarkovSpec, marg: np.ndarray) -> np.ndarray:
+    """Gap sums of a homogeneous chain; gaps past the mixing point are exact zeros.
+
+    Past gap ``g`` every pair information obeys
+    ``I(X_a; X_{a+g'}) <= sum_x p_a(x) KL(P^{g'}_x. || pi) <= c_g
+    = max_x chi^2(P^g_x. || pi)`` for ``g' >= g`` (the mixture bound on mutual
+    information, ``KL <= chi^2``, and the data-processing inequality under
+    ``P``, which fixes ``pi``).  Gaps from the first ``g`` with
+    ``c_g (n-g)(n-g+1)/2 <= eps ln q`` on are set to zero, so ``Z`` changes by at
+    most ``eps ln q`` (``|r(g,j) - r(g,j-1)| <= 1``): below the float rounding
+    already in ``Z``.  Without this cut, rounding noise (``~1e-17`` per pair)
+    keeps every gap "non-zero" and the curve kernel costs ``O(n^2)``.
+    """
     n = s.n
     if n < 2:
         return np.zeros(0)
-    Pg = _matrix_powers_kernel(s.transition, n - 1)  # Pg[g-1] = P^g
-    g = np.arange(1, n)
+    if s.stationary:
+        pi0 = s.initial
+    else:
+        try:
+            pi0 = stationary_distribution(s.transition)
+        except ValueError:
+            pi0 = None
+    Pg = _powers(s, pi0)  # Pg[g-1] = P^g, g = 1..G
+    G = Pg.shape[0]
+    g = np.arange(1, G + 1)
     if s.stationary:
         pi = s.initial
         J = pi[None, :, None] * Pg  # joint of (X_a, X_{a+g})
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(J > 0, Pg / np.where(pi > 0, pi, 1.0)[None, None, :], 1.0)
             I = np.where(J > 0, J * np.log(ratio), 0.0).sum(axis=(1, 2))
-        return (n - g) * np.maximum(I, 0.0)
+        return _pad((n - g) * np.maximum(I, 0.0), n - 1)
     # Any start: I(X_a; X_{a+g}) = H(p_{a+g}) - sum_x p_a(x) H(P^g_x.).  Summing these
     # O(1) terms over a loses ~n eps n log q to cancellation, so when a stationary law
     # pi exists we subtract the stationary baseline term by term:
     #   I(X_a; X_{a+g}) = I_g^pi + [H(p_{a+g}) - H(pi)] - sum_x (p_a(x) - pi(x)) H(P^g_x.)
     # (an algebraic identity); the brackets decay with the transient, so their prefix
     # sums carry little rounding, and I_g^pi comes from the accurate KL form.
-    hrow = _H(Pg)  # (n-1, q): H(P^g_x.)
-    try:
-        pi = stationary_distribution(s.transition)
-    except ValueError:
-        pi = None
+    hrow = _H(Pg)  # (G, q): H(P^g_x.)
+    pi = pi0
     if pi is not None:
         J = pi[None, :, None] * Pg
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -220,13 +334,19 @@ def _homogeneous_gap_sums(s: MarkovSpec, marg: np.ndarray) -> np.ndarray:
         dH = _H(marg) - float(_H(pi))  # H(p_b) - H(pi)
         delta = marg - pi  # p_a - pi
     else:
-        I_pi = np.zeros(n - 1)
+        I_pi = np.zeros(G)
         dH = _H(marg)
         delta = marg
     Hsuf = np.concatenate([np.cumsum(dH[::-1])[::-1], [0.0]])  # Hsuf[k] = sum_{b>=k} (0-based)
     Dcum = np.cumsum(delta, axis=0)  # Dcum[m-1] = sum_{a<=m} delta_a
     M = (n - g) * I_pi + Hsuf[g] - np.einsum("gx,gx->g", hrow, Dcum[n - g - 1])
-    return np.maximum(M, 0.0)
+    return _pad(np.maximum(M, 0.0), n - 1)
+
+
+def _pad(M: np.ndarray, size: int) -> np.ndarray:
+    out = np.zeros(size)
+    out[: M.size] = M
+    return out
 
 
 @njit(cache=True)
@@ -320,9 +440,11 @@ def gap_information_sums(n: int, transition, initial=None, *, mixing_tol: float 
     return _gap_sums(s, mixing_tol)[0]
 
 
-def _gap_sums(s: MarkovSpec, mixing_tol: float) -> tuple[np.ndarray, int]:
+def _gap_sums(s: MarkovSpec, mixing_tol: float, marg: np.ndarray | None = None
+              ) -> tuple[np.ndarray, int]:
     tol = as_float(mixing_tol, "mixing_tol", minimum=0.0, maximum=1.0, strict_maximum=True)
-    marg = _marginals(s)
+    if marg is None:
+        marg = _marginals(s)
     if s.homogeneous:
         return _homogeneous_gap_sums(s, marg), s.n
     M, gmin = _inhomogeneous_gap_sums_kernel(s.transition, marg, tol)
@@ -505,6 +627,21 @@ def _adjacent_informations(s: MarkovSpec, marg: np.ndarray) -> np.ndarray:
     """``[M_1, M_2]`` (only the first two gaps; vectorised, O(n q^3))."""
     T = s.steps()
     n = s.n
+    if s.homogeneous and not LEGACY and n > 2:
+        # the marginals are constant from row a0 on (fixed point of the float map, see
+        # _marginals_kernel): those pair informations are all equal, count x value
+        nz = np.flatnonzero(~np.all(marg == marg[-1], axis=1))
+        a0 = int(nz[-1]) + 1 if nz.size else 0
+        P2 = s.transition @ s.transition
+        v1, v2 = min(a0, n - 1), min(a0, n - 2)
+        last = marg[-1:]
+        c1 = _pair_informations(last, s.transition[None], last)[0]
+        c2 = _pair_informations(last, P2[None], last)[0]
+        M1 = float(_pair_informations(marg[:v1], T[:v1], marg[1:v1 + 1]).sum()) \
+            + (n - 1 - v1) * float(c1)
+        M2 = float(_pair_informations(marg[:v2], np.broadcast_to(P2, (v2, s.q, s.q)),
+                                      marg[2:v2 + 2]).sum()) + (n - 2 - v2) * float(c2)
+        return np.array([M1, M2])
     M1 = float(_pair_informations(marg[:-1], T, marg[1:]).sum()) if n > 1 else 0.0
     M2 = float(_pair_informations(marg[:-2], np.matmul(T[:-1], T[1:]), marg[2:]).sum()) \
         if n > 2 else 0.0
@@ -527,7 +664,7 @@ def markov_information_summary(n: int, transition, initial=None, *,
     fac = log_base_factor(base)
     marg = _marginals(s)
     h = _H(marg)
-    M, gmin = _gap_sums(s, mixing_tol)
+    M, gmin = _gap_sums(s, mixing_tol, marg)
     n = s.n
     Z = _curve_kernel(M, n, False, 1) if n > 1 else np.zeros(1)
     d = h.mean() - Z
