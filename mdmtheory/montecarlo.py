@@ -162,6 +162,16 @@ class CurveEstimate:
             raise ValueError(f"Z_exact must have shape {self.Z.shape}, got {Ze.shape}")
         return (self.Z_lo <= Ze) & (Ze <= self.Z_hi)
 
+    def plot(self, ax=None, **kwargs):
+        """Draw the estimate with its pointwise band (:func:`mdmtheory.plotting.plot_curve_estimate`).
+
+        ``kwargs`` (``color``, ``label``, ``truth``, ``base``, ``unit``) are passed on.
+        Returns the matplotlib ``Axes``.
+        """
+        from .plotting import plot_curve_estimate
+
+        return plot_curve_estimate(self, ax, **kwargs)
+
     def monotone(self) -> np.ndarray:
         """Isotonic (monotone, non-negative) projection of :attr:`Z`.
 

@@ -113,13 +113,17 @@ class OptimalSchedule:
     schedule: Schedule
     error: float
     k: int
-    scaled_error: int
-    scale: float
+    scaled_error: int = field(repr=False)
+    scale: float = field(repr=False)
     method: str
 
     @property
     def n(self) -> int:
         return self.schedule.n
+
+    def __repr__(self) -> str:
+        return (f"OptimalSchedule(k={self.k}, sizes={self.schedule.sizes.tolist()}, "
+                f"error={self.error:.6g}, method={self.method!r})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,8 +183,20 @@ class Frontier:
         hit = np.flatnonzero(self.errors <= eps)
         return int(hit[0]) + 1 if hit.size else None
 
+    def plot(self, ax=None, **kwargs):
+        """Draw ``OPT_k`` against ``k`` (:func:`mdmtheory.plotting.plot_frontier`).
+
+        ``kwargs`` (``label``, ``color``, ``marker``, ``base``, ``unit``, ``logy``) are
+        passed on.  Returns the matplotlib ``Axes``.
+        """
+        from .plotting import plot_frontier
+
+        return plot_frontier(self, ax, **kwargs)
+
     def __repr__(self) -> str:
-        return f"Frontier(n={self.n}, kmax={self.kmax}, method={self.method!r})"
+        e = self.errors
+        return (f"Frontier(n={self.n}, kmax={self.kmax}, OPT_1={float(e[0]):.6g}, "
+                f"OPT_{self.kmax}={float(e[-1]):.6g}, method={self.method!r})")
 
 
 # ============================================================================ rounding

@@ -129,3 +129,41 @@ def test_smallest_font_and_sizes():
         assert plotting.smallest_font_pt(fig) == 6
     with pytest.raises(ValueError, match="size"):
         plotting.new_figure(size="poster")
+
+
+def test_plot_methods_draw_the_same_data_as_the_functions():
+    """``Frontier.plot`` and ``CurveEstimate.plot`` draw their own numbers (the errors
+    OPT_k against k; the estimate Z_j against j), checked against the objects' arrays."""
+    import mdmtheory as mt
+    from mdmtheory import families
+    from mdmtheory.montecarlo import estimate_information_curve
+    from mdmtheory.optimal import optimal_frontier
+
+    mu = families.binary_symmetric_chain(6, flip=0.2)
+    Z = mt.information_curve(mu)
+    fr = optimal_frontier(Z)
+    ax = fr.plot(logy=False)
+    drawn = False
+    for line in ax.get_lines():
+        x = np.asarray(line.get_xdata(), float)
+        y = np.asarray(line.get_ydata(), float)
+        if x.size >= 3 and np.all(x == np.round(x)) and x.min() >= 1 and x.max() <= fr.kmax:
+            drawn |= bool(np.allclose(y, fr.errors[x.astype(int) - 1]))
+    assert drawn
+    est = estimate_information_curve(mu, n_draws=100, seed=1)
+    ax = est.plot()
+    ys = [np.asarray(line.get_ydata(), float) for line in ax.get_lines()]
+    assert any(y.shape == est.Z.shape and np.allclose(y, est.Z) for y in ys)
+
+
+def test_result_reprs_summarise():
+    """Reprs show key figures, not internal integers or whole arrays."""
+    import mdmtheory as mt
+    from mdmtheory import families
+    from mdmtheory.optimal import optimal_frontier, optimal_schedule
+
+    Z = mt.information_curve(families.binary_symmetric_chain(8, flip=0.1))
+    r = repr(optimal_schedule(Z, 3))
+    assert "scaled_error" not in r and "scale=" not in r and "sizes=[" in r
+    f = repr(optimal_frontier(Z))
+    assert "OPT_1=" in f and "OPT_8=" in f
