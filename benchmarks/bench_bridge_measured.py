@@ -55,7 +55,7 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(args.threads)
     from benchmarks._results import machine_line
-    from mdmtheory.bridge.estimate import estimate_from_rows, estimate_information_curve
+    from mdmtheory.bridge.estimate import estimate_from_rows, estimate_model_curve
     from mdmtheory.bridge.measured import compare_schedules, comparison_table, sample_rows
     from mdmtheory.optimal import optimal_schedule
     from mdmtheory.schedule_rules import masking_schedule, uniform_schedule
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     new = estimate_from_rows(model, rows, positions_per_cell=args.ppc, batch_size=args.batch)
     t_new = time.perf_counter() - t0
     t1 = time.perf_counter()
-    old = estimate_information_curve(model, rows.x, positions_per_cell=args.ppc,
+    old = estimate_model_curve(model, rows.x, positions_per_cell=args.ppc,
                                      batch_size=args.batch, seed=args.seed + 1, fused=False)
     t_old_est = time.perf_counter() - t1
     old_passes = rows.passes + old.passes  # today: sample, then estimate from scratch

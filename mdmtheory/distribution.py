@@ -34,6 +34,23 @@ __all__ = ["Distribution"]
 Revealed = Mapping[int, int] | tuple[Sequence[int], Sequence[int]] | None
 
 
+def _unflatten(arr: np.ndarray, n) -> np.ndarray:
+    """Reshape a flat table of length ``q**n`` to ``(q,)*n`` when ``n`` is given."""
+    if n is None:
+        return arr
+    n = as_int(n, "n", minimum=1)
+    if arr.ndim != 1:
+        if arr.ndim != n:
+            raise ValueError(f"table has {arr.ndim} axes but n={n}")
+        return arr
+    length = arr.shape[0]
+    q = round(length ** (1.0 / n))
+    q = next((c for c in (q - 1, q, q + 1) if c >= 1 and c ** n == length), None)
+    if q is None:
+        raise ValueError(f"a flat table of length {length} is not q**n for n={n}")
+    return arr.reshape((q,) * n)
+
+
 class Distribution:
     """A validated joint probability table over ``Sigma^n`` with ``|Sigma| = q``.
 
@@ -49,6 +66,10 @@ class Distribution:
         Memory budget for the table; default :func:`mdmtheory.get_max_table_bytes`.
     name : str, optional
         A label used in reprs, figures and the CLI.
+    n : int, optional
+        Number of positions of a *flat* (1-D) ``table`` of length ``q**n``, which is then
+        reshaped to ``(q,)*n`` (C order: the last position varies fastest).  Without
+        ``n`` a 1-D table is one position over ``len(table)`` symbols.
 
     Raises
     ------
@@ -66,7 +87,7 @@ class Distribution:
     __slots__ = ("_p", "_n", "_q", "name")
 
     def __init__(self, table, *, atol: float = SUM_ATOL, max_bytes: int | None = None,
-                 name: str | None = None):
+                 name: str | None = None, n: int | None = None):
         atol = as_tolerance(atol, "atol")
         if isinstance(table, (str, bytes)):
             raise ValueError(f"table must be a real-valued array, got {show(table)}")
@@ -76,6 +97,7 @@ class Distribution:
             raise ValueError(f"table must be a rectangular array ({exc})") from None
         if arr.ndim < 1:
             raise ValueError("a distribution needs at least 1 position; got a 0-d array")
+        arr = _unflatten(arr, n)
         q = arr.shape[0]
         if any(s != q for s in arr.shape):
             raise ValueError(

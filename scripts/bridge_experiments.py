@@ -64,11 +64,11 @@ def _schedules(n: int, ks, est) -> dict:
 
 def _analyse(name: str, model, seqs: np.ndarray, val_seqs: np.ndarray, args,
              extra: dict) -> None:
-    from mdmtheory.bridge.estimate import estimate_information_curve, schedule_from_estimate
+    from mdmtheory.bridge.estimate import estimate_model_curve, schedule_from_estimate
     from mdmtheory.bridge.validate import sequential_passes, validate_schedules, validation_table
 
     t0 = time.perf_counter()
-    est = estimate_information_curve(model, seqs, positions_per_cell=args.ppc,
+    est = estimate_model_curve(model, seqs, positions_per_cell=args.ppc,
                                      batch_size=args.batch_size, seed=args.seed + 1,
                                      autocast=args.autocast, progress=True)
     np.savez_compressed(CACHE / f"{name}_draws.npz", H=est.draws_entropy,
@@ -156,9 +156,9 @@ def cmd_oracle(args) -> None:
     Z = information_curve(mu)
     args.ks = [k for k in args.ks if k <= mu.n] or [2, 4]
     args.val_ks = [k for k in args.val_ks if k <= mu.n] or [2, 4]
-    from mdmtheory.bridge.estimate import estimate_information_curve
+    from mdmtheory.bridge.estimate import estimate_model_curve
 
-    est = estimate_information_curve(model, seqs, seed=args.seed + 1, progress=False)
+    est = estimate_model_curve(model, seqs, seed=args.seed + 1, progress=False)
     exact = {name: left_riemann_error(Z, s) for name, s in _schedules(mu.n, args.val_ks,
                                                                       est).items()}
     _analyse("oracle", model, seqs, val, args, {"exact_Z": Z.tolist(), "exact_error": exact})

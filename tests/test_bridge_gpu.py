@@ -22,7 +22,7 @@ pytestmark = [
 ]
 
 from mdmtheory import families, information_curve  # noqa: E402
-from mdmtheory.bridge.estimate import autocast_accuracy, estimate_information_curve  # noqa: E402
+from mdmtheory.bridge.estimate import autocast_accuracy, estimate_model_curve  # noqa: E402
 from mdmtheory.bridge.models import HFMaskedLM, OracleModel  # noqa: E402
 
 
@@ -56,21 +56,21 @@ def test_cuda_log_probs_match_cpu():
 def test_cuda_estimator_matches_cpu_and_autocast_is_accurate():
     cpu, gpu = _tiny_pair()
     x = np.random.default_rng(1).integers(7, size=(16, 24))
-    ec = estimate_information_curve(cpu, x, positions_per_cell=4, progress=False, seed=2)
-    eg = estimate_information_curve(gpu, x, positions_per_cell=4, progress=False, seed=2)
+    ec = estimate_model_curve(cpu, x, positions_per_cell=4, progress=False, seed=2)
+    eg = estimate_model_curve(gpu, x, positions_per_cell=4, progress=False, seed=2)
     assert eg.device.startswith("cuda")
     np.testing.assert_allclose(eg.draws_entropy, ec.draws_entropy, atol=1e-4)
     for dt in ("bf16", "fp16"):
         chk = autocast_accuracy(gpu, x, dt, passes=64)
         assert chk["mean_abs_dH"] < 0.02 and abs(chk["mean_dH"]) < 0.01, chk
-        e16 = estimate_information_curve(gpu, x, positions_per_cell=4, progress=False, seed=2,
+        e16 = estimate_model_curve(gpu, x, positions_per_cell=4, progress=False, seed=2,
                                          autocast=dt, autocast_tolerance=0.01)
         assert np.abs(e16.entropy.Z - ec.entropy.Z).max() < 0.02
 
 
 def test_oracle_on_cuda_converges():
     mu = families.binary_symmetric_chain(6, 0.1)
-    est = estimate_information_curve(OracleModel(mu, device="cuda"), mu.sample(3000, rng=0),
+    est = estimate_model_curve(OracleModel(mu, device="cuda"), mu.sample(3000, rng=0),
                                      seed=1, progress=False, batch_size=1024)
     Z = information_curve(mu)
     assert np.all(np.abs(est.entropy.Z - Z) <= 4 * est.entropy.Z_se + 1e-12)

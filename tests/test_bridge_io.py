@@ -9,7 +9,7 @@ torch = pytest.importorskip("torch")
 
 from mdmtheory import families  # noqa: E402
 from mdmtheory.bridge.cli import _read_sequences, read_sequence_lines  # noqa: E402
-from mdmtheory.bridge.estimate import estimate_information_curve  # noqa: E402
+from mdmtheory.bridge.estimate import estimate_model_curve  # noqa: E402
 from mdmtheory.bridge.models import HFMaskedLM, OracleModel  # noqa: E402
 
 
@@ -43,7 +43,7 @@ def test_model_curve_estimate_plot_draws_the_chosen_form():
     import matplotlib.pyplot as plt
 
     mu = families.random_dirichlet(4, 2, alpha=0.8, seed=3)
-    est = estimate_information_curve(OracleModel(mu), mu.sample(40, rng=1), seed=2,
+    est = estimate_model_curve(OracleModel(mu), mu.sample(40, rng=1), seed=2,
                                      progress=False)
     fig, axes = plt.subplots(1, 2)
     try:
@@ -74,7 +74,7 @@ def test_bridge_schedule_command_end_to_end(tmp_path, capsys):
     from mdmtheory.schedule import left_riemann_error
 
     mu = families.random_dirichlet(5, 2, alpha=0.8, seed=4)
-    est = estimate_information_curve(OracleModel(mu), mu.sample(30, rng=2), seed=3,
+    est = estimate_model_curve(OracleModel(mu), mu.sample(30, rng=2), seed=3,
                                      progress=False)
     path = save_estimate(tmp_path / "e.npz", est, None)
     rc = main(["bridge-schedule", str(path), "--k", "2", "--form", "entropy", "--json"])
@@ -89,3 +89,20 @@ def test_bridge_schedule_command_end_to_end(tmp_path, capsys):
         assert main(["bridge-schedule", str(path), *extra]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "[1, 5]" in err[0]
+
+
+def test_old_estimator_name_warns_and_gives_the_same_estimate():
+    """``mdmtheory.bridge.estimate_information_curve`` (deprecated) warns and returns the
+    estimate of ``estimate_model_curve`` for the same inputs and seed."""
+    import numpy as np
+    import pytest
+
+    from mdmtheory import families
+    from mdmtheory.bridge import OracleModel, estimate_information_curve, estimate_model_curve
+
+    mu = families.binary_symmetric_chain(5, flip=0.2)
+    x = mu.sample(30, rng=0)
+    new = estimate_model_curve(OracleModel(mu), x, seed=1, progress=False)
+    with pytest.warns(DeprecationWarning, match="estimate_model_curve"):
+        old = estimate_information_curve(OracleModel(mu), x, seed=1, progress=False)
+    assert np.array_equal(new.curve("entropy").Z, old.curve("entropy").Z)

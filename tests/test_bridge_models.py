@@ -18,7 +18,7 @@ transformers = pytest.importorskip("transformers")
 
 from mdmtheory import families  # noqa: E402
 from mdmtheory.bridge.estimate import (_grid_to_length, autocast_accuracy,  # noqa: E402
-                                       estimate_information_curve, row_plan)
+                                       estimate_model_curve, row_plan)
 from mdmtheory.bridge.models import (HFMaskedLM, OracleModel, bert_masked_lm,  # noqa: E402
                                      dream_style, llada_style, sample_one_token_per_step)
 
@@ -219,15 +219,15 @@ def test_estimator_on_padded_batches_and_batch_size(tiny_bert):
     m = bert_masked_lm(net, tok)
     rng = np.random.default_rng(2)
     seqs = [rng.integers(Q, size=int(n)) for n in rng.integers(6, 11, size=6)]
-    e1 = estimate_information_curve(m, seqs, lengths="relative", n_ref=8, batch_size=5,
+    e1 = estimate_model_curve(m, seqs, lengths="relative", n_ref=8, batch_size=5,
                                     progress=False, seed=3)
-    e2 = estimate_information_curve(m, seqs, lengths="relative", n_ref=8, batch_size=64,
+    e2 = estimate_model_curve(m, seqs, lengths="relative", n_ref=8, batch_size=64,
                                     progress=False, seed=3)
     assert e1.n == 8 and e1.n_rows == 6
     np.testing.assert_allclose(e1.draws_entropy, e2.draws_entropy, atol=2e-5)
     np.testing.assert_allclose(e1.draws_cross_entropy, e2.draws_cross_entropy, atol=2e-5)
     with pytest.raises(ValueError, match="different lengths"):
-        estimate_information_curve(m, seqs, progress=False)
+        estimate_model_curve(m, seqs, progress=False)
 
 
 def test_estimator_row_by_hand(tiny_bert):
@@ -235,7 +235,7 @@ def test_estimator_row_by_hand(tiny_bert):
     net, tok = tiny_bert
     m = bert_masked_lm(net, tok)
     x = np.array([[1, 4, 0, 2, 5], [3, 3, 1, 0, 2]])
-    est = estimate_information_curve(m, x, positions_per_cell=2, progress=False, seed=7)
+    est = estimate_model_curve(m, x, positions_per_cell=2, progress=False, seed=7)
     from numpy.random import SeedSequence, default_rng
     rng = default_rng(SeedSequence(7, spawn_key=(1,)))
     perm = rng.permutation(5)
@@ -351,7 +351,7 @@ def test_core_and_bridge_import_do_not_import_torch():
 
     code = ("import sys, mdmtheory, mdmtheory.bridge as b; "
             "assert 'torch' not in sys.modules, 'eager torch import'; "
-            "b.estimate_information_curve; assert 'torch' in sys.modules; print('ok')")
+            "b.estimate_model_curve; assert 'torch' in sys.modules; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, out.stderr

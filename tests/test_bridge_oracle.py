@@ -17,7 +17,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from mdmtheory import families, information_curve  # noqa: E402
-from mdmtheory.bridge.estimate import (estimate_information_curve,  # noqa: E402
+from mdmtheory.bridge.estimate import (estimate_model_curve,  # noqa: E402
                                        predicted_error, schedule_from_estimate)
 from mdmtheory.bridge.models import OracleModel  # noqa: E402
 from mdmtheory.bridge.validate import (plumbing_identity_check,  # noqa: E402
@@ -34,7 +34,7 @@ def _coverage(dists, rows: int, seed0: int, ppc_cycle=(1, 3)) -> dict[str, np.nd
         Z = information_curve(mu)
         m = OracleModel(mu)
         x = mu.sample(rows, rng=seed0 + t)
-        est = estimate_information_curve(m, x, seed=seed0 + 10_000 + t, progress=False,
+        est = estimate_model_curve(m, x, seed=seed0 + 10_000 + t, progress=False,
                                          positions_per_cell=ppc_cycle[t % len(ppc_cycle)],
                                          batch_size=256)
         for form in ("entropy", "cross_entropy"):
@@ -75,7 +75,7 @@ def test_rows_equal_numpy_montecarlo_engine():
     (this estimator reveals the *last* j-1 entries of its permutation)."""
     mu = families.random_dirichlet(5, 3, alpha=0.6, seed=11)
     x = mu.sample(30, rng=4)
-    est = estimate_information_curve(OracleModel(mu), x, seed=9, progress=False)
+    est = estimate_model_curve(OracleModel(mu), x, seed=9, progress=False)
     perms = np.stack([np.random.default_rng(np.random.SeedSequence(9, spawn_key=(r,)))
                       .permutation(5) for r in range(30)])
     ref_H = prefix_draws(DistributionOracle(mu), x, perms[:, ::-1].copy(), form="entropy")
@@ -88,7 +88,7 @@ def test_rows_equal_numpy_montecarlo_engine():
 def test_converges_to_exact_curve():
     mu = families.binary_symmetric_chain(6, 0.1)
     Z = information_curve(mu)
-    est = estimate_information_curve(OracleModel(mu), mu.sample(6000, rng=0), seed=1,
+    est = estimate_model_curve(OracleModel(mu), mu.sample(6000, rng=0), seed=1,
                                      positions_per_cell=6, progress=False, batch_size=1024)
     c = est.entropy
     assert c.Z_se[1:].max() < 0.004
@@ -101,7 +101,7 @@ def test_converges_to_exact_curve():
 def test_sequential_stopping_reaches_target():
     mu = families.random_dirichlet(4, 2, alpha=0.5, seed=2)
     m = OracleModel(mu)
-    est = estimate_information_curve(m, lambda num, ss: mu.sample(num, rng=ss),
+    est = estimate_model_curve(m, lambda num, ss: mu.sample(num, rng=ss),
                                      target_halfwidth=0.01, rows_per_round=256,
                                      max_rows=20_000, seed=0, progress=False)
     assert est.max_halfwidth() <= 0.01
@@ -111,7 +111,7 @@ def test_sequential_stopping_reaches_target():
 def test_schedule_from_estimate_is_near_optimal():
     mu = families.binary_symmetric_chain(8, 0.1)
     Z = information_curve(mu)
-    est = estimate_information_curve(OracleModel(mu), mu.sample(3000, rng=3), seed=4,
+    est = estimate_model_curve(OracleModel(mu), mu.sample(3000, rng=3), seed=4,
                                      progress=False, batch_size=1024)
     for k in (2, 3, 4):
         se = schedule_from_estimate(est, k, n_boot=100, seed=k)
@@ -135,7 +135,7 @@ def test_plumbing_identity_on_oracle():
     for d in plumbing_identity_kl(passes, list(scheds.values())):
         exact = left_riemann_error(Z, d.schedule)
         assert abs(d.mean - exact) <= 4 * d.se, (d.schedule, d.mean, exact)
-    est = estimate_information_curve(m, mu.sample(2000, rng=7), seed=8, progress=False)
+    est = estimate_model_curve(m, mu.sample(2000, rng=7), seed=8, progress=False)
     for row in plumbing_identity_check(est, passes, scheds):
         # the paired gap (direct - entropy form on the same passes) is zero in mean
         assert row.gap[1] - 1e-3 <= 0 <= row.gap[2] + 1e-3

@@ -239,3 +239,19 @@ def test_sample_is_reproducible_and_handles_size_zero():
     assert mu.sample(0).shape == (0, 4)
     g = np.random.default_rng(3)
     assert mu.sample(10, rng=g).shape == (10, 4)
+
+
+def test_flat_table_with_n_is_the_reshaped_table():
+    """``Distribution(flat, n=k)`` equals the table reshaped by hand (C order); a length
+    that is not ``q**n`` or a table with other axes than ``n`` is refused."""
+    rng = np.random.default_rng(3)
+    t = rng.random((3, 3, 3))
+    t /= t.sum()
+    flat = Distribution(t.ravel(), n=3)
+    assert flat.n == 3 and flat.q == 3
+    assert np.array_equal(flat.p, Distribution(t).p)
+    assert Distribution(t.ravel(), n=1).q == 27
+    with pytest.raises(ValueError, match="n=2"):
+        Distribution(t.ravel(), n=2)
+    with pytest.raises(ValueError, match="axes"):
+        Distribution(t, n=2)

@@ -642,7 +642,7 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
                                           kinds={"autocast": "choice", "device": "choice"},
                                           needs="torch"),
         "estimate.autocast_accuracy": Exempt("compares autocast modes of a torch model"),
-        "estimate.estimate_information_curve": Spec(
+        "estimate.estimate_model_curve": Spec(
             args={"model": lambda w: _oracle_model(w), "sequences": lambda w: w["x"],
                   "positions_per_cell": 1},
             kinds={"model": "callable", "sequences": "tokens"}, needs="torch"),
@@ -729,10 +729,10 @@ def _oracle_model(w):
 
 def _model_estimate(w):
     if "est" not in _CACHE:
-        from mdmtheory.bridge import estimate_information_curve
+        from mdmtheory.bridge import estimate_model_curve
 
         seqs = w["mu"].sample(40, rng=np.random.default_rng(1))
-        _CACHE["est"] = estimate_information_curve(_oracle_model(w), seqs, progress=False)
+        _CACHE["est"] = estimate_model_curve(_oracle_model(w), seqs, progress=False)
     return _CACHE["est"]
 
 
@@ -1243,6 +1243,8 @@ def _rule_modules_table() -> dict[str, Spec | Exempt]:
                   "background": np.array([0.5, 0.5]), "lam": 0.25, "alpha": 10.0},
             kinds={"probs": None, "offsets": None, "background": None, "lam": "nonneg",
                    "alpha": "positive"}),
+        "mdmtheory.bridge.estimate.estimate_information_curve": Exempt(
+            "deprecated alias of estimate_model_curve (fuzzed under that name)"),
         f"{pol}.neural.DenoiserOracle": Exempt(
             "wraps a torch module as an oracle; the MDP validates its outputs' shapes"),
         f"{pol}.neural.TableDenoiser": Spec(

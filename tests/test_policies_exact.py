@@ -368,3 +368,16 @@ def test_policy_front_on_every_core_family(mu):
             if fam == "optimal schedule":
                 assert d["E_S KL(mu||nu^S)"].kl == pytest.approx(
                     left_riemann_error(Z, d["E_S KL(mu||nu^S)"].schedule), abs=1e-12)
+
+
+def test_policy_law_and_rollout_reprs_summarise():
+    """Reprs give key figures (E[NFE], accuracy, KL; batch and completion), no arrays;
+    the printed KL is the law's own ``kl()``."""
+    from mdmtheory.policies import ExactOracle, TopKConfidence, UnmaskingMDP
+
+    mu = F.binary_symmetric_chain(4, flip=0.1)
+    law = evaluate_policy(mu, TopKConfidence(2))
+    r = repr(law)
+    assert "array(" not in r and f"KL={law.kl():.6g}" in r and "E[NFE]=2" in r
+    ro = UnmaskingMDP(ExactOracle(mu)).rollout(TopKConfidence(2), 5, rng=0)
+    assert "array(" not in repr(ro) and "batch=5" in repr(ro)

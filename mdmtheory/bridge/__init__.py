@@ -2,7 +2,7 @@
 
 Nothing here is imported by the core package, and importing
 ``mdmtheory.bridge`` itself does not import torch: the submodules are loaded on
-first attribute access, so ``mdmtheory.bridge.estimate_information_curve``
+first attribute access, so ``mdmtheory.bridge.estimate_model_curve``
 raises a clear ``ModuleNotFoundError`` naming torch when the ``torch`` extra
 (``pip install 'mdmtheory[torch]'``) is missing.
 
@@ -44,6 +44,7 @@ _EXPORTS = {
     "sample_one_token_per_step": "models",
     "masked_log_probs": "models",
     "masked_entropy_nll": "models",
+    "estimate_model_curve": "estimate",
     "estimate_information_curve": "estimate",
     "estimate_from_rows": "estimate",
     "DEFAULT_FORM": "estimate",

@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     """Execute ``mdmtheory estimate``; returns the exit status."""
     import torch
 
-    from .estimate import DEFAULT_FORM, estimate_information_curve
+    from .estimate import DEFAULT_FORM, estimate_model_curve
     from .models import sample_one_token_per_step
     from .estimate import autocast_accuracy
 
@@ -210,7 +210,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sequences is not None:
         if not args.sequences.is_file():
             raise ValueError(f"sequence file {args.sequences} not found")
-        est = estimate_information_curve(
+        est = estimate_model_curve(
             model, _read_sequences(model, tok, args.sequences),
             positions_per_cell=args.positions_per_cell, batch_size=args.batch_size,
             level=args.level, seed=args.seed, autocast=args.autocast, lengths=args.lengths,
@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
                 return sample_one_token_per_step(model, num_, _L, seed=ss,
                                                  batch_size=args.batch_size,
                                                  autocast=args.autocast, progress=progress)
-            est = estimate_information_curve(
+            est = estimate_model_curve(
                 model, source,
                 num_sequences=None if args.target_halfwidth is not None else args.sample,
                 positions_per_cell=args.positions_per_cell, batch_size=args.batch_size,

@@ -31,7 +31,7 @@ Two sources of rows
   rows have the law of independent ones; for a learned model they estimate the
   curve seen along the sampler's own orders -- the one its measured loss
   (:mod:`mdmtheory.bridge.measured`) is paired with.
-* :func:`estimate_information_curve`: given sequences (or a sampler callable),
+* :func:`estimate_model_curve`: given sequences (or a sampler callable),
   an independent ``pi_r`` per row and ``sum_j b_j`` new passes per row (the
   previous behaviour, kept for held-out data and for comparison).
 
@@ -78,6 +78,7 @@ __all__ = [
     "ScheduleEstimate",
     "autocast_context",
     "autocast_accuracy",
+    "estimate_model_curve",
     "estimate_information_curve",
     "estimate_from_rows",
     "estimate_from_draws",
@@ -490,7 +491,7 @@ def estimate_from_rows(model: MaskedModel, rows, *, positions_per_cell: int = 1,
         From :func:`mdmtheory.bridge.measured.sample_rows`; pass ``a`` of row
         ``r`` (``pi_r(0..a-1)`` revealed) is pass ``c = 0`` of cell ``j = a+1``.
     positions_per_cell : int
-        As in :func:`estimate_information_curve`; the tail passes ``c >= 1``
+        As in :func:`estimate_model_curve`; the tail passes ``c >= 1``
         mask ``{i : (rank(i) - a - c m) mod n < m}`` (wrapped chunks of the
         sampling order, :func:`tail_plan`).
     fused : bool
@@ -534,7 +535,7 @@ def _passes_per_row(nx: int, n_grid: int, ppc: int, mode: str) -> int:
     return int(np.maximum(1, -(-ppc // m)).sum())
 
 
-def estimate_information_curve(model: MaskedModel, sequences: SequenceSource, *,
+def estimate_model_curve(model: MaskedModel, sequences: SequenceSource, *,
                                num_sequences: int | None = None,
                                positions_per_cell: int = 1, batch_size: int = 64,
                                level: float = 0.95, seed: int = 0,
@@ -852,3 +853,19 @@ def schedule_from_estimate(est: ModelCurveEstimate, k: int, *, form: str = DEFAU
     lo, hi = (np.quantile(boots, [a, 1 - a]).tolist() if boots else (math.nan, math.nan))
     return ScheduleEstimate(k=int(k), schedule=opt.schedule, error=err, opt_lo=float(lo),
                             opt_hi=float(hi), n_boot=int(n_boot))
+
+
+def estimate_information_curve(*args, **kwargs) -> ModelCurveEstimate:
+    """Deprecated name of :func:`estimate_model_curve` (a torch model's curve).
+
+    The old name is shared with :func:`mdmtheory.montecarlo.estimate_information_curve`
+    (Monte Carlo over a distribution or an exact oracle), which takes other inputs and
+    returns another type; use :func:`estimate_model_curve` for a model.
+    """
+    import warnings
+
+    warnings.warn("mdmtheory.bridge.estimate_information_curve is deprecated: use "
+                  "mdmtheory.bridge.estimate_model_curve (the Monte Carlo estimator over a "
+                  "distribution is mdmtheory.estimate_information_curve)",
+                  DeprecationWarning, stacklevel=2)
+    return estimate_model_curve(*args, **kwargs)

@@ -122,6 +122,12 @@ class PolicyLaw:
     horizon: int
     policy_name: str = ""
 
+    def __repr__(self) -> str:
+        return (f"PolicyLaw(policy={self.policy_name!r}, mu={self.mu!r}, "
+                f"terminal_states={self.codes.size}, E[NFE]={self.expected_nfe:.6g}, "
+                f"accuracy={self.accuracy:.6g}, KL={self.kl():.6g} nats, "
+                f"incomplete={self.incomplete:.3g}, horizon={self.horizon})")
+
     def kl(self, base: float | None = None) -> float:
         """``KL(mu || nu)`` (nats by default; ``inf`` if ``nu`` misses part of ``supp mu``)."""
         return kl_divergence(self.mu, self.nu, base=base)

@@ -448,6 +448,11 @@ class Rollout:
     complete: np.ndarray
     steps: list = field(default_factory=list)
 
+    def __repr__(self) -> str:
+        B, n = self.x.shape
+        return (f"Rollout(batch={B}, n={n}, mean NFE={float(np.mean(self.nfe)):.6g}, "
+                f"complete={int(np.sum(self.complete))}/{B}, recorded steps={len(self.steps)})")
+
 
 class UnmaskingMDP:
     """The unmasking MDP (Jazbec et al. 2025) over one oracle.
