@@ -10,9 +10,9 @@ expected NFE is drawn over its parameter sweep: top-:math:`k` rules and
 random-:math:`k` over the uniform counts :math:`k = 1..n`; Fast-dLLM threshold
 :math:`\lambda`, Fast-dLLM factor rule :math:`f`, EB-sampler :math:`\gamma` (Wu et
 al. 2025; Ben-Hamu et al. 2025).  The DP-optimal *oblivious* schedule (random
-positions, optimal step sizes; the paper's Thm 1.4 and Prop 1.5) appears twice:
+positions, optimal step sizes; the paper's Thm 4 and Prop 1.5) appears twice:
 the expected KL :math:`\mathbb{E}_S\,\mathrm{KL}(\mu\,\|\,\nu^S)` over the random
-position sets :math:`S` (Thm 1.4; dashed, hollow) and the KL of its true output law
+position sets :math:`S` (Thm 4; dashed, hollow) and the KL of its true output law
 :math:`\mathrm{KL}(\mu\,\|\,\mathbb{E}_S\,\nu^S)` (solid), smaller by convexity.
 For :math:`q = 2` the three top-:math:`k` scores (confidence, margin, negative
 entropy) are increasing functions of one another, so their fronts coincide: they
@@ -98,7 +98,7 @@ def _family_panel(ax, title, mu) -> None:
     opt = optimal_schedule_points(mu)
     for meas, ls, lab in (
             ("E_S KL(mu||nu^S)", "--",
-             r"optimal schedule: $\mathbb{E}_S\,\mathrm{KL}(\mu\|\nu^S)$ (Thm 1.4)"),
+             r"optimal schedule: $\mathbb{E}_S\,\mathrm{KL}(\mu\|\nu^S)$ (Thm 4)"),
             ("KL(mu||nu)", "-", r"optimal schedule: $\mathrm{KL}(\mu\|\mathbb{E}_S\,\nu^S)$")):
         sel = [p for p in opt if p.measure == meas]
         ax.plot([p.expected_nfe for p in sel], [max(p.kl, 0.0) for p in sel], linestyle=ls,

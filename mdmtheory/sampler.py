@@ -310,7 +310,15 @@ def exact_sampler_errors(dist, schedule, *, base: float | None = None,
     -----
     Nothing here uses the information curve: each ``nu^S`` is built from the
     oracle and its KL is summed directly, so ``expected_kl`` is an independent
-    check of Thm 1.4 (Thm 16).
+    check of Thm 4 (Thm 16).
+
+    Each ``nu^S`` is a product of conditionals computed in float64 linear space.
+    For a law with probabilities near the bottom of the float range (below about
+    ``1e-150``) a product of two such conditionals underflows to 0 on a state that
+    ``mu`` charges, and that sequence's KL is reported as ``inf`` although its exact
+    value is finite (and tiny).  Counterexample kept in the tests: the binary
+    symmetric chain with ``n = 3``, ``flip = 2.93e-193`` and schedule ``[1, 2]``
+    gives ``inf`` here while Thm 4 gives ``0`` to float precision.
     """
     factor = log_base_factor(base)
     mu = as_distribution(dist)

@@ -5,7 +5,7 @@ Every bound is checked three ways, each able to fail:
 * **value**: it equals its formula, recomputed here independently (exact
   fractions for the step ratios, TC/DTC from :mod:`mdmtheory.reference`'s naive
   definitions, ``Z_n`` from ``sum_i I(X_i; X_-i)``);
-* **validity**: it is >= the exact error of Thm 1.4 on random distributions and
+* **validity**: it is >= the exact error of Thm 4 on random distributions and
   random schedules (Hypothesis);
 * **tightness** (where spec §5 says so): it is attained within 1e-9 on an MDS
   code -- on the exact Reed–Solomon table (``n <= 5``, ``F_5``) and on the

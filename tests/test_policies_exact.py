@@ -4,7 +4,7 @@
   stated binomial tolerances;
 * random-k with a fixed count schedule: the exact output law == ``E_S nu^S``
   computed here by brute force over all permutations with explicit marginal
-  sums, and the selection-averaged KL == Thm 1.4 (``left_riemann_error`` on
+  sums, and the selection-averaged KL == Thm 4 (``left_riemann_error`` on
   ``information_curve``) == the brute-force average;
 * closed forms on the code family, argmax mode and the reward.
 """
@@ -74,7 +74,7 @@ def brute_sampler_law(p: np.ndarray, sizes) -> tuple[np.ndarray, float]:
     return (total / math.factorial(n)).reshape(p.shape), float(np.mean(kls))
 
 
-# ------------------------------------------------------------------ Thm 1.4 and E_S nu^S
+# ------------------------------------------------------------------ Thm 4 and E_S nu^S
 @pytest.mark.parametrize("sizes", [[1, 1, 1, 1], [2, 2], [1, 3], [3, 1], [4], [2, 1, 1]])
 def test_random_k_law_equals_permutation_average(sizes):
     mu = F.random_dirichlet(4, 2, alpha=0.7, seed=11)
@@ -106,7 +106,7 @@ def test_random_k_agrees_with_the_schedules_sampler(sizes):
 @settings(max_examples=15)
 @given(seed=st.integers(0, 10_000), q=st.sampled_from([2, 3]), data=st.data())
 def test_thm14_equals_selection_averaged_kl(seed, q, data):
-    """Law: for random-k with any composition s, E_S KL(mu||nu^S) = Thm 1.4's error."""
+    """Law: for random-k with any composition s, E_S KL(mu||nu^S) = Thm 4's error."""
     n = 4 if q == 2 else 3
     sizes = data.draw(st.lists(st.integers(1, n), min_size=1, max_size=n).filter(
         lambda s: sum(s) == n))
@@ -305,7 +305,7 @@ def test_policy_front_and_optimal_points():
     Z = information_curve(mu)
     for p in opt:
         # the optimum is no worse than the uniform schedule with the same k, and equals
-        # Thm 1.4 on its own schedule
+        # Thm 4 on its own schedule
         from mdmtheory.schedule_rules import uniform_schedule
 
         assert p.kl <= left_riemann_error(Z, uniform_schedule(5, int(p.param))) + 1e-12
@@ -350,7 +350,7 @@ def _core_families():
 @pytest.mark.parametrize("mu", _core_families(), ids=lambda m: m.name)
 def test_policy_front_on_every_core_family(mu):
     """Laws on every family of the package: KL >= 0, 1 <= E[NFE] <= n, convexity for
-    random-k, OPT_k = Thm 1.4 on its schedule, and every policy exact on product measures."""
+    random-k, OPT_k = Thm 4 on its schedule, and every policy exact on product measures."""
     pts = policy_front(mu)
     Z = information_curve(mu)
     product = mu.is_product()

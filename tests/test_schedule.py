@@ -1,4 +1,4 @@
-"""Schedules and Thm 1.4's error formula (spec theory.md §1-§3, §7 items 9, 10, 15).
+"""Schedules and Thm 4's error formula (spec theory.md §1-§3, §7 items 9, 10, 15).
 
 Every law is checked against an independent computation written here from the
 definitions (explicit loops over positions and blocks), never against the
@@ -136,10 +136,10 @@ def test_compositions_enumerates_every_composition_once():
         list(compositions(0))
 
 
-# ----------------------------------------------------------------------------- Thm 1.4 forms
+# ----------------------------------------------------------------------------- Thm 4 forms
 @given(curve_and_schedule())
 def test_error_equals_the_area_between_curve_and_left_riemann_steps(case):
-    """Def. 1.2 / Thm 1.4: E KL = sum_j (Z_j - Z^N_j), every term >= 0."""
+    """Def. 1.2 / Thm 4: E KL = sum_j (Z_j - Z^N_j), every term >= 0."""
     Z, sizes = case
     ZN = left_riemann_approximation(Z, sizes)
     # Z^N_j = Z_{a_t} built independently
