@@ -28,8 +28,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .._validation import as_bool, as_float, as_int, as_real_array
+from .._validation import as_bool
 from .learned import (
+    check_grpo_fields,
     DiTPolicyNet,
     LearnedPolicy,
     PolicyConfig,
@@ -72,17 +73,10 @@ class EnvGRPOConfig:
     seed: int = 0
 
     def __post_init__(self):
-        as_float(self.alpha, "alpha", minimum=0.0)
-        for key in ("group_size", "prompts_per_batch", "iterations", "inner_steps"):
-            as_int(getattr(self, key), key, minimum=1)
-        for key in ("warmup", "expert_rollouts", "seed"):
-            as_int(getattr(self, key), key, minimum=0)
-        for key in ("clip_eps", "lr", "grad_clip", "policy_temperature"):
-            as_float(getattr(self, key), key, minimum=0.0, strict_minimum=True)
-        as_float(self.weight_decay, "weight_decay", minimum=0.0)
-        betas = as_real_array(self.betas, "betas", ndim=1)
-        if betas.size != 2 or (betas < 0).any() or (betas >= 1).any():
-            raise ValueError(f"betas must be two numbers in [0, 1), got {list(self.betas)}")
+        check_grpo_fields(self, counts=("group_size", "prompts_per_batch", "iterations",
+                                        "inner_steps"),
+                          positive=("clip_eps", "lr", "grad_clip", "policy_temperature"),
+                          non_negative_ints=("warmup", "expert_rollouts", "seed"))
         as_bool(self.fallback, "fallback")
 
 

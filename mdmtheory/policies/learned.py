@@ -316,23 +316,32 @@ class GRPOConfig:
     seed: int = 0
 
     def __post_init__(self):
-        as_float(self.alpha, "alpha", minimum=0.0)
-        for key in ("group_size", "groups_per_batch", "iterations", "inner_steps"):
-            as_int(getattr(self, key), key, minimum=1)
-        as_int(self.warmup, "warmup", minimum=0)
-        as_int(self.seed, "seed", minimum=0)
+        check_grpo_fields(self, counts=("group_size", "groups_per_batch", "iterations",
+                                        "inner_steps"), positive=("clip_eps", "lr",
+                                                                  "grad_clip"))
         as_optional_int(self.block_length, "block_length", minimum=1)
-        for key in ("clip_eps", "lr", "grad_clip"):
-            if not as_float(getattr(self, key), key, minimum=0.0) > 0:
-                raise ValueError(f"{key} must be > 0, got {getattr(self, key)!r}")
-        as_float(self.weight_decay, "weight_decay", minimum=0.0)
-        betas = as_real_array(self.betas, "betas", ndim=1)
-        if betas.size != 2 or (betas < 0).any() or (betas >= 1).any():
-            raise ValueError(f"betas must be two numbers in [0, 1), got {list(self.betas)}")
         as_choice(self.token_mode, "token_mode", ("sample", "argmax"))
         if not callable(self.reward):
             as_choice(self.reward, "reward", ("support", "likelihood"))
         as_bool(self.fallback, "fallback")
+
+
+def check_grpo_fields(cfg, *, counts: tuple[str, ...], positive: tuple[str, ...],
+                      non_negative_ints: tuple[str, ...] = ("warmup", "seed")) -> None:
+    """The validation shared by the GRPO configs: ``alpha >= 0``, the ``counts`` >= 1,
+    ``non_negative_ints`` >= 0, the ``positive`` reals > 0, ``weight_decay >= 0`` and
+    AdamW ``betas`` in ``[0, 1)``."""
+    as_float(cfg.alpha, "alpha", minimum=0.0)
+    for key in counts:
+        as_int(getattr(cfg, key), key, minimum=1)
+    for key in non_negative_ints:
+        as_int(getattr(cfg, key), key, minimum=0)
+    for key in positive:
+        as_float(getattr(cfg, key), key, minimum=0.0, strict_minimum=True)
+    as_float(cfg.weight_decay, "weight_decay", minimum=0.0)
+    betas = as_real_array(cfg.betas, "betas", ndim=1)
+    if betas.size != 2 or (betas < 0).any() or (betas >= 1).any():
+        raise ValueError(f"betas must be two numbers in [0, 1), got {list(cfg.betas)}")
 
 
 @dataclass
