@@ -162,6 +162,12 @@ class CurveEstimate:
             raise ValueError(f"Z_exact must have shape {self.Z.shape}, got {Ze.shape}")
         return (self.Z_lo <= Ze) & (Ze <= self.Z_hi)
 
+    def __repr__(self) -> str:
+        hw = float(np.max(self.Z_hi - self.Z_lo)) / 2 if self.Z.size else float("nan")
+        return (f"CurveEstimate(n={self.n}, Z_n={float(self.Z[-1]):.6g}, "
+                f"sum Z={float(np.sum(self.Z)):.6g}, max half-width={hw:.3g}, "
+                f"level={self.level:g}, n_draws={self.n_draws}, form={self.form!r})")
+
     def plot(self, ax=None, **kwargs):
         """Draw the estimate with its pointwise band (:func:`mdmtheory.plotting.plot_curve_estimate`).
 

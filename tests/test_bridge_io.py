@@ -106,3 +106,17 @@ def test_old_estimator_name_warns_and_gives_the_same_estimate():
     with pytest.warns(DeprecationWarning, match="estimate_model_curve"):
         old = estimate_information_curve(OracleModel(mu), x, seed=1, progress=False)
     assert np.array_equal(new.curve("entropy").Z, old.curve("entropy").Z)
+
+
+def test_estimate_reprs_summarise():
+    """Curve-estimate reprs give key figures (sum of Z = TC, half-width), no arrays."""
+    import numpy as np
+
+    from mdmtheory import families
+    from mdmtheory.bridge import OracleModel, estimate_model_curve
+
+    mu = families.binary_symmetric_chain(5, flip=0.2)
+    e = estimate_model_curve(OracleModel(mu), mu.sample(20, rng=0), progress=False)
+    for r in (repr(e), repr(e.entropy), repr(e.cross_entropy)):
+        assert "array(" not in r and len(r) < 400
+    assert f"sum Z={float(np.sum(e.entropy.Z)):.6g}" in repr(e.entropy)

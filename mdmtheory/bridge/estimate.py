@@ -296,6 +296,13 @@ class ModelCurveEstimate:
             raise ValueError(f"form must be one of {FORMS}, got {form!r}")
         return self.draws_entropy if form == "entropy" else self.draws_cross_entropy
 
+    def __repr__(self) -> str:
+        return (f"ModelCurveEstimate(model={self.model_name!r}, n={self.n}, "
+                f"rows={self.n_rows}, passes={self.passes}, "
+                f"sum_Z_entropy={float(np.sum(self.entropy.Z)):.6g}, "
+                f"sum_Z_cross_entropy={float(np.sum(self.cross_entropy.Z)):.6g}, "
+                f"device={self.device!r}, seconds={self.seconds:.3g})")
+
     def plot(self, ax=None, *, form: str | None = None, **kwargs):
         """Draw one form of the curve with its pointwise band.
 
