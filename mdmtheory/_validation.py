@@ -417,6 +417,18 @@ def as_seed(seed, name: str = "seed") -> np.random.Generator:
 # ----------------------------------------------------------------------------- arrays
 
 
+def _check_shape(arr: np.ndarray, name: str, ndim: int | Sequence[int] | None,
+                 nonempty: bool) -> None:
+    """The number of dimensions (one of ``ndim``) and non-emptiness of an array argument."""
+    if ndim is not None:
+        dims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in dims:
+            want = " or ".join(f"{d}-D" for d in dims)
+            raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
+    if nonempty and arr.size == 0:
+        raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
+
+
 def as_real_array(x, name: str, *, ndim: int | Sequence[int] | None = None,
                   finite: bool = True, nonempty: bool = True) -> np.ndarray:
     """``x`` as a float64 array; complex, string, object and bool input refused.
@@ -446,13 +458,7 @@ def as_real_array(x, name: str, *, ndim: int | Sequence[int] | None = None,
     if raw.dtype.kind not in "iuf":
         raise ValueError(f"{name} must be real-valued, got dtype {raw.dtype}")
     arr = raw.astype(np.float64, copy=False)
-    if ndim is not None:
-        dims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if arr.ndim not in dims:
-            want = " or ".join(f"{d}-D" for d in dims)
-            raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
-    if nonempty and arr.size == 0:
-        raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
+    _check_shape(arr, name, ndim, nonempty)
     if finite and not np.isfinite(arr).all():
         bad = "NaN" if np.isnan(arr).any() else "infinite values"
         raise ValueError(f"{name} contains {bad}")
@@ -491,13 +497,7 @@ def as_int_array(x, name: str, *, minimum: int | None = None, maximum: int | Non
     elif raw.dtype.kind != "i":
         raise ValueError(f"{name} must contain integers, got dtype {raw.dtype}")
     arr = raw.astype(np.int64)
-    if ndim is not None:
-        dims = (ndim,) if isinstance(ndim, int) else tuple(ndim)
-        if arr.ndim not in dims:
-            want = " or ".join(f"{d}-D" for d in dims)
-            raise ValueError(f"{name} must be a {want} array, got shape {arr.shape}")
-    if nonempty and arr.size == 0:
-        raise ValueError(f"{name} must be non-empty")
+    _check_shape(arr, name, ndim, nonempty)
     if arr.size:
         if minimum is not None and arr.min() < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {show(arr.min())}")

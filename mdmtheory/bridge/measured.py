@@ -86,6 +86,21 @@ def _check_model(model) -> None:
                         f"{type(model).__name__}")
 
 
+def diagonal_nll(nll: np.ndarray) -> np.ndarray:
+    """Per row ``sum_t nll[r, t, t]``: the one-token-per-step sampler's NLL from the passes
+    ``nll[r, a, j] = -log p(x_{pi_j} | x_{pi_<a})``."""
+    return np.einsum("raa->r", nll)
+
+
+def schedule_nll(nll: np.ndarray, schedule) -> np.ndarray:
+    """Per row the NLL of the ``k``-step sampler of ``schedule`` on the same order: every
+    position of step ``t``'s block scored at the pass of the block's start."""
+    n = nll.shape[1]
+    s = as_schedule(schedule, n)
+    a = np.repeat(s.starts - 1, s.sizes)  # a_t - 1 of the block of each j
+    return nll[:, a, np.arange(n)].sum(axis=1)
+
+
 @dataclass(frozen=True)
 class SampledRows:
     """Rows of the n-step sampler with all of its passes.
@@ -128,13 +143,11 @@ class SampledRows:
 
     def sequential_nll(self) -> np.ndarray:
         """``-log nu_n^pi(x)`` per row (the diagonal ``a = t``)."""
-        return np.einsum("raa->r", self.nll)
+        return diagonal_nll(self.nll)
 
     def schedule_nll(self, schedule) -> np.ndarray:
         """``-log nu_s^pi(x)`` per row: step ``t``'s block scored at its start pass."""
-        s = as_schedule(schedule, self.n)
-        a = np.repeat(s.starts - 1, s.sizes)
-        return self.nll[:, a, np.arange(self.n)].sum(axis=1)
+        return schedule_nll(self.nll, schedule)
 
     def measured_kl_rows(self, schedule) -> np.ndarray:
         """Same-order log-likelihood ratio per row; its mean estimates ``L(s)``."""

@@ -37,6 +37,7 @@ from .._validation import as_int, as_level
 from ..schedule import Schedule, as_schedule
 from .batching import as_rows as _as_rows
 from .estimate import ModelCurveEstimate, predicted_error
+from .measured import diagonal_nll, schedule_nll
 from .precision import autocast_context
 from .models import MaskedModel, entropy_and_nll
 
@@ -64,13 +65,11 @@ class SequentialPasses:
 
     def sequential_nll(self) -> np.ndarray:
         """``seq(x_r, pi_r)`` per row."""
-        return np.einsum("rjj->r", self.nll)
+        return diagonal_nll(self.nll)
 
     def parallel_nll(self, schedule) -> np.ndarray:
         """``par_s(x_r, pi_r)`` per row."""
-        s = as_schedule(schedule, self.n)
-        a = np.repeat(s.starts - 1, s.sizes)  # a_t - 1 of the block of each j
-        return self.nll[:, a, np.arange(self.n)].sum(axis=1)
+        return schedule_nll(self.nll, schedule)
 
     def entropy_form(self, schedule) -> np.ndarray:
         """Per row ``sum_j (H[a(j), j] - H[j, j])``: the entropy-form Thm 4 error
