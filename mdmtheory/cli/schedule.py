@@ -40,23 +40,13 @@ def _sched_mod():
 
 
 def _rules_mod():
-    try:
-        return importlib.import_module("mdmtheory.schedule_rules")
-    except ModuleNotFoundError as exc:
-        if exc.name == "mdmtheory.schedule_rules":
-            raise CLIError("named schedules need mdmtheory.schedule_rules, which is not "
-                           "installed in this checkout") from None
-        raise
+    """:mod:`mdmtheory.schedule_rules`, imported on first use (keeps ``--help`` fast)."""
+    return importlib.import_module("mdmtheory.schedule_rules")
 
 
 def _optimal_mod():
-    try:
-        return importlib.import_module("mdmtheory.optimal")
-    except ModuleNotFoundError as exc:
-        if exc.name == "mdmtheory.optimal":
-            raise CLIError("optimal schedules need mdmtheory.optimal, which is not installed "
-                           "in this checkout") from None
-        raise
+    """:mod:`mdmtheory.optimal`, imported on first use."""
+    return importlib.import_module("mdmtheory.optimal")
 
 
 def _sizes_of(sched) -> list[int]:
