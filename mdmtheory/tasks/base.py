@@ -167,6 +167,20 @@ class Task:
         """
         raise NotImplementedError(f"task {self.name!r} has no exact distribution")
 
+    def _prompt_vector(self, prompt) -> np.ndarray:
+        """One prompt as a flat int64 vector of ``length`` tokens."""
+        p = np.asarray(prompt, dtype=np.int64).reshape(-1)
+        if p.size != self.length:
+            raise ValueError(f"prompt must have {self.length} tokens, got {p.size}")
+        return p
+
+    def _support_distribution(self, prompt) -> Distribution:
+        """:meth:`exact_distribution` of a task whose ``oracle`` is a
+        :class:`SupportOracle`: its law given the prompt's revealed tokens."""
+        p = self._prompt_vector(prompt)
+        rev = p != self.mask_id
+        return self.oracle.distribution(np.where(rev, p, 0), rev)
+
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(name={self.name!r}, length={self.length}, "
                 f"q={self.q}, mask_id={self.mask_id})")

@@ -146,11 +146,7 @@ class LinearCodeTask(Task):
         return np.array([w.tobytes() in self._words for w in x], dtype=bool)
 
     def exact_distribution(self, prompt):
-        p = np.asarray(prompt, dtype=np.int64).reshape(-1)
-        if p.size != self.length:
-            raise ValueError(f"prompt must have {self.length} tokens, got {p.size}")
-        rev = p != self.mask_id
-        return self.oracle.distribution(np.where(rev, p, 0), rev)
+        return self._support_distribution(prompt)
 
     def information_curve(self, *, base: float | None = None) -> np.ndarray:
         """Exact ``Z_1..Z_n`` of the (unprompted) code law, by ranks over ``F_p``

@@ -93,9 +93,7 @@ class MarkovTask(Task):
         positions only (``q^n_free`` cells), so it is exact whenever that table
         fits the memory budget.
         """
-        p = np.asarray(prompt, dtype=np.int64).reshape(-1)
-        if p.size != self.length:
-            raise ValueError(f"prompt must have {self.length} tokens, got {p.size}")
+        p = self._prompt_vector(prompt)
         free = p == self.mask_id
         if not free.any():
             raise ValueError("the prompt has no masked position")

@@ -125,11 +125,7 @@ class Sudoku4Task(_SudokuTask):
         return x, self._clue_masks(num, rng)
 
     def exact_distribution(self, prompt):
-        p = np.asarray(prompt, dtype=np.int64).reshape(-1)
-        if p.size != self.length:
-            raise ValueError(f"prompt must have {self.length} tokens, got {p.size}")
-        rev = p != self.mask_id
-        return self.oracle.distribution(np.where(rev, p, 0), rev)
+        return self._support_distribution(prompt)
 
     def num_completions(self, prompts) -> np.ndarray:
         """Number of valid completions of each prompt ``(num, 16)``."""
