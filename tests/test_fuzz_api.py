@@ -627,7 +627,7 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
     torch_records = "result record of a torch-model estimate"
     br = "mdmtheory.bridge"
     bridge = {
-        "antiberty.antiberty_dir": Spec(needs="torch"),
+        "antiberty.antiberty_dir": Spec(needs="antiberty"),  # the valid call needs the package
         "antiberty.load_antiberty": Exempt("loads a pretrained model from disk/network"),
         "antiberty.sample_antiberty_sequences": Exempt("needs the AntiBERTy model"),
         "antiberty.RESIDUES": CONST,
