@@ -68,7 +68,7 @@ def affine_code(generator, p: int, shift=None, *, name: str | None = None) -> Di
     words = (_codewords(G, p) + b) % p
     table = np.zeros((p,) * n)
     table[tuple(words.T)] = 1.0 / words.shape[0]
-    return Distribution(table, name=name or f"affine code [{n},{d}]_{p} + {b.tolist()}")
+    return Distribution(table, name=name or f"affine code [{n},{d}]_{p} + {b.tolist()}", n=n)
 
 
 def _projection_counts(words: np.ndarray, S: tuple[int, ...], p: int) -> np.ndarray:
@@ -145,7 +145,7 @@ def product_with_code(mu_star, code) -> Distribution:
     joint = np.multiply.outer(a.p, b.p)  # axes: x_1..x_n, y_1..y_n
     order = [ax for i in range(n) for ax in (i, n + i)]
     table = joint.transpose(order).reshape((s * p,) * n)
-    return Distribution(table, name=f"{a.name or 'mu*'} x {b.name or 'code'}")
+    return Distribution(table, name=f"{a.name or 'mu*'} x {b.name or 'code'}", n=n)
 
 
 def up_shift_curve(Z, d: int, q: int, *, base: float | None = None) -> np.ndarray:

@@ -34,20 +34,69 @@ __all__ = ["Distribution"]
 Revealed = Mapping[int, int] | tuple[Sequence[int], Sequence[int]] | None
 
 
-def _unflatten(arr: np.ndarray, n) -> np.ndarray:
-    """Reshape a flat table of length ``q**n`` to ``(q,)*n`` when ``n`` is given."""
+def _flat_readings(length: int) -> list[tuple[int, int]]:
+    """Every ``(q, n)`` with ``q >= 2``, ``n >= 1`` and ``q**n == length``, by decreasing ``n``.
+
+    These are the shapes ``(q,)*n`` a flat (1-D) table of this length can be read
+    as; ``(length, 1)`` is always one of them when ``length >= 2``.
+    """
+    length = as_int(length, "length", minimum=0)
+    out = []
+    for n in range(max(length, 2).bit_length(), 0, -1):  # q >= 2 needs n <= log2(length)
+        guess = length if n == 1 else round(length ** (1.0 / n))
+        q = next((c for c in (guess - 1, guess, guess + 1) if c >= 2 and c ** n == length), None)
+        if q is not None:
+            out.append((q, n))
+    return out
+
+
+def _describe_readings(readings: list[tuple[int, int]], call: str) -> str:
+    parts = [f"{call}(p, n={n}) " + ("reads it as " if k == 0 else "as ")
+             + (f"one position over {q} symbols" if n == 1 else f"({q},)*{n}")
+             for k, (q, n) in enumerate(readings)]
+    return ", ".join(parts)
+
+
+def _unflatten(arr: np.ndarray, n, call: str = "Distribution") -> np.ndarray:
+    """Reshape a flat table of length ``q**n`` to ``(q,)*n``; refuse a flat table without ``n``.
+
+    ``call`` names the constructor in the error messages (``Distribution`` or
+    ``Distribution.from_weights`` ...), so that the advice is what the user typed.
+    """
     if n is None:
-        return arr
+        if arr.ndim != 1:
+            return arr
+        length = arr.shape[0]
+        readings = _flat_readings(length)
+        if not readings:
+            raise ValueError(
+                f"a flat table of length {length} has no reading as (q,)*n with q >= 2: "
+                "a distribution needs an alphabet of at least 2 symbols"
+            )
+        if len(readings) == 1:
+            raise ValueError(
+                f"a flat table of length {length} needs n=: its only reading is one position "
+                f"over {length} symbols ({call}(p, n=1)); for several positions give the "
+                f"table its shape with p.reshape((q,)*n)"
+            )
+        raise ValueError(
+            f"a flat table of length {length} is ambiguous: pass n= "
+            f"({_describe_readings(readings, call)}), or reshape it with p.reshape((q,)*n)"
+        )
     n = as_int(n, "n", minimum=1)
     if arr.ndim != 1:
         if arr.ndim != n:
             raise ValueError(f"table has {arr.ndim} axes but n={n}")
         return arr
     length = arr.shape[0]
-    q = round(length ** (1.0 / n))
-    q = next((c for c in (q - 1, q, q + 1) if c >= 1 and c ** n == length), None)
+    readings = _flat_readings(length)
+    q = next((qq for qq, nn in readings if nn == n), None)
     if q is None:
-        raise ValueError(f"a flat table of length {length} is not q**n for n={n}")
+        valid = ", ".join(f"n={nn} (q={qq})" for qq, nn in readings) or "none (q >= 2)"
+        raise ValueError(
+            f"a flat table of length {length} is not q**n with q >= 2 for n={n}; "
+            f"its readings: {valid}"
+        )
     return arr.reshape((q,) * n)
 
 
@@ -57,7 +106,8 @@ class Distribution:
     Parameters
     ----------
     table : array_like
-        Array of shape ``(q,)*n`` (all axes the same length ``q >= 2``, ``n >= 1``).
+        Array of shape ``(q,)*n`` (all axes the same length ``q >= 2``, ``n >= 1``),
+        or a flat (1-D) array together with ``n``.
         Entries must be finite and non-negative and sum to one within ``atol``;
         the stored table is renormalised to sum to exactly one (in float64).
     atol : float, optional
@@ -68,13 +118,20 @@ class Distribution:
         A label used in reprs, figures and the CLI.
     n : int, optional
         Number of positions of a *flat* (1-D) ``table`` of length ``q**n``, which is then
-        reshaped to ``(q,)*n`` (C order: the last position varies fastest).  Without
-        ``n`` a 1-D table is one position over ``len(table)`` symbols.
+        reshaped to ``(q,)*n`` (C order: the last position varies fastest); ``n=1``
+        reads it as one position over ``len(table)`` symbols.  Required for a 1-D
+        ``table``: a flat vector of length 64 could be ``(2,)*6``, ``(4,)*3``,
+        ``(8,)*2`` or ``(64,)``, so it is never read without ``n`` -- not even when
+        its length is not a perfect power and ``n=1`` is its only reading (one rule:
+        a 1-D table always needs ``n``).  For a table of ``n >= 2`` axes, ``n`` is
+        optional and must match.
 
     Raises
     ------
     ValueError
-        On a wrong shape, NaN/inf, a negative entry or a sum other than one.
+        On a 1-D ``table`` without ``n`` (the message lists its readings ``(q, n)``
+        and how to reshape it), a length that is not ``q**n``, a wrong shape,
+        NaN/inf, a negative entry or a sum other than one.
     MemoryError
         If the table would exceed the memory budget.
 
@@ -82,6 +139,17 @@ class Distribution:
     -----
     Axis ``i`` of :attr:`p` is position ``i`` (0-based) of the sequence; the value
     along it is the token in ``{0, ..., q-1}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> flat = np.full(64, 1 / 64)
+    >>> Distribution(flat, n=6)
+    <Distribution n=6 q=2>
+    >>> Distribution(flat, n=1)
+    <Distribution n=1 q=64>
+    >>> Distribution(flat.reshape((4,) * 3))
+    <Distribution n=3 q=4>
     """
 
     __slots__ = ("_p", "_n", "_q", "name")
@@ -126,26 +194,33 @@ class Distribution:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_weights(cls, weights, *, name: str | None = None,
-                     max_bytes: int | None = None) -> "Distribution":
-        """Build from non-negative unnormalised weights of shape ``(q,)*n``."""
+                     max_bytes: int | None = None, n: int | None = None) -> "Distribution":
+        """Build from non-negative unnormalised weights of shape ``(q,)*n``.
+
+        A flat (1-D) ``weights`` needs ``n``, exactly as for :class:`Distribution`.
+        """
         w = np.asarray(weights)
         if not np.issubdtype(w.dtype, np.number) or np.iscomplexobj(w):
             raise ValueError(f"weights must be real-valued, got dtype {w.dtype}")
+        if w.ndim >= 1:
+            w = _unflatten(w, n, "Distribution.from_weights")
         w = w.astype(np.float64)
         if w.ndim >= 1:
             check_finite_nonnegative(w, "weights")
         total = float(w.sum()) if w.ndim >= 1 else 0.0
         if w.ndim >= 1 and not total > 0:
             raise ValueError("weights must have a positive sum")
-        return cls(w / total if total > 0 else w, name=name, max_bytes=max_bytes)
+        return cls(w / total if total > 0 else w, name=name, max_bytes=max_bytes, n=n)
 
     @classmethod
     def from_log_weights(cls, log_weights, *, name: str | None = None,
-                         max_bytes: int | None = None) -> "Distribution":
+                         max_bytes: int | None = None, n: int | None = None
+                         ) -> "Distribution":
         """Build from unnormalised log-weights (``-inf`` allowed for zero mass).
 
         Normalisation uses a max-shift (log-sum-exp), so weights like ``1000``
-        or ``-1000`` do not overflow.
+        or ``-1000`` do not overflow.  A flat (1-D) ``log_weights`` needs ``n``,
+        exactly as for :class:`Distribution`.
         """
         lw = np.asarray(log_weights)
         if not np.issubdtype(lw.dtype, np.number) or np.iscomplexobj(lw):
@@ -153,6 +228,7 @@ class Distribution:
         lw = lw.astype(np.float64)
         if lw.ndim < 1:
             raise ValueError("a distribution needs at least 1 position; got a 0-d array")
+        lw = _unflatten(lw, n, "Distribution.from_log_weights")
         if np.isnan(lw).any():
             raise ValueError("log_weights contains NaN")
         if np.isposinf(lw).any():
@@ -161,7 +237,7 @@ class Distribution:
         if not np.isfinite(m):
             raise ValueError("log_weights are all -inf: no configuration has positive mass")
         w = np.exp(lw - m)
-        return cls(w / w.sum(), name=name, max_bytes=max_bytes)
+        return cls(w / w.sum(), name=name, max_bytes=max_bytes, n=n)
 
     @classmethod
     def from_samples(cls, samples, q: int | None = None, *, name: str | None = None,
@@ -353,5 +429,11 @@ class Distribution:
 
 
 def as_distribution(dist) -> Distribution:
-    """Return ``dist`` if it is a :class:`Distribution`, else validate it as a table."""
+    """Return ``dist`` if it is a :class:`Distribution`, else validate it as a table.
+
+    This is the one validation layer of every function that accepts a raw table:
+    a table of shape ``(q,)*n`` is read as it is, and a flat (1-D) array is refused
+    with the message of :class:`Distribution` (build ``Distribution(p, n=...)``
+    first to say how to read it).
+    """
     return dist if isinstance(dist, Distribution) else Distribution(dist)

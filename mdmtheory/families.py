@@ -75,14 +75,14 @@ def product(marginals, *, name: str | None = None) -> Distribution:
     t = rows[0]
     for r in rows[1:]:
         t = np.multiply.outer(t, r)
-    return Distribution(t, name=name or "product")
+    return Distribution(t, name=name or "product", n=n)
 
 
 def uniform(n: int, q: int, *, name: str | None = None) -> Distribution:
     """Uniform distribution on ``Sigma^n`` (the [n, n] code): ``Z = 0``, ``TC = DTC = 0``."""
     n, q = _nq(n, q)
     check_table_size(q, n, copies=2, what="uniform distribution table")
-    return Distribution(np.full((q,) * n, float(q) ** -n), name=name or "uniform")
+    return Distribution(np.full((q,) * n, float(q) ** -n), name=name or "uniform", n=n)
 
 
 def random_dirichlet(n: int, q: int, alpha: float = 1.0, *, seed=None,
@@ -103,7 +103,7 @@ def random_dirichlet(n: int, q: int, alpha: float = 1.0, *, seed=None,
     if g.sum() == 0:  # only possible for tiny alpha; fall back to a point mass
         g.flat[rng.integers(g.size)] = 1.0
     g /= g.sum()
-    return Distribution(g, name=name or f"dirichlet(alpha={alpha:g})")
+    return Distribution(g, name=name or f"dirichlet(alpha={alpha:g})", n=n)
 
 
 def stationary_distribution(transition) -> np.ndarray:
@@ -184,7 +184,7 @@ def markov_chain(n: int, transition, initial=None, *, name: str | None = None) -
         Ts = T[step] if T.ndim == 3 else T
         # t[..., a] * Ts[a, b] -> new axis b
         t = t[..., :, None] * Ts
-    return Distribution(t, name=name or "markov")
+    return Distribution(t, name=name or "markov", n=n)
 
 
 def binary_symmetric_chain(n: int, flip: float, *, name: str | None = None) -> Distribution:
@@ -231,7 +231,7 @@ def hidden_markov(n: int, transition, emission, initial=None, *,
         # alpha[..., z] -> sum_z alpha[..., z] T[z, z'] E[z', x'] -> shape (..., x', z')
         a = alpha @ T  # (..., h)
         alpha = a[..., None, :] * E.T  # (..., q, h)
-    return Distribution(alpha.sum(axis=-1), name=name or "hmm")
+    return Distribution(alpha.sum(axis=-1), name=name or "hmm", n=n)
 
 
 def mixture(components: Sequence[Distribution], weights=None, *,
@@ -260,7 +260,7 @@ def mixture(components: Sequence[Distribution], weights=None, *,
     t = np.zeros(comps[0].shape)
     for wi, c in zip(w, comps):
         t += wi * c.p
-    return Distribution(t, name=name or "mixture")
+    return Distribution(t, name=name or "mixture", n=n)
 
 
 def is_prime(p: int) -> bool:
@@ -309,7 +309,7 @@ def linear_code(generator, p: int, *, name: str | None = None) -> Distribution:
         words = (u @ G) % p
         np.add.at(counts, words @ weights, 1.0)  # no q^n-sized temporary per chunk
     counts /= counts.sum()
-    return Distribution(counts.reshape((p,) * n), name=name or f"code[{n},{d}]")
+    return Distribution(counts.reshape((p,) * n), name=name or f"code[{n},{d}]", n=n)
 
 
 #: Cap on the number ``p^d`` of messages enumerated by :func:`linear_code` (time, not memory).
@@ -360,7 +360,7 @@ def repetition(n: int, q: int, *, name: str | None = None) -> Distribution:
     t = np.zeros((q,) * n)
     for a in range(q):
         t[(a,) * n] = 1.0 / q
-    return Distribution(t, name=name or "repetition")
+    return Distribution(t, name=name or "repetition", n=n)
 
 
 def parity(n: int, q: int, *, name: str | None = None) -> Distribution:
@@ -382,7 +382,7 @@ def parity(n: int, q: int, *, name: str | None = None) -> Distribution:
     t = (s == 0).astype(np.float64)
     del s
     t /= t.sum()
-    return Distribution(t, name=name or "parity")
+    return Distribution(t, name=name or "parity", n=n)
 
 
 def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool = False,
@@ -423,7 +423,7 @@ def potts_chain(n: int, q: int, coupling: float, field=None, *, periodic: bool =
         shape = [1] * n
         shape[i] = q
         lw += h.reshape(shape)
-    return Distribution.from_log_weights(lw, name=name or f"potts(J={coupling:g})")
+    return Distribution.from_log_weights(lw, name=name or f"potts(J={coupling:g})", n=n)
 
 
 def ising_chain(n: int, coupling: float, field: float = 0.0, *, periodic: bool = False,

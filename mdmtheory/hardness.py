@@ -398,7 +398,7 @@ def realize_step_curve(levels: Sequence[int], p: int, *, verify: bool = True,
     # C-order index of a position's m digits is sum_r x^(r) p^r (layer r = digit r).
     order = [r * n + i for i in range(n) for r in reversed(range(m))]
     t = np.transpose(t, order).reshape((p ** m,) * n)
-    mu = Distribution(t, name=name or f"layered-MDS(p={p}, levels={c.tolist()})")
+    mu = Distribution(t, name=name or f"layered-MDS(p={p}, levels={c.tolist()})", n=n)
     if verify:
         from .information import information_curve
 

@@ -90,7 +90,7 @@ def _sweep_source(dist):
     (exact when ``total == 1.0``, else within a few ulps).  Anything else goes
     through :func:`as_distribution`, which raises its usual errors.
     """
-    if isinstance(dist, np.ndarray) and dist.dtype == np.float64 and dist.ndim >= 1 \
+    if isinstance(dist, np.ndarray) and dist.dtype == np.float64 and dist.ndim >= 2 \
             and dist.flags.c_contiguous and dist.shape[0] >= 2 \
             and all(d == dist.shape[0] for d in dist.shape):
         q, n = dist.shape[0], dist.ndim

@@ -249,15 +249,34 @@ def _load_array(path: Path, key: str | None, *, want: str) -> np.ndarray:
         raise _read_error(path, exc) from None
 
 
-def _table_source(path: Path, key: str | None) -> Source:
+def _flat_table_error(path: Path, length: int) -> CLIError:
+    """The one-line error for a flat (1-D) table read without ``--n``: its readings."""
+    from ..distribution import _flat_readings
+
+    readings = _flat_readings(length)
+    if not readings:
+        return CLIError(f"{str(path)!r}: a flat table of length {length} has no reading as "
+                        "(q,)*n with q >= 2")
+    how = ", ".join(f"--n {n} " + ("reads it as " if i == 0 else "as ")
+                    + (f"one position over {q} symbols" if n == 1 else f"({q},)*{n}")
+                    for i, (q, n) in enumerate(readings))
+    what = "is ambiguous: give --n (" if len(readings) > 1 else "needs --n: "
+    close = ")" if len(readings) > 1 else ""
+    return CLIError(f"{str(path)!r}: a flat table of length {length} {what}{how}{close}, "
+                    "or save it reshaped to (q,)*n")
+
+
+def _table_source(path: Path, key: str | None, n: int | None = None) -> Source:
     from ..distribution import Distribution
 
     arr = _load_array(path, key, want="table")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise CLIError(f"{str(path)!r}: expected a numeric probability table, "
                        f"got dtype {arr.dtype}")
+    if arr.ndim == 1 and n is None:
+        raise _flat_table_error(path, arr.shape[0])
     try:
-        dist = Distribution(arr, name=path.name)
+        dist = Distribution(arr, name=path.name, n=n)
     except (ValueError, MemoryError) as exc:
         raise CLIError(f"{str(path)!r}: {exc}") from None
     return _dense_source(dist)
@@ -447,7 +466,7 @@ def _refuse_huge_table(args) -> None:
 
 def _make_source(args) -> Source:
     if args.family == "table":
-        return _table_source(Path(args.path), args.key)
+        return _table_source(Path(args.path), args.key, args.n)
     if args.family == "zcurve":
         return _curve_source(Path(args.path), args.key, args.unit)
     fam = FAMILIES[args.family]
@@ -489,6 +508,10 @@ def _add_source_parsers(sub_parent: argparse.ArgumentParser, common: argparse.Ar
                                     f"'{PROG} {sub_parent.prog.split()[-1]} table.npy').")
     p.add_argument("path", help=".npy or .npz file")
     p.add_argument("--key", default=None, help="array name inside a .npz file")
+    p.add_argument("--n", type=_positive_int, default=None,
+                   help="number of positions of a flat (1-D) table of length q^n, reshaped to "
+                        "(q,)*n; required for a 1-D array (--n 1: one position over all its "
+                        "entries); optional and checked for a table of shape (q,)*n")
     p.set_defaults(family="table")
     p = subs.add_parser("zcurve", parents=[common],
                         help="a stored information curve Z (.json from 'curve --json', .npy, "

@@ -144,7 +144,7 @@ def mixture_of_products_table(weights, components, n: int | None = None, *,
         for i in range(1, n):
             c = np.multiply.outer(c, f[k, i])
         t += w[k] * c
-    return Distribution(t / t.sum(), name=name or f"mixture of {K} products")
+    return Distribution(t / t.sum(), name=name or f"mixture of {K} products", n=n)
 
 
 # ============================================================================ exchangeable exact

@@ -255,4 +255,4 @@ class SupportOracle:
         rows = self.support[cons][:, free]
         flat = np.ravel_multi_index(tuple(rows.T), (self.q,) * free.size)
         w = np.bincount(flat, minlength=self.q ** free.size).astype(np.float64)
-        return Distribution.from_weights(w.reshape((self.q,) * free.size))
+        return Distribution.from_weights(w.reshape((self.q,) * free.size), n=free.size)

@@ -107,4 +107,4 @@ class MarkovTask(Task):
                 T = T * P[:, p[i]] if free[i - 1] else T * P[p[i - 1], p[i]]
         if not T.sum() > 0:
             raise ValueError("the prompt has probability zero under the chain")
-        return Distribution.from_weights(T)
+        return Distribution.from_weights(T, n=int(free.sum()))
