@@ -263,7 +263,8 @@ class Distribution:
         check_table_size(qq, n, max_bytes=max_bytes, what="empirical distribution table")
         flat = np.ravel_multi_index(tuple(x.T), (qq,) * n)
         counts = np.bincount(flat, minlength=qq**n).astype(np.float64)
-        return cls((counts / counts.sum()).reshape((qq,) * n), name=name, max_bytes=max_bytes)
+        return cls((counts / counts.sum()).reshape((qq,) * n), name=name, max_bytes=max_bytes,
+                   n=n)
 
     # ------------------------------------------------------------------ basic attributes
     @property

@@ -159,7 +159,7 @@ def distributions(draw, n_min: int = 1, n_max: int = 6, q_min: int = 2, q_max: i
     zero_frac = draw(st.sampled_from((0.3, 0.7, 0.95)))
     t = _random_table(np.random.default_rng(seed), n, q, kind, alpha, zero_frac)
     return Distribution(t, name=f"random(n={n}, q={q}, kind={kind}, seed={seed}, "
-                                f"alpha={alpha}, zero_frac={zero_frac})")
+                                f"alpha={alpha}, zero_frac={zero_frac})", n=n)
 
 
 def _stochastic(rng: np.random.Generator, rows: int, cols: int, alpha: float = 1.0

@@ -1,4 +1,4 @@
-"""The validated joint table and its exact MDM oracle (issue 2, item 2; spec theory.md §1).
+"""The validated joint table and its exact MDM oracle (Def 11 of the paper).
 
 Every quantity is compared with a brute-force computation written here: explicit loops
 over all ``q**n`` sequences for marginals and conditionals, ``collections.Counter`` for
@@ -255,3 +255,101 @@ def test_flat_table_with_n_is_the_reshaped_table():
         Distribution(t.ravel(), n=2)
     with pytest.raises(ValueError, match="axes"):
         Distribution(t, n=2)
+
+
+def _readings_brute(length: int) -> set[tuple[int, int]]:
+    """Every ``(q, n)`` with ``q >= 2`` and ``q**n == length``, by trying all pairs."""
+    return {(q, n) for q in range(2, length + 1) for n in range(1, length.bit_length() + 1)
+            if q ** n == length}
+
+
+@pytest.mark.parametrize("length", [64, 729, 16, 4, 256])
+def test_flat_table_without_n_is_refused_with_every_reading(length):
+    """A 1-D table of a perfect-power length is refused; the message names every
+    reading ``(q, n)`` (enumerated here by brute force) and the reshape advice."""
+    v = np.full(length, 1.0 / length)
+    readings = _readings_brute(length)
+    assert len(readings) >= 2
+    with pytest.raises(ValueError) as info:
+        Distribution(v)
+    msg = str(info.value)
+    assert f"a flat table of length {length} is ambiguous" in msg
+    assert "p.reshape((q,)*n)" in msg and "\n" not in msg
+    for q, n in readings:
+        assert f"Distribution(p, n={n})" in msg
+        assert (f"one position over {q} symbols" if n == 1 else f"({q},)*{n}") in msg
+    assert msg.count("Distribution(p, n=") == len(readings)  # no reading that is not one
+
+
+@pytest.mark.parametrize("length", [2, 3, 7, 12, 101, 1000 + 1])
+def test_flat_table_of_non_power_length_is_still_refused(length):
+    """One rule: a 1-D table always needs ``n``, even when ``n=1`` is its only reading
+    (lengths that are not ``q**n`` for any ``n >= 2``, checked by brute force)."""
+    assert _readings_brute(length) == {(length, 1)}
+    v = np.full(length, 1.0 / length)
+    with pytest.raises(ValueError, match=r"needs n=.*Distribution\(p, n=1\).*reshape"):
+        Distribution(v)
+    assert (Distribution(v, n=1).n, Distribution(v, n=1).q) == (1, length)
+
+
+@pytest.mark.parametrize("length", [0, 1])
+def test_flat_table_too_short_has_no_reading(length):
+    for n in (None, 1):
+        with pytest.raises(ValueError, match="q >= 2"):
+            Distribution(np.ones(length), n=n)
+
+
+def test_flat_readings_match_brute_force():
+    from mdmtheory.distribution import _flat_readings
+
+    for length in list(range(0, 600)) + [2 ** 20, 3 ** 12, 10 ** 6, 6 ** 7, 2 ** 40]:
+        got = _flat_readings(length)
+        want = _readings_brute(length) if length < 600 else {
+            (round(length ** (1 / n)), n) for n in range(1, 41)
+            if round(length ** (1 / n)) >= 2 and round(length ** (1 / n)) ** n == length}
+        assert set(got) == want, length
+        assert [n for _, n in got] == sorted((n for _, n in got), reverse=True)
+
+
+def test_every_reading_of_a_flat_table_is_the_hand_indexed_table():
+    """``Distribution(v, n=n)`` for every reading of a length-64 vector: the probability
+    of each sequence is ``v[sum_i x_i q**(n-1-i)]`` (C order, computed by hand, not by
+    ``reshape``)."""
+    rng = np.random.default_rng(11)
+    v = rng.random(64)
+    v /= v.sum()
+    for q, n in _readings_brute(64):
+        mu = Distribution(v, n=n)
+        assert (mu.n, mu.q) == (n, q)
+        for x in itertools.product(range(q), repeat=n):
+            idx = sum(xi * q ** (n - 1 - i) for i, xi in enumerate(x))
+            assert mu.prob(x) == pytest.approx(v[idx], rel=1e-14, abs=0)
+
+
+def test_from_weights_and_log_weights_take_n_for_flat_input():
+    w = np.arange(1.0, 9.0)
+    with pytest.raises(ValueError, match=r"Distribution.from_weights\(p, n=3\) reads it as "
+                                         r"\(2,\)\*3"):
+        Distribution.from_weights(w)
+    with pytest.raises(ValueError, match=r"Distribution.from_log_weights\(p, n=1\)"):
+        Distribution.from_log_weights(np.log(w))
+    np.testing.assert_allclose(Distribution.from_weights(w, n=3).p.ravel(), w / 36, rtol=1e-15)
+    np.testing.assert_allclose(Distribution.from_log_weights(np.log(w), n=1).p, w / 36,
+                               rtol=1e-14)
+    assert Distribution.from_weights(w, n=1).shape == (8,)
+
+
+@pytest.mark.parametrize("name", ["information_curve", "entropy_profile", "subset_entropies",
+                                  "total_correlation", "dual_total_correlation",
+                                  "information_summary", "joint_entropy"])
+def test_functions_taking_raw_tables_refuse_a_flat_vector_the_same_way(name):
+    """One validation layer: a public function that accepts a raw array refuses a flat
+    vector with the constructor's message, and accepts the reshaped table."""
+    import mdmtheory as mt
+
+    f = getattr(mt, name)
+    flat = np.full(64, 1 / 64)
+    with pytest.raises(ValueError, match=r"length 64 is ambiguous: pass n= .*\(2,\)\*6"):
+        f(flat)
+    f(flat.reshape((2,) * 6))
+    f(Distribution(flat, n=1))
