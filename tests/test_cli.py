@@ -1,7 +1,7 @@
-"""End-to-end tests of the ``mdmtheory`` command line (issue 6).
+"""End-to-end tests of the ``mdmtheory`` command line.
 
 Every number the CLI prints is compared with a value computed *here*, by a
-different route: closed forms of spec §6 (Markov chain TC, code curves), the
+different route: closed forms (Markov chain TC, code curves), the
 core library called directly, Theorem 4 re-implemented in a few lines
 (``_thm14``) and brute force over all compositions for the optimal schedule.
 Error paths must exit with status 2 and exactly one line on stderr, never a
@@ -153,6 +153,37 @@ def test_curve_of_npy_and_npz_tables(capsys, tmp_path):
         out = json_main(capsys, "curve", *args)
         np.testing.assert_allclose(out["Z"], expect["Z"], atol=1e-12)
         assert out["DTC"] == pytest.approx(expect["DTC"], abs=1e-12)
+
+
+def test_flat_table_file_needs_n(capsys, tmp_path):
+    """A 1-D array in a table file: one line, exit 2, naming ``--n`` and every reading;
+    ``--n`` reads it as the table reshaped by hand (C order), ``--n 1`` as one position."""
+    mu = families.random_dirichlet(3, 4, seed=5)  # 64 cells: (4,)*3, (2,)*6, (8,)*2, (64,)
+    flat = tmp_path / "flat.npy"
+    np.save(flat, mu.p.ravel())
+    np.save(tmp_path / "twelve.npy", np.full(12, 1 / 12))
+    for argv in (["curve", str(flat)], ["schedule", "table", str(flat), "--k", "2"]):
+        rc, out, err = run_main(capsys, *argv)
+        assert rc == 2 and out == "" and err.count("\n") == 1, err
+        assert err.startswith("mdmtheory: error: ") and "flat.npy" in err
+        for reading in ("--n 6 reads it as (2,)*6", "--n 3 as (4,)*3", "--n 2 as (8,)*2",
+                        "--n 1 as one position over 64 symbols"):
+            assert reading in err, err
+        assert "--n 4" not in err and "--n 5" not in err
+    rc, _, err = run_main(capsys, "curve", str(tmp_path / "twelve.npy"))
+    assert rc == 2 and "needs --n" in err and "--n 1 reads it as one position over 12" in err
+    out = json_main(capsys, "curve", str(flat), "--n", "3")
+    np.testing.assert_allclose(out["Z"], information_summary(mu)["Z"], atol=1e-12)
+    out6 = json_main(capsys, "curve", "table", str(flat), "--n", "6")
+    assert (out6["n"], out6["q"]) == (6, 2)
+    np.testing.assert_allclose(out6["Z"], information_curve(mu.p.reshape((2,) * 6)), atol=1e-12)
+    out1 = json_main(capsys, "curve", str(tmp_path / "twelve.npy"), "--n", "1")
+    assert out1["Z"] == [0.0] and out1["H"] == pytest.approx(math.log(12), abs=1e-12)
+    rc, _, err = run_main(capsys, "curve", str(flat), "--n", "5")
+    assert rc == 2 and err.count("\n") == 1 and "n=6 (q=2)" in err and "n=1 (q=64)" in err
+    np.save(tmp_path / "square.npy", mu.p)
+    rc, _, err = run_main(capsys, "curve", str(tmp_path / "square.npy"), "--n", "2")
+    assert rc == 2 and "3 axes but n=2" in err
 
 
 def test_curve_json_round_trips_through_zcurve(capsys, tmp_path):
