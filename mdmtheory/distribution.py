@@ -70,8 +70,8 @@ def _unflatten(arr: np.ndarray, n, call: str = "Distribution") -> np.ndarray:
         readings = _flat_readings(length)
         if not readings:
             raise ValueError(
-                f"a flat table of length {length} has no reading as (q,)*n with q >= 2: "
-                "a distribution needs an alphabet of at least 2 symbols"
+                f"a flat table of length {length} has no reading as (q,)*n: the alphabet "
+                "size q must be >= 2"
             )
         if len(readings) == 1:
             raise ValueError(
@@ -89,6 +89,8 @@ def _unflatten(arr: np.ndarray, n, call: str = "Distribution") -> np.ndarray:
             raise ValueError(f"table has {arr.ndim} axes but n={n}")
         return arr
     length = arr.shape[0]
+    if n == 1:
+        return arr  # one position over `length` symbols (q >= 2 is checked by the caller)
     readings = _flat_readings(length)
     q = next((qq for qq, nn in readings if nn == n), None)
     if q is None:
@@ -165,6 +167,8 @@ class Distribution:
             raise ValueError(f"table must be a rectangular array ({exc})") from None
         if arr.ndim < 1:
             raise ValueError("a distribution needs at least 1 position; got a 0-d array")
+        if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+            raise ValueError(f"table must be real-valued, got dtype {arr.dtype}")
         arr = _unflatten(arr, n)
         q = arr.shape[0]
         if any(s != q for s in arr.shape):
@@ -174,8 +178,6 @@ class Distribution:
         if q < 2:
             raise ValueError(f"alphabet size q must be >= 2, got q={q}")
         check_table_size(q, arr.ndim, max_bytes=max_bytes, what="distribution table")
-        if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
-            raise ValueError(f"table must be real-valued, got dtype {arr.dtype}")
         arr = np.array(arr, dtype=np.float64, copy=True)
         check_finite_nonnegative(arr, "table")
         s = float(arr.sum())

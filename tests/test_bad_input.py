@@ -24,15 +24,18 @@ from mdmtheory import Distribution, families
 from mdmtheory.schedule import Schedule, left_riemann_error
 
 # ----------------------------------------------------------------------------- tables
-BAD_TABLES = [
+#: One-position tables with bad values: a flat (1-D) table needs ``n=1`` to be read.
+BAD_FLAT_TABLES = [
     ([np.nan, 1.0], "NaN"),
-    ([[0.5, np.nan], [0.25, 0.25]], "NaN"),
     ([np.inf, 0.0], "infinite"),
     ([-np.inf, 1.0], "infinite"),
     ([-0.1, 1.1], "negative"),
-    ([[0.5, 0.5], [0.5, -0.5]], "negative"),
     ([0.5, 0.6], "sum to 1"),
     ([0.2, 0.2], "sum to 1"),
+]
+BAD_TABLES = [
+    ([[0.5, np.nan], [0.25, 0.25]], "NaN"),
+    ([[0.5, 0.5], [0.5, -0.5]], "negative"),
     (np.full((2, 2), 0.25 * (1 + 1e-6)), "sum to 1"),   # off by 1e-6 > SUM_ATOL
     (np.zeros((2, 2)), "sum to 1"),
     (np.full((2, 3), 1 / 6), "same length"),             # unequal axes
@@ -60,12 +63,23 @@ def test_bad_tables_raise(table, match):
         mdm.total_correlation(table)
 
 
+@pytest.mark.parametrize("table,match", BAD_FLAT_TABLES)
+def test_bad_flat_tables_raise(table, match):
+    """Read as one position (``n=1``) the bad value is named; without ``n`` a flat table
+    is refused first, by the constructor and by every function taking a raw array."""
+    with pytest.raises(ValueError, match=match):
+        Distribution(table, n=1)
+    for f in (Distribution, mdm.information_summary, mdm.total_correlation):
+        with pytest.raises(ValueError, match=r"length 2 needs n=.*Distribution\(p, n=1\)"):
+            f(table)
+
+
 def test_float32_rounded_table_is_rejected_not_silently_renormalised():
     """A table off by ~1e-7 (float32 rounding) exceeds SUM_ATOL = 1e-9 (documented choice)."""
     t = np.full(3, np.float32(1 / 3), dtype=np.float32).astype(np.float64) * (1 + 3e-7)
     with pytest.raises(ValueError, match="sum to 1"):
-        Distribution(t)
-    Distribution(t, atol=1e-6)  # accepted with an explicit tolerance
+        Distribution(t, n=1)
+    Distribution(t, atol=1e-6, n=1)  # accepted with an explicit tolerance
 
 
 @pytest.mark.parametrize("w,match", [
@@ -77,7 +91,7 @@ def test_float32_rounded_table_is_rejected_not_silently_renormalised():
 ])
 def test_bad_weights(w, match):
     with pytest.raises(ValueError, match=match):
-        Distribution.from_weights(w)
+        Distribution.from_weights(w, n=1)
 
 
 @pytest.mark.parametrize("lw,match", [
@@ -89,7 +103,7 @@ def test_bad_weights(w, match):
 ])
 def test_bad_log_weights(lw, match):
     with pytest.raises(ValueError, match=match):
-        Distribution.from_log_weights(lw)
+        Distribution.from_log_weights(lw, n=None if np.ndim(lw) != 1 else 1)
 
 
 @pytest.mark.parametrize("samples,q,match", [

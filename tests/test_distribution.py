@@ -295,7 +295,7 @@ def test_flat_table_of_non_power_length_is_still_refused(length):
 @pytest.mark.parametrize("length", [0, 1])
 def test_flat_table_too_short_has_no_reading(length):
     for n in (None, 1):
-        with pytest.raises(ValueError, match="q >= 2"):
+        with pytest.raises(ValueError, match="q must be >= 2"):
             Distribution(np.ones(length), n=n)
 
 
