@@ -131,7 +131,7 @@ def test_extended_marginal_tensor_entries():
 
 def test_single_position():
     """n = 1: Z = (0,), TC = DTC = 0, e = (0, H(X_1))."""
-    mu = mdm.Distribution([0.2, 0.3, 0.5])
+    mu = mdm.Distribution([0.2, 0.3, 0.5], n=1)
     s = mdm.information_summary(mu)
     h = -(0.2 * math.log(0.2) + 0.3 * math.log(0.3) + 0.5 * math.log(0.5))
     np.testing.assert_allclose(s.profile, [0.0, h], atol=1e-15)

@@ -153,7 +153,7 @@ def _concat_reference(p):
 @pytest.mark.parametrize("q,n", [(2, 1), (2, 6), (3, 4), (5, 3)])
 def test_extended_tensor_in_place_is_bit_identical_to_concatenation(q, n):
     rng = np.random.default_rng(q * 10 + n)
-    mu = Distribution(rng.dirichlet(np.ones(q ** n)).reshape((q,) * n))
+    mu = Distribution(rng.dirichlet(np.ones(q ** n)).reshape((q,) * n), n=n)
     assert np.array_equal(extended_marginal_tensor(mu), _concat_reference(mu.p))
 
 
