@@ -68,7 +68,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy import optimize, stats
 
-from ._validation import as_float, as_int, as_optional_int, as_real_array, check_nbytes
+from ._validation import as_float, as_int, as_optional_int, as_real_array, check_nbytes, show
 from .schedule import compositions, riemann_weights, validate_curve
 
 __all__ = [
@@ -203,9 +203,9 @@ def bernoulli_process(n: int, unmask_probs, *, name: str = "Bernoulli") -> Count
     p = as_real_array(unmask_probs, "unmask_probs", finite=False)
     check_nbytes(16.0 * p.size * float(n + 1) ** 2, what=f"kernels of n={n} positions")
     if p.ndim != 1 or p.size < 1 or not np.isfinite(p).all() or (p < 0).any() or (p > 1).any():
-        raise ValueError(f"unmask_probs must be a non-empty 1-D array in [0, 1], got {p!r}")
+        raise ValueError(f"unmask_probs must be a non-empty 1-D array in [0, 1], got {show(p)}")
     if p[-1] != 1.0:
-        raise ValueError(f"the last unmask probability must be 1, got {p[-1]!r}")
+        raise ValueError(f"the last unmask probability must be 1, got {show(p[-1])}")
     m = np.arange(n + 1)[:, None]
     r = np.arange(n + 1)[None, :] - m  # revealed this step
     K = np.stack([np.where(r >= 0, stats.binom.pmf(np.maximum(r, 0), n - m, pt), 0.0)

@@ -400,3 +400,23 @@ def test_schedule_must_cover_the_curve():
         left_riemann_error(Z, Schedule([1, 2]))
     # the matching schedule works: blocks {1,2}, {3,4} -> (Z2 - Z1) + (Z4 - Z3) = 0.2
     assert left_riemann_error(Z, [2, 2]) == pytest.approx(0.2, abs=1e-15)
+
+
+def test_error_messages_show_plain_numbers():
+    """Messages quote the offending value as plain text (``-0.1``, ``[1.5, 0.5]``), never
+    as a NumPy repr (``np.float64(-0.1)``, ``array([...])``)."""
+    from mdmtheory.random_schedules import bernoulli_process
+
+    calls = [
+        lambda: Distribution(np.array([[-0.1, 1.1], [0.0, 0.0]])),
+        lambda: Distribution(np.array([[0.5, 0.6], [0.0, 0.0]])),
+        lambda: Distribution(np.full(8, 1 / 8)),
+        lambda: bernoulli_process(4, np.array([1.5, 0.5, 0.3, 0.2])),
+        lambda: bernoulli_process(2, np.array([0.5, 0.5])),
+        lambda: left_riemann_error(np.array([0.0, 0.1, 0.05]), [1, 2]),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError) as info:
+            call()
+        msg = str(info.value)
+        assert "np." not in msg and "array(" not in msg, msg
