@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .._validation import as_int
+from .._validation import as_int, as_real_array
 
 __all__ = ["masked_nll", "masked_nll_rows", "ratio_se", "greedy_decode"]
 
@@ -25,13 +25,12 @@ def ratio_se(num: np.ndarray, den: np.ndarray) -> float:
     ``sqrt(R/(R-1) * sum_r (num_r - ratio * den_r)^2) / sum(den)`` for ``R`` rows.
     Used for per-token figures whose tokens are correlated within a row.
     """
-    num = np.asarray(num, dtype=np.float64)
-    den = np.asarray(den, dtype=np.float64)
-    if num.shape != den.shape or num.ndim != 1 or num.size == 0:
-        raise ValueError(f"num and den must be 1-D arrays of one non-zero length, got "
-                         f"{num.shape} and {den.shape}")
-    if not den.sum() > 0:
-        raise ValueError("den must have a positive sum")
+    num = as_real_array(num, "num", ndim=1)
+    den = as_real_array(den, "den", ndim=1)
+    if num.shape != den.shape:
+        raise ValueError(f"num and den must have one length, got {num.size} and {den.size}")
+    if (den < 0).any() or not den.sum() > 0:
+        raise ValueError("den must be >= 0 with a positive sum")
     R = num.size
     resid = num - num.sum() / den.sum() * den
     return float(np.sqrt(R / max(R - 1, 1) * (resid ** 2).sum()) / den.sum())
