@@ -151,6 +151,8 @@ def train(cfg: DLMConfig, out: str | Path | None = None, *, task=None,
               "torch_threads": torch.get_num_threads(), "history": history, **metrics}
     if init_record is not None:
         record["init_record"] = init_record
+    if cfg.task == "kjv":  # the KJV loader (kjv_model.load_kjv_dlm) reads it
+        record["alphabet"] = task.alphabet
     if out is not None:
         save_checkpoint(net, record, out)
     return net, record
