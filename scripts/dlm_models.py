@@ -263,6 +263,13 @@ def record_regression(path) -> dict:
     if "excess_nll" in r:
         reg["excess_nll"] = r["excess_nll"]
     meta["regression"] = reg
+    task = get_task(meta["task"])
+    if hasattr(task, "entropy_rate"):  # nats per token of the stationary chain
+        meta["entropy_rate"] = float(task.entropy_rate())
+    if hasattr(task, "entropy"):  # H(X) / L of the exact law, nats per token
+        meta["entropy_per_token"] = float(task.entropy()) / task.length
+    elif hasattr(task, "grids"):  # uniform on the listed grids
+        meta["entropy_per_token"] = math.log(len(task.grids)) / task.length
     if "heldout_masked_nll_se" not in meta:
         # the headline protocol (train(): heldout_windows rows, seed 1234) on the
         # float16 weights, for its row-clustered standard error
