@@ -999,6 +999,10 @@ def _new_modules_table() -> dict[str, Spec | Exempt]:
         "mdmtheory.dlm.checkpoint.save_checkpoint": Exempt(files),
         "mdmtheory.dlm.evaluate.greedy_decode": Exempt(needs_model),
         "mdmtheory.dlm.evaluate.masked_nll": Exempt(needs_model),
+        "mdmtheory.dlm.evaluate.masked_nll_rows": Exempt(needs_model),
+        "mdmtheory.dlm.evaluate.ratio_se": Spec(
+            args={"num": [1.0, 2.0, 4.0], "den": [1.0, 2.0, 3.0]},
+            kinds={"num": "real_array", "den": "real_array"}),
         "mdmtheory.dlm.kjv_model.load_kjv_dlm": Exempt(files),
         "mdmtheory.dlm.kjv_text.KJVCorpus": RECORD,
         "mdmtheory.dlm.kjv_text.KJVUnavailable": EXC,

@@ -24,7 +24,9 @@ train
 checkpoint
     :func:`save_checkpoint`, :func:`load_checkpoint` (fp16 safetensors + JSON).
 evaluate
-    :func:`masked_nll` (vs the exact law), :func:`greedy_decode`.
+    :func:`masked_nll` (vs the exact law, with row-clustered standard errors),
+    ``masked_nll_rows`` (the per-row sums, for paired comparisons),
+    ``ratio_se``, :func:`greedy_decode`.
 oracle
     :class:`OracleDenoiser`: a task's exact law behind the same interface.
 kjv_text

@@ -45,6 +45,23 @@ def build_denoiser(task, cfg: DLMConfig) -> Denoiser:
     return Denoiser(task.vocab_size, cfg.seq_len, task.mask_id, task.answer_tokens, cfg.arch)
 
 
+def _warm_start(net: Denoiser, init: str) -> dict:
+    """Copy the weights of checkpoint ``init`` into ``net`` (same shapes); return a
+    summary of ``init``'s training record (kept in the new record: the
+    continued run's full cost is the sum of both runs)."""
+    from .checkpoint import load_checkpoint
+
+    src, meta = load_checkpoint(init)
+    try:
+        net.load_state_dict(src.state_dict(), strict=True)
+    except RuntimeError as exc:
+        raise ValueError(f"init: checkpoint {init!r} does not match the config's "
+                         f"architecture: {exc}") from None
+    keep = ("name", "parameters", "train_seconds", "heldout_masked_nll", "heldout_windows")
+    return {"init": str(init), "config": meta.get("config"),
+            **{k: meta[k] for k in keep if k in meta}}
+
+
 def _mask(x: torch.Tensor, clue: torch.Tensor, t: torch.Tensor, gen: torch.Generator
           ) -> torch.Tensor:
     u = torch.rand(x.shape, generator=gen).to(x.device)
@@ -88,7 +105,11 @@ def train(cfg: DLMConfig, out: str | Path | None = None, *, task=None,
     if cfg.objective not in ("masked_ce", "nelbo"):
         raise ValueError(f"objective must be 'masked_ce' or 'nelbo', got {cfg.objective!r}")
     dev = torch.device(device) if device is not None else torch.device("cpu")
-    net = build_denoiser(task, cfg).to(dev)
+    net = build_denoiser(task, cfg)
+    init_record = None
+    if cfg.init is not None:
+        init_record = _warm_start(net, cfg.init)
+    net = net.to(dev)
     nparams = sum(p.numel() for p in net.parameters())
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                             betas=(0.9, 0.98))
@@ -128,6 +149,10 @@ def train(cfg: DLMConfig, out: str | Path | None = None, *, task=None,
     record = {"name": cfg.name, "task": cfg.task, "config": asdict(cfg), "parameters": nparams,
               "train_seconds": seconds, "device": str(dev),
               "torch_threads": torch.get_num_threads(), "history": history, **metrics}
+    if init_record is not None:
+        record["init_record"] = init_record
+    if cfg.task == "kjv":  # the KJV loader (kjv_model.load_kjv_dlm) reads it
+        record["alphabet"] = task.alphabet
     if out is not None:
         save_checkpoint(net, record, out)
     return net, record
