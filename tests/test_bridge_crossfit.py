@@ -211,6 +211,16 @@ def test_report_says_when_intervals_cannot_rank():
     assert not any("too wide to rank" in s for s in many), many
 
 
+def test_report_notes_useless_intervals_plumbing():
+    """Plumbing: the "wider than the error itself" note appears exactly for the lines
+    whose interval contains 0 with a half-width above the estimate (8 rows)."""
+    lines, notes = schedule_report(_draws(3, rows=8)[1], [2, 3, 5], warn=False)
+    useless = {ln.name for ln in lines
+               if ln.lo <= 0 <= ln.hi and ln.estimate > 0 and (ln.hi - ln.lo) / 2 > ln.estimate}
+    noted = {s.split(":")[0] for s in notes if "wider than the error itself" in s}
+    assert noted == useless
+
+
 def test_bad_input():
     D = np.zeros((3, 5))
     with pytest.raises(ValueError, match="R >= 4"):

@@ -282,13 +282,16 @@ def _t_correct(c_normal: float, df: int) -> float:
     """The Student-t quantile with the same upper tail as the normal quantile ``c``."""
     from scipy import stats
 
-    return float(stats.t.isf(stats.norm.sf(c_normal), df))
+    # scipy's t.isf loses all accuracy far in the tail (p < 1e-16 at small df): beyond
+    # it the t value is kept at least the normal one, which it always exceeds
+    return max(float(c_normal), float(stats.t.isf(max(stats.norm.sf(c_normal), 1e-16), df)))
 
 
 def _max_t_rows(Zr: np.ndarray, Z: np.ndarray, se: np.ndarray, method: str, n_boot: int,
                 rng: np.random.Generator) -> np.ndarray:
     """``n_boot`` draws of a resampled max-|t| over the columns (all with ``se > 0``)."""
     R, m = Zr.shape
+    scale = max(1.0, float(np.abs(Zr).max()))
     if method in ("multiplier_t", "rademacher_t"):
         Xc = Zr - Z
         s = np.sqrt((Xc ** 2).sum(0))  # = sqrt(R - 1) * sample sd: each T_j has variance 1
@@ -304,13 +307,12 @@ def _max_t_rows(Zr: np.ndarray, Z: np.ndarray, se: np.ndarray, method: str, n_bo
         Xb = Zr[rng.integers(R, size=(b1 - b0, R))]  # (B, R, m)
         Zb = Xb.mean(axis=1)
         if method == "bootstrap_se":
-            den = se
+            den = np.broadcast_to(se, Zb.shape)
         else:
             den = Xb.std(axis=1, ddof=1) / math.sqrt(R)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.abs(Zb - Z) / den
-        # a resample with a constant column (se* = 0): that column says nothing
-        t = np.where(np.isfinite(t), t, 0.0)
+        # a resample with a constant column (se* = 0 up to rounding): it says nothing
+        live = den > 1e-13 * scale
+        t = np.where(live, np.abs(Zb - Z) / np.where(live, den, 1.0), 0.0)
         out[b0:b1] = t.max(axis=1)
     return out
 
@@ -413,7 +415,8 @@ def simultaneous_band(D, *, level: float = 0.95, method: str = "bootstrap_t_corr
             crit = _t_correct(crit, R - 1)
         if method == "min":
             crit = min(crit, bonf)
-    return Z - crit * se, Z + crit * se, crit
+    half = np.where(ok, crit * se, 0.0)
+    return Z - half, Z + half, crit
 
 
 @dataclass(frozen=True)
