@@ -165,6 +165,18 @@ def test_band_methods_order():
     assert all(v > stats.t.ppf(0.975, 49) for v in c.values()), c
 
 
+@pytest.mark.parametrize("method", ["bootstrap_t_corrected", "bootstrap_t", "bootstrap_se"])
+def test_band_on_four_discrete_rows_is_finite(method):
+    """Four rows of few distinct values (many resamples have a constant column): the
+    band is finite, contains the estimate, and is exactly 0 at Z_1."""
+    D = np.array([[1.0, 0.5, 0.5, 0.0], [1.0, 1.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0],
+                  [1.0, 0.5, 0.5, 0.5]])
+    lo, hi, c = simultaneous_band(D, method=method, seed=0)
+    Zh = (D[:, :1] - D).mean(0)
+    assert np.isfinite(c) and np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))
+    assert lo[0] == hi[0] == 0.0 and np.all((lo <= Zh) & (Zh <= hi))
+
+
 def test_band_bad_input():
     D = np.random.default_rng(0).normal(size=(10, 4))
     with pytest.raises(ValueError, match="method"):
