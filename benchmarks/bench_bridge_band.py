@@ -111,7 +111,16 @@ def main(argv=None) -> int:
         cells = [f"{r[m]['coverage']:.3f} [{r[m]['wilson'][0]:.3f}, {r[m]['wilson'][1]:.3f}]"
                  f" c={r[m]['mean_crit']:.2f}" for m in methods]
         lines.append(f"| {n} | {R} | " + " | ".join(cells) + " |")
-    table = "\n".join(lines)
+    summary = ["", "| method | lowest coverage | settings significantly below 0.95 "
+               "(Wilson upper < 0.95) | mean c at R=30 / R=200 |", "|---|---|---|---|"]
+    for m in methods:
+        cov = [r[m]["coverage"] for r in res.values()]
+        below = [k for k, r in res.items() if r[m]["wilson"][1] < 0.95]
+        cs = {R: np.mean([r[m]["mean_crit"] for k, r in res.items() if k.endswith(f"R={R}")])
+              for R in (30, 200)}
+        summary.append(f"| {m} | {min(cov):.3f} | {len(below)} of {len(res)} | "
+                       f"{cs[30]:.2f} / {cs[200]:.2f} |")
+    table = "\n".join(lines + summary)
     print(table)
     if a.write:
         write_section("bench_bridge_band", (
@@ -124,7 +133,11 @@ def main(argv=None) -> int:
             "draws and seed.  Cell: whole-curve coverage (all of Z_2..Z_n inside the band) "
             "[Wilson 95 % interval] and the mean critical value c (band Z_hat +- c se).  "
             "Nominal 0.95.  `pointwise`: the per-j Student-t intervals read "
-            "simultaneously.\n\n" + table + "\n"))
+            "simultaneously.\n\n" + table + "\n\n"
+            "Default: `bootstrap_t_corrected`, the only method with no setting significantly "
+            "below nominal; it is the widest at 30 rows and about as wide as Bonferroni at "
+            "200 rows.  Its correction is empirical (no interval for a mean is valid for every "
+            "law at fixed R).\n"))
     return 0
 
 

@@ -382,7 +382,15 @@ def simultaneous_band(D, *, level: float = 0.95, method: str = "bootstrap_t_corr
     ``random_dirichlet(n, 2, alpha=0.5)`` law per trial, exact ``Z`` from
     :func:`mdmtheory.information_curve`, cross-entropy-form rows), ``R`` = 30,
     60, 200 and ``n`` = 5, 8, 12, nominal 0.95, all methods on the same draws:
-    COVERAGE_SUMMARY
+    ``'bootstrap_t_corrected'`` covered 0.946--0.969 (lowest at n = 5,
+    R = 200, Wilson interval [0.928, 0.960]; mean ``c`` 3.67 at R = 30, 2.74 at
+    R = 200); ``'bootstrap_t'`` 0.934--0.958; ``'bonferroni'`` 0.904--0.956;
+    ``'multiplier_t'`` / ``'min'`` 0.897--0.949; ``'rademacher_t'``
+    0.874--0.944; ``'bootstrap_se'`` 0.855--0.940; the pointwise intervals
+    read together 0.611--0.846.  Every method but the default is significantly
+    below 0.95 in at least one setting, mostly at 30--60 rows, where the
+    skewed rows (rare, large ``-log p``) make even the pointwise Student-t
+    intervals under-cover, so the union bound inherits it.
     No method is exact: all rest on the sample's picture of a skewed law, and
     no interval for a mean can be valid for every law at a fixed ``R``
     (Bahadur & Savage 1956).
