@@ -42,20 +42,20 @@ def wilson(k: int, N: int) -> tuple[float, float]:
     return float(ci.low), float(ci.high)
 
 
-def draws(n: int, q: int, alpha: float, R: int, trial: int):
-    mu = families.random_dirichlet(n, q, alpha=alpha, seed=20_000 + trial)
+def draws(n: int, q: int, alpha: float, R: int, trial: int, law_seed: int = 20_000):
+    mu = families.random_dirichlet(n, q, alpha=alpha, seed=law_seed + trial)
     m = OracleModel(mu)
     r = sample_rows(m, R, n, seed=trial, batch_size=R, progress=False)
     est = estimate_from_rows(m, r, batch_size=R, progress=False)
     return information_curve(mu), est.draws("cross_entropy")
 
 
-def run_setting(n, q, alpha, R, trials, n_boot, level=0.95):
+def run_setting(n, q, alpha, R, trials, n_boot, level=0.95, law_seed=20_000):
     hits = {m: 0 for m in BAND_METHODS}
     crit = {m: [] for m in BAND_METHODS}
     point = 0
     for t in range(trials):
-        Z, D = draws(n, q, alpha, R, t)
+        Z, D = draws(n, q, alpha, R, t, law_seed)
         for m in BAND_METHODS:
             lo, hi, c = simultaneous_band(D, level=level, method=m, n_boot=n_boot, seed=t)
             hits[m] += bool(np.all((lo[1:] <= Z[1:]) & (Z[1:] <= hi[1:])))
@@ -81,6 +81,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, nargs="+", default=[5, 8, 12])
     ap.add_argument("--q", type=int, default=2)
     ap.add_argument("--alpha", type=float, default=0.5)
+    ap.add_argument("--law-seed", type=int, default=20_000,
+                    help="law of trial t: random_dirichlet(..., seed=LAW_SEED + t)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--merge", type=Path, nargs="+", default=None,
                     help="only tabulate these JSON files (from --json runs)")
@@ -95,7 +97,7 @@ def main(argv=None) -> int:
         res.update(json.loads(path.read_text()))
     for n in ([] if a.merge else a.n):
         for R in a.rows:
-            r = run_setting(n, a.q, a.alpha, R, a.trials, a.n_boot)
+            r = run_setting(n, a.q, a.alpha, R, a.trials, a.n_boot, law_seed=a.law_seed)
             res[f"n={n},R={R}"] = r
             print(f"n={n} R={R} ({time.time() - t0:.0f} s): " + ", ".join(
                 f"{m} {v['coverage']:.3f}/{v['mean_crit']:.2f}" for m, v in r.items()),
