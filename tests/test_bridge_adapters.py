@@ -197,3 +197,26 @@ def test_estimate_file_round_trip_and_schedule_command(bert_dir, tmp_path, capsy
     with pytest.raises(ValueError, match="not an estimate file"):
         (tmp_path / "bad.npz").write_bytes(b"nope")
         load_estimate(tmp_path / "bad.npz")
+
+
+@pytest.mark.slow  # about a minute on the shared 2-core machine
+def test_docs_hugging_face_example_runs(bert_dir, capsys):
+    """The Python example of the bridge documentation ("A Hugging Face model on disk"),
+    run as written on a tiny local BERT directory; only the directory and the sizes are
+    replaced (the tiny model has 64 positions)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bridge.md").read_text()
+    section = text.split("A Hugging Face model on disk", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    subs = {'"./my-masked-lm"': repr(str(bert_dir)), "sample_rows(model, 64, 128, seed=0)":
+            "sample_rows(model, 8, 6, seed=0, progress=False)",
+            "positions_per_cell=4)": "positions_per_cell=2, progress=False)",
+            "usual_steps=32": "usual_steps=4", "[8]": "[3]"}
+    for old, new in subs.items():
+        assert old in code, old
+        code = code.replace(old, new)
+    exec(compile(code, "docs/bridge.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "optimal k=3" in out and "usual (uniform) k=4" in out and "measured" in out

@@ -327,7 +327,7 @@ def test_cli_estimate_on_the_kjv_model(capsys):
     if not DEFAULT_CHECKPOINT.with_suffix(".safetensors").is_file():
         pytest.skip("no committed KJV checkpoint")
     rc = main(["estimate", "kjv", "--sample", "4", "--length", "12", "-k", "2", "3", "--json",
-               "--no-progress", "--device", "cpu", "--measured"])
+               "--no-progress", "--device", "cpu", "--measured", "--band"])
     out = capsys.readouterr().out
     assert rc == 0
     res = _json.loads(out)
@@ -339,6 +339,12 @@ def test_cli_estimate_on_the_kjv_model(capsys):
         assert sum(s["sizes"]) == 12 and len(s["sizes"]) == s["k"]
         assert s["lo"] <= s["error"] <= s["hi"]
         assert s["measured"] is not None
+        # the top-confidence sampler at the same sizes, beside every uniform line
+        assert (s["confidence_sampler"] is not None) == s["name"].startswith("uniform")
+    band = res["band"]
+    assert band["method"] == "bootstrap_t_corrected" and band["crit"] > 0
+    assert all(a <= z <= b for a, z, b in zip(band["lo"], res["cross_entropy"]["Z"],
+                                              band["hi"]))
     rc = main(["estimate", "kjv", "--no-progress"])  # neither --sequences nor --sample
     assert rc == 2
     assert "exactly one of" in capsys.readouterr().err

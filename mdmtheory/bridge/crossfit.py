@@ -32,9 +32,12 @@ n = 8, 40 rows, k = 3, against >= 0.95 for the default (see the benchmarks).
 Simultaneous band
 -----------------
 :func:`simultaneous_band` widens the per-``j`` intervals of ``Z_j`` to a band that
-covers the whole curve at once: the ``level``-quantile ``c`` of the bootstrap
-distribution of ``max_j |Z*_j - Z_hat_j| / se*_j`` (studentised max-|t|, rows
-resampled), band ``Z_hat_j +- c se_j``.  Per-``j`` intervals are *pointwise*.
+covers the whole curve at once (*simultaneous*; the per-``j`` intervals of the
+estimate are *pointwise*): band ``Z_hat_j +- c se_j`` with one critical value ``c``
+for the maximum over ``j`` of ``|Z_hat_j - Z_j| / se_j``.  The default ``c`` is the
+studentised bootstrap max-|t| quantile moved to the Student-t scale; Bonferroni,
+multiplier bootstraps and the plain bootstrap-t are available (``method=``), and
+the function documents the coverage each reached on exact oracles.
 
 Which form by default
 ---------------------
@@ -267,32 +270,161 @@ def crossfit_schedule(D, k: int, *, level: float = 0.95, n_splits: int = 2,
                          folds=folds, psi=psi)
 
 
-def simultaneous_band(D, *, level: float = 0.95, n_boot: int = 1000, seed: int = 0
+#: Methods of :func:`simultaneous_band` (module docstring, "Simultaneous band").
+BAND_METHODS = ("bootstrap_t_corrected", "bonferroni", "multiplier_t", "rademacher_t", "min",
+                "bootstrap_t", "bootstrap_se")
+
+#: Bytes of one block of bootstrap resamples (the resampled rows are built in blocks).
+_BOOT_BLOCK_BYTES = 64 * 2 ** 20
+
+
+def _t_correct(c_normal: float, df: int) -> float:
+    """The Student-t quantile with the same upper tail as the normal quantile ``c``."""
+    from scipy import stats
+
+    # scipy's t.isf loses all accuracy far in the tail (p < 1e-16 at small df): beyond
+    # it the t value is kept at least the normal one, which it always exceeds
+    return max(float(c_normal), float(stats.t.isf(max(stats.norm.sf(c_normal), 1e-16), df)))
+
+
+def _max_t_rows(Zr: np.ndarray, Z: np.ndarray, se: np.ndarray, method: str, n_boot: int,
+                rng: np.random.Generator) -> np.ndarray:
+    """``n_boot`` draws of a resampled max-|t| over the columns (all with ``se > 0``)."""
+    R, m = Zr.shape
+    scale = max(1.0, float(np.abs(Zr).max()))
+    if method in ("multiplier_t", "rademacher_t"):
+        Xc = Zr - Z
+        s = np.sqrt((Xc ** 2).sum(0))  # = sqrt(R - 1) * sample sd: each T_j has variance 1
+        if method == "multiplier_t":
+            G = rng.standard_normal((n_boot, R))
+        else:
+            G = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, R))
+        return np.abs(G @ Xc / s).max(axis=1)
+    out = np.empty(n_boot)
+    block = max(1, int(_BOOT_BLOCK_BYTES // (8 * R * m)))
+    for b0 in range(0, n_boot, block):
+        b1 = min(n_boot, b0 + block)
+        Xb = Zr[rng.integers(R, size=(b1 - b0, R))]  # (B, R, m)
+        Zb = Xb.mean(axis=1)
+        if method == "bootstrap_se":
+            den = np.broadcast_to(se, Zb.shape)
+        else:
+            den = Xb.std(axis=1, ddof=1) / math.sqrt(R)
+        # a resample with a constant column (se* = 0 up to rounding): it says nothing
+        live = den > 1e-13 * scale
+        t = np.where(live, np.abs(Zb - Z) / np.where(live, den, 1.0), 0.0)
+        out[b0:b1] = t.max(axis=1)
+    return out
+
+
+def simultaneous_band(D, *, level: float = 0.95, method: str = "bootstrap_t_corrected",
+                      n_boot: int = 1000, seed: int = 0
                       ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Band covering all of ``Z_2..Z_n`` at once (studentised max-|t| bootstrap).
+    """A band that covers the whole curve ``Z_2..Z_n`` at once (simultaneous, not pointwise).
+
+    The band is ``Z_hat_j +- c se_j`` with the pointwise standard errors
+    ``se_j`` of the row means of ``Z_j = d_1 - d_j`` (Def 3) and one critical
+    value ``c`` for all ``j``, aimed at ``P(max_j |Z_hat_j - Z_j| / se_j <= c)
+    >= level``: with that probability *every* ``Z_j`` lies in its interval.
+    Columns with ``se_j = 0`` (``Z_1``, and any ``j`` whose rows are all equal)
+    get a band of width 0 and do not count in ``m``.
+
+    Parameters
+    ----------
+    D : ndarray (R, n)
+        i.i.d. rows of ``d_j`` draws (one form), e.g. ``est.draws("cross_entropy")``.
+    level : float
+        Simultaneous confidence level.
+    method : str
+        How ``c`` is found (``m`` = number of ``j`` with ``se_j > 0``):
+
+        * ``'bootstrap_t_corrected'`` (default): the ``level``-quantile ``c_B``
+          of the studentised bootstrap max-|t| (``'bootstrap_t'`` below) moved
+          to the Student-t scale with the same normal tail,
+          ``c = t_{R-1}.isf(Phi.sf(c_B))``.  An empirical small-sample
+          correction: the rows' laws are skewed (rare, large ``-log p``), a
+          small sample under-represents the tail, and every method below
+          under-covers at 30--60 rows; the correction vanishes as ``R`` grows
+          (``c / c_B = 1 + O(1/R)``).  The only method measured at or above
+          the nominal level in every setting (Notes).
+        * ``'bonferroni'``: ``c = t_{R-1}(1 - (1 - level) / (2m))``; valid by the
+          union bound whenever the ``m`` pointwise Student-t intervals are
+          (Bonferroni 1936) -- which a skewed law at few rows breaks.
+        * ``'multiplier_t'``: Gaussian multiplier bootstrap of the max-|t|
+          (Chernozhukov, Chetverikov & Kato 2013): ``T* = max_j |sum_r g_r
+          (X_rj - X_bar_j)| / sqrt(sum_r (X_rj - X_bar_j)^2)``, ``g_r ~ N(0, 1)``
+          -- the maximum of ``m`` standard normals with the rows' correlation
+          matrix -- its ``level``-quantile moved to the Student-t scale as
+          above (exact for Gaussian rows when ``m = 1`` or the columns are
+          perfectly correlated).
+        * ``'rademacher_t'``: the same with ``g_r = +-1``.
+        * ``'min'``: ``min(bonferroni, multiplier_t)``, the multiplier value
+          capped by the union bound.
+        * ``'bootstrap_t'``: the studentised max-|t| bootstrap (rows
+          resampled, ``se*`` recomputed in each resample), quantile used as is.
+        * ``'bootstrap_se'``: the same with the full-sample ``se`` as the
+          denominator.
+    n_boot : int
+        Resamples (ignored by ``'bonferroni'``); the benchmark used 1000.
+    seed : int
+        Seed of the resampling.
 
     Returns
     -------
-    (lo, hi, crit) : the band and its critical value ``c`` (compare with the
-    pointwise Student-t quantile, about 2).
+    (lo, hi, crit) : ndarray (n,), ndarray (n,), float
+        The band and its critical value ``c`` (compare with the pointwise
+        Student-t quantile, about 2).
+
+    Notes
+    -----
+    Measured by ``benchmarks/bench_bridge_band.py``: whole-curve coverage over
+    800 seeded trials per setting on exact oracles (a new
+    ``random_dirichlet(n, 2, alpha=0.5)`` law per trial, exact ``Z`` from
+    :func:`mdmtheory.information_curve`, cross-entropy-form rows), ``R`` = 30,
+    60, 200 and ``n`` = 5, 8, 12, nominal 0.95, all methods on the same draws:
+    ``'bootstrap_t_corrected'`` covered 0.946--0.969 (lowest at n = 5,
+    R = 200, Wilson interval [0.928, 0.960]; mean ``c`` 3.67 at R = 30, 2.74 at
+    R = 200); ``'bootstrap_t'`` 0.934--0.958; ``'bonferroni'`` 0.904--0.956;
+    ``'multiplier_t'`` / ``'min'`` 0.897--0.949; ``'rademacher_t'``
+    0.874--0.944; ``'bootstrap_se'`` 0.855--0.940; the pointwise intervals
+    read together 0.611--0.846.  Every method but the default is significantly
+    below 0.95 in at least one setting, mostly at 30--60 rows, where the
+    skewed rows (rare, large ``-log p``) make even the pointwise Student-t
+    intervals under-cover, so the union bound inherits it.
+    No method is exact: all rest on the sample's picture of a skewed law, and
+    no interval for a mean can be valid for every law at a fixed ``R``
+    (Bahadur & Savage 1956).
     """
-    from .._validation import as_int, as_level, as_seed
+    from scipy import stats
+
+    from .._validation import as_choice, as_int, as_level, as_seed
 
     D = _check_draws(D)
     level = as_level(level)
+    method = as_choice(method, "method", BAND_METHODS)
     n_boot = as_int(n_boot, "n_boot", minimum=1)
+    rng = as_seed(seed)
     R = D.shape[0]
     Z, se = _curve(D)
-    ok = se > 0
-    rng = as_seed(seed)
-    T = np.empty(n_boot)
-    for b in range(n_boot):
-        Zb, seb = _curve(D[rng.integers(R, size=R)])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.abs(Zb - Z)[ok] / seb[ok]
-        T[b] = np.nanmax(np.where(np.isfinite(t), t, np.nan)) if ok.any() else 0.0
-    crit = float(np.nanquantile(T, level))
-    return Z - crit * se, Z + crit * se, crit
+    ok = se > 1e-13 * max(1.0, float(np.abs(D).max()))  # se of rounding noise: constant
+    se = np.where(ok, se, 0.0)
+    m = int(ok.sum())
+    if m == 0:
+        return Z.copy(), Z.copy(), 0.0
+    bonf = float(stats.t.isf((1.0 - level) / (2 * m), R - 1))
+    if method == "bonferroni":
+        crit = bonf
+    else:
+        Zr = (D[:, :1] - D)[:, ok]
+        base = {"min": "multiplier_t", "bootstrap_t_corrected": "bootstrap_t"}.get(method, method)
+        T = _max_t_rows(Zr, Z[ok], se[ok], base, n_boot, rng)
+        crit = float(np.quantile(T, level))
+        if method in ("multiplier_t", "rademacher_t", "min", "bootstrap_t_corrected"):
+            crit = _t_correct(crit, R - 1)
+        if method == "min":
+            crit = min(crit, bonf)
+    half = np.where(ok, crit * se, 0.0)
+    return Z - half, Z + half, crit
 
 
 @dataclass(frozen=True)
