@@ -339,7 +339,18 @@ def cmd_eval(a) -> None:
             rows.append(summarize(pol.name, fam, ok, nfe))
         extra["heuristics_seconds"] = time.perf_counter() - t0
     if redo["learned"]:
+        done = set()
+        if a.new_only and old is not None:  # keep the stored rows of checkpoints already evaluated
+            for r in old["rows"]:
+                if r["family"].startswith("learned") and (CKPT / r.get("ckpt", "?")).exists():
+                    if "seed" not in r:  # rows written before the seed was recorded
+                        r["seed"] = 0
+                        r["name"] = r["name"][:-1] + ", seed 0]"
+                    rows.append(r)
+                    done.add(r["ckpt"])
         for path in sorted(CKPT.glob(f"{a.task}_*_bl{a.bl}_a*.pt")):
+            if path.name in done:
+                continue
             pol, st = load_policy(path)
             name, fam = learned_name(pol, st, path)
             ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
@@ -394,6 +405,8 @@ def main(argv=None) -> None:
     e.add_argument("--no-oblivious", dest="oblivious", action="store_false")
     e.add_argument("--learned-only", dest="learned_only", action="store_true",
                    help="keep the stored heuristic and oblivious rows, redo the learned ones")
+    e.add_argument("--new-only", dest="new_only", action="store_true",
+                   help="with --learned-only: evaluate only checkpoints without a stored row")
     e.add_argument("--oblivious-only", dest="oblivious_only", action="store_true",
                    help="keep the stored heuristic and learned rows, redo the oblivious ones")
     a = ap.parse_args(argv)
