@@ -107,7 +107,12 @@ def main(outdir: str | pathlib.Path | None = None, results_dir=RESULTS) -> list[
                     ax.set_xlabel("mean NFE")
                     if j == 0:
                         ax.set_ylabel("accuracy")
-            h, lab = axes[0, 0].get_legend_handles_labels()
+            h, lab = [], []  # every family of every panel, once (the oblivious line is
+            for ax in axes.flat:  # only in the full-diffusion panels)
+                for hh, ll in zip(*ax.get_legend_handles_labels()):
+                    if ll not in lab:
+                        h.append(hh)
+                        lab.append(ll)
             from matplotlib.lines import Line2D
 
             h += [Line2D([], [], marker="*", ls="", color=PALETTE[4], mec="k", ms=9),
