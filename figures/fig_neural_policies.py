@@ -105,8 +105,8 @@ def main(outdir: str | pathlib.Path | None = None, results_dir=RESULTS) -> list[
                     regime = "full diffusion" if bl >= d["length"] else "semi-AR"
                     ax.set_title(f"{task}, {env} env, BL$={bl}$ ({regime})")
                     ax.set_xlabel("mean NFE")
-                    if j == 0:
-                        ax.set_ylabel("accuracy")
+                    if j == 0:  # text has no answer to check: a validity rate only
+                        ax.set_ylabel("validity" if task == "kjv" else "accuracy")
             h, lab = [], []  # every family of every panel, once (the oblivious line is
             for ax in axes.flat:  # only in the full-diffusion panels)
                 for hh, ll in zip(*ax.get_legend_handles_labels()):
