@@ -7,11 +7,12 @@ full diffusion (one block); rows: the trained denoiser as the environment
 (``neural``) and, where the law is small, the exact law (``exact``, a perfect
 model).  Each heuristic family's sweep is drawn as points joined along its
 Pareto front (best accuracy at no more NFE); learned policies (GRPO, one point per ``alpha``) are stars;
-the optimal oblivious schedule (full diffusion) is the dashed black line.
+the optimal oblivious schedule (full diffusion; DP on the bridge's estimate of the
+prompted curve ``Z`` of the same environment) is the dashed black line.
 Heuristic families are told apart by colour (colour-blind-safe palette), marker and line
 style together.  NFE: number of forward passes of the denoiser; BL: block length;
 ``alpha``: the speed weight of the GRPO reward (Jazbec et al. 2025), written next to
-each learned point (where learned points coincide, their labels are stacked
+each learned point (``(s1)``: training seed 1; seed 0 otherwise) (where learned points coincide, their labels are stacked
 below the one marker).  Error bars: 95 % Wilson intervals of the accuracy and 95 % normal intervals
 of the mean NFE (pointwise, held-out prompts shared by all policies).
 """
@@ -77,7 +78,8 @@ def _panel(ax, d: dict) -> None:
         # coinciding learned points: stack their alpha labels downwards instead of overprinting
         k = sum(abs(x - r["nfe"]) < 0.4 and abs(y - r["acc"]) < 0.04 for x, y in placed)
         placed.append((r["nfe"], r["acc"]))
-        ax.annotate(f"{r.get('alpha', 0):g}", (r["nfe"], r["acc"]), fontsize=8,
+        lab = f"{r.get('alpha', 0):g}" + (f" (s{r['seed']})" if r.get("seed", 0) else "")
+        ax.annotate(lab, (r["nfe"], r["acc"]), fontsize=8,
                     xytext=(3, -7 - 8 * k), textcoords="offset points")
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
@@ -103,9 +105,14 @@ def main(outdir: str | pathlib.Path | None = None, results_dir=RESULTS) -> list[
                     regime = "full diffusion" if bl >= d["length"] else "semi-AR"
                     ax.set_title(f"{task}, {env} env, BL$={bl}$ ({regime})")
                     ax.set_xlabel("mean NFE")
-                    if j == 0:
-                        ax.set_ylabel("accuracy")
-            h, lab = axes[0, 0].get_legend_handles_labels()
+                    if j == 0:  # text has no answer to check: a validity rate only
+                        ax.set_ylabel("validity" if task == "kjv" else "accuracy")
+            h, lab = [], []  # every family of every panel, once (the oblivious line is
+            for ax in axes.flat:  # only in the full-diffusion panels)
+                for hh, ll in zip(*ax.get_legend_handles_labels()):
+                    if ll not in lab:
+                        h.append(hh)
+                        lab.append(ll)
             from matplotlib.lines import Line2D
 
             h += [Line2D([], [], marker="*", ls="", color=PALETTE[4], mec="k", ms=9),

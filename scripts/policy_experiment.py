@@ -22,13 +22,15 @@ evaluation mode (fallback on, greedy tokens), and writes
 with its 95 % Wilson interval and the mean NFE with a 95 % normal interval
 (both pointwise; the prompts are the same for all policies).
 
-The oblivious schedule: the information curve ``Z`` of the *prompted*
-generation is estimated by Monte Carlo on held-out answers with the
-environment's own conditionals (``d_j`` = mean entropy of a masked free
-position given ``j - 1`` random free positions and the clues; ``Z_j = d_1 -
-d_j``), for each number ``m`` of free positions; the schedule is
-:func:`mdmtheory.optimal.optimal_schedule` of that curve, positions in random
-order (the sampler of the paper's §1).
+The oblivious schedule (full diffusion): the information curve ``Z`` (Def 3)
+of the *prompted* generation is the bridge's estimate
+(:func:`mdmtheory.bridge.estimate_from_rows` on rows drawn by
+:func:`mdmtheory.bridge.sample_rows` from the environment's own law of the free
+positions given the clues, :class:`mdmtheory.bridge.prompted.PromptedModel`;
+one row per held-out prompt, pooled per number ``m`` of free positions), and
+the schedule is :func:`mdmtheory.bridge.schedule_from_estimate` (the DP of
+Thm 1.4) of that estimate; positions in random order (the sampler of the
+paper's §1).
 """
 
 from __future__ import annotations
@@ -46,7 +48,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from mdmtheory.optimal import optimal_schedule  # noqa: E402
 from mdmtheory.policies import (  # noqa: E402
     DUS,
     KLASS,
@@ -61,7 +62,6 @@ from mdmtheory.policies import (  # noqa: E402
     TopK,
 )
 from mdmtheory.policies.grpo import EnvGRPOConfig, load_policy, save_policy, train_grpo_env  # noqa: E402
-from mdmtheory.policies.heuristics import entropies  # noqa: E402
 from mdmtheory.policies.mdp import MASK, Observation, Policy, UnmaskingMDP  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -173,25 +173,46 @@ def summarize(name: str, family: str, ok: np.ndarray, nfe: np.ndarray, **extra) 
 
 
 # ============================================================================ oblivious schedule
-def estimate_d_curve(oracle, prompts: np.ndarray, answers: np.ndarray, rng) -> dict[int, np.ndarray]:
-    """``d_j`` (nats) per number of free positions ``m``, by Monte Carlo on held-out answers."""
-    out: dict[int, list] = {}
+def bridge_schedules(oracle, prompts: np.ndarray, ks, seed: int) -> dict:
+    """The optimal oblivious schedule of the prompted generation from the bridge's estimate.
+
+    For every held-out prompt, the environment's law of its free positions given
+    the clues (:class:`mdmtheory.bridge.prompted.PromptedModel`) draws one row
+    with the bridge's n-step sampler (:func:`mdmtheory.bridge.sample_rows`);
+    the rows of all prompts with the same number ``m`` of free positions give
+    the bridge's estimate of ``Z`` (:func:`mdmtheory.bridge.estimate_from_rows`,
+    i.i.d. rows, one per prompt) -- the prompt-averaged curve, which is all an
+    oblivious schedule may depend on -- and
+    :func:`mdmtheory.bridge.schedule_from_estimate` (Thm 1.4's DP on the
+    monotone estimate, default form) the optimal ``k``-step schedule.
+
+    Returns ``{m: {"sizes": {k: sizes}, "pred_kl": {k: (value, lo, hi)}, "rows": R,
+    "passes": P, "Z": [...], "Z_lo": [...], "Z_hi": [...]}}``.
+    """
+    from mdmtheory.bridge import estimate_from_rows, sample_rows, schedule_from_estimate
+    from mdmtheory.bridge.measured import SampledRows
+    from mdmtheory.bridge.prompted import PromptedModel
+
     m_of = (prompts == MASK).sum(axis=1)
+    out: dict[int, dict] = {}
     for m in np.unique(m_of):
-        rows = np.flatnonzero(m_of == m)
-        P, Y = prompts[rows], answers[rows]
-        free = np.stack([np.flatnonzero(r == MASK) for r in P])  # (R, m)
-        perm = np.argsort(rng.random(free.shape), axis=1)
-        order = np.take_along_axis(free, perm, axis=1)
-        d = np.zeros(m)
-        for j in range(m):
-            x = P.copy()
-            np.put_along_axis(x, order[:, :j], np.take_along_axis(Y, order[:, :j], axis=1), axis=1)
-            rev = x != MASK
-            pr = oracle(np.where(rev, x, 0), rev)
-            H = entropies(pr)
-            d[j] = float((H * ~rev).sum(axis=1).mean() / (m - j))
-        out[int(m)] = d
+        parts, pm = [], None
+        for i in np.flatnonzero(m_of == m):
+            pm = PromptedModel(oracle, np.where(prompts[i] == MASK, -1, prompts[i]), q=oracle.q)
+            parts.append(sample_rows(pm, 1, int(m), seed=seed, row_ids=[int(i)], progress=False))
+        if len(parts) < 2:
+            continue
+        est = estimate_from_rows(pm, SampledRows.concatenate(parts), progress=False)
+        entry = {"sizes": {}, "pred_kl": {}, "rows": est.n_rows, "passes": est.passes}
+        cur = est.curve()
+        entry.update(Z=cur.Z.tolist(), Z_lo=cur.Z_lo.tolist(), Z_hi=cur.Z_hi.tolist())
+        for k in ks:
+            kk = min(int(k), int(m))
+            se = schedule_from_estimate(est, kk, n_boot=50, seed=seed)
+            entry["sizes"][int(k)] = [int(v) for v in se.schedule.sizes]
+            entry["pred_kl"][int(k)] = (float(se.error.value), float(se.error.lo),
+                                        float(se.error.hi))
+        out[int(m)] = entry
     return out
 
 
@@ -282,59 +303,81 @@ def cmd_train(a) -> None:
           f"acc {np.mean(h['accuracy'][-10:]):.3f} nfe {np.mean(h['nfe'][-10:]):.2f}")
 
 
+def learned_name(pol, st, path: Path) -> tuple[str, str]:
+    """Row name and family of a learned-policy checkpoint (env, seed, expert steering)."""
+    tenv = st["meta"].get("env", "neural")
+    es = " +ES" if "_es" in path.name else ""
+    seed = st["config"].get("seed", 0)
+    return f"{pol.name} [{tenv}{es}, seed {seed}]", f"learned ({tenv}-trained{es})"
+
+
 def cmd_eval(a) -> None:
     torch.set_num_threads(1)
     task = get_task(a.task)
     orc = make_oracle(task, a.env)
     mdp = UnmaskingMDP(orc, n=task.length, q=task.q, block_length=a.bl, token_mode="argmax",
                        fallback=True)
-    Pt = task.prompts(a.num, seed=a.seed)
-    prompts = to_mdp_prompts(task, Pt)
+    prompts = to_mdp_prompts(task, task.prompts(a.num, seed=a.seed))
     ok_fn = correct_fn(task)
-    rows = []
-    t0 = time.perf_counter()
     out = RES / f"{a.task}_{a.env}_bl{a.bl}.json"
-    if a.learned_only and out.exists():  # keep the heuristic rows, redo the learned ones
-        old = json.loads(out.read_text())
-        rows = [r for r in old["rows"] if not r["family"].startswith("learned")]
-        t_heur = old.get("heuristics_seconds", float("nan"))
-    else:
+    old = json.loads(out.read_text()) if out.exists() else None
+    redo = {"heuristics": not (a.learned_only or a.oblivious_only) or old is None,
+            "learned": not a.oblivious_only or old is None,
+            "oblivious": a.oblivious and a.bl >= task.length and not a.learned_only}
+    keep = {"heuristics": lambda f: not f.startswith("learned") and f != "oblivious optimal",
+            "learned": lambda f: f.startswith("learned"),
+            "oblivious": lambda f: f == "oblivious optimal"}
+    rows: list[dict] = []
+    extra = {k: v for k, v in (old or {}).items()
+             if k in ("heuristics_seconds", "bridge_z", "bridge_z_seconds")}
+    if old is not None:
+        rows = [r for r in old["rows"] if not any(keep[k](r["family"]) for k in redo if redo[k])]
+    t0 = time.perf_counter()
+    if redo["heuristics"]:
         for fam, pol in heuristic_grid(a.bl, task.length, small=a.small):
             ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
             rows.append(summarize(pol.name, fam, ok, nfe))
-        t_heur = time.perf_counter() - t0
-    for path in sorted(CKPT.glob(f"{a.task}_*_bl{a.bl}_a*.pt")):
-        pol, st = load_policy(path)
-        tenv = st["meta"].get("env", "neural")
-        es = " +ES" if "_es" in path.name else ""
-        fam = f"learned ({tenv}-trained{es})"
-        ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
-        rows.append(summarize(f"{pol.name} [{tenv}{es}]", fam, ok, nfe,
-                              alpha=st["config"]["alpha"], ckpt=path.name))
-    if a.oblivious and a.bl >= task.length and not a.learned_only:  # oblivious optimal schedule
-        x, c = task.heldout_batch(a.num_z, seed=a.seed + 1000)
-        Y = to_mdp_prompts(task, x.numpy())
-        Pz = np.where(c.numpy(), Y, MASK)
-        dcur = estimate_d_curve(orc, Pz, Y, np.random.default_rng(a.seed))
+        extra["heuristics_seconds"] = time.perf_counter() - t0
+    if redo["learned"]:
+        done = set()
+        if a.new_only and old is not None:  # keep the stored rows of checkpoints already evaluated
+            for r in old["rows"]:
+                if r["family"].startswith("learned") and (CKPT / r.get("ckpt", "?")).exists():
+                    if "seed" not in r:  # rows written before the seed was recorded
+                        r["seed"] = 0
+                        r["name"] = r["name"][:-1] + ", seed 0]"
+                    rows.append(r)
+                    done.add(r["ckpt"])
+        for path in sorted(CKPT.glob(f"{a.task}_*_bl{a.bl}_a*.pt")):
+            if path.name in done:
+                continue
+            pol, st = load_policy(path)
+            name, fam = learned_name(pol, st, path)
+            ok, nfe = evaluate(pol, mdp, prompts, ok_fn, a.seed)
+            rows.append(summarize(name, fam, ok, nfe, alpha=st["config"]["alpha"],
+                                  seed=st["config"].get("seed", 0), ckpt=path.name))
+    if redo["oblivious"]:  # optimal oblivious schedule from the bridge's Z of this environment
+        ks = (1, 2, 3, 4, 6, 8)
+        t1 = time.perf_counter()
+        Pz = to_mdp_prompts(task, task.prompts(a.num_z, seed=a.seed + 1000))
+        plan = bridge_schedules(orc, Pz, ks, a.seed)
+        extra["bridge_z_seconds"] = time.perf_counter() - t1
         m_all = sorted(set((prompts == MASK).sum(axis=1).tolist()))
-        for k in (1, 2, 3, 4, 6, 8):
-            sizes = {}
-            for m in m_all:
-                d = dcur.get(m)
-                if d is None:  # nearest m with an estimate
-                    d = dcur[min(dcur, key=lambda mm: abs(mm - m))][:m]
-                    d = np.pad(d, (0, m - d.size), mode="edge")
-                Z = d[0] - d
-                Z[0] = 0.0
-                kk = min(k, m)
-                sizes[m] = optimal_schedule(np.maximum.accumulate(Z), kk).schedule.sizes
+        # an m not drawn among the held-out Z prompts takes the nearest m's schedule
+        near = {m: (m if m in plan else min(plan, key=lambda u: abs(u - m))) for m in m_all}
+        for k in ks:
+            sizes = {m: np.asarray(plan[near[m]]["sizes"][k]) for m in m_all}
             ok, nfe = evaluate(ObliviousSchedule(sizes, k), mdp, prompts, ok_fn, a.seed)
-            rows.append(summarize(f"oblivious-opt(k={k})", "oblivious optimal", ok, nfe))
+            rows.append(summarize(f"oblivious-opt(k={k})", "oblivious optimal", ok, nfe,
+                                  pred_kl={str(m): plan[m]["pred_kl"][k] for m in plan}))
+        extra["bridge_z"] = {str(m): {**{kk: v for kk, v in e.items() if kk != "sizes"},
+                                      "sizes": {str(k): s for k, s in e["sizes"].items()}}
+                             for m, e in plan.items()}
     RES.mkdir(exist_ok=True)
     out.write_text(json.dumps({"task": a.task, "env": a.env, "block_length": a.bl,
                                "num_prompts": a.num, "seed": a.seed, "length": task.length,
-                               "heuristics_seconds": t_heur, "rows": rows}, indent=1))
-    print(f"wrote {out} ({len(rows)} rows, heuristics {t_heur:.0f}s)")
+                               **extra, "rows": rows}, indent=1))
+    print(f"wrote {out} ({len(rows)} rows, {time.perf_counter() - t0:.0f}s)")
 
 
 def main(argv=None) -> None:
@@ -361,7 +404,11 @@ def main(argv=None) -> None:
     e.add_argument("--small", action="store_true", help="coarser heuristic sweep")
     e.add_argument("--no-oblivious", dest="oblivious", action="store_false")
     e.add_argument("--learned-only", dest="learned_only", action="store_true",
-                   help="keep the stored heuristic rows, re-evaluate the learned policies")
+                   help="keep the stored heuristic and oblivious rows, redo the learned ones")
+    e.add_argument("--new-only", dest="new_only", action="store_true",
+                   help="with --learned-only: evaluate only checkpoints without a stored row")
+    e.add_argument("--oblivious-only", dest="oblivious_only", action="store_true",
+                   help="keep the stored heuristic and learned rows, redo the oblivious ones")
     a = ap.parse_args(argv)
     {"train": cmd_train, "eval": cmd_eval}[a.cmd](a)
 

@@ -1,7 +1,7 @@
 """Markdown table of the policy experiment: per task / environment / block length, the best
 accuracy each policy family reaches within NFE budgets, and every learned policy.
 
-    python scripts/policy_table.py > table.md
+    python scripts/policy_table.py [task] [budgets...] > table.md
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ def fmt(r) -> str:
     return f"{100 * r['acc']:.0f} [{100 * r['acc_lo']:.0f}, {100 * r['acc_hi']:.0f}] @ {r['nfe']:.2f}"
 
 
-def main(budgets=None) -> None:
-    for p in sorted(RES.glob("*.json")):
+def main(budgets=None, task: str | None = None) -> None:
+    for p in sorted(RES.glob(f"{task}_*.json" if task else "*.json")):
         d = json.loads(p.read_text())
         n = d["length"]
-        bud = budgets or sorted({max(1, n // 8), max(1, n // 4), n // 2, n})
+        bud = budgets or sorted({2, 4, 8, 16, n})
         rows = d["rows"]
         fams = []
         for r in rows:
@@ -47,4 +47,6 @@ def main(budgets=None) -> None:
 
 
 if __name__ == "__main__":
-    main([int(x) for x in sys.argv[1:]] or None)
+    args = sys.argv[1:]
+    tsk = args.pop(0) if args and not args[0].isdigit() else None
+    main([int(x) for x in args] or None, tsk)

@@ -670,6 +670,8 @@ def _other_modules_table() -> dict[str, Spec | Exempt]:
         "models.llada_style": Exempt("wraps a Hugging Face torch model"),
         "models.dream_style": Exempt("wraps a Hugging Face torch model"),
         "models.OracleModel": Spec(kinds={"device": "choice"}, needs="torch"),
+        "prompted.PromptedModel": Exempt("wraps a conditional oracle and one prompt; its "
+                                         "argument errors are tested in test_bridge_prompted"),
         "models.default_device": Spec(needs="torch"),
         "models.check_batch": Exempt("internal tensor check of the MaskedModel protocol"),
         "models.entropy_and_nll": Exempt("operates on torch tensors"),
