@@ -25,7 +25,7 @@ import numpy as np
 from . import families
 from .distribution import Distribution, as_distribution
 from .structured.codes import check_generator, rank_mod_p
-from ._validation import as_int, check_table_size, log_base_factor
+from ._validation import as_int, check_table_size, log_base_factor, show
 from .schedule import validate_curve
 
 __all__ = [
@@ -61,7 +61,7 @@ def affine_code(generator, p: int, shift=None, *, name: str | None = None) -> Di
     b = np.zeros(n, dtype=np.int64) if shift is None else np.asarray(shift)
     if b.shape != (n,) or not np.issubdtype(b.dtype, np.integer) or (b < 0).any() \
             or (b >= p).any():
-        raise ValueError(f"shift must be {n} integers in [0, {p}), got {np.asarray(shift)!r}")
+        raise ValueError(f"shift must be {n} integers in [0, {p}), got {show(shift)}")
     if rank_mod_p(G, p) != d:
         raise ValueError(f"generator must have full row rank d={d} over F_{p}")
     check_table_size(p, n, what="affine code table")

@@ -405,9 +405,15 @@ def test_schedule_must_cover_the_curve():
 def test_error_messages_show_plain_numbers():
     """Messages quote the offending value as plain text (``-0.1``, ``[1.5, 0.5]``), never
     as a NumPy repr (``np.float64(-0.1)``, ``array([...])``)."""
+    from mdmtheory.affine_codes import affine_code
+    from mdmtheory.policies.heuristics import threshold_select
+    from mdmtheory.policies.learned import speed_reward
     from mdmtheory.random_schedules import bernoulli_process
 
     calls = [
+        lambda: threshold_select(np.array([-0.1, 0.5]), np.array([True, True]), 0.5),
+        lambda: speed_reward(np.array([-0.1]), np.array([1]), length=4, alpha=1.0),
+        lambda: affine_code(np.array([[1, 0], [0, 1]]), 3, shift=np.array([5, 0])),
         lambda: Distribution(np.array([[-0.1, 1.1], [0.0, 0.0]])),
         lambda: Distribution(np.array([[0.5, 0.6], [0.0, 0.0]])),
         lambda: Distribution(np.full(8, 1 / 8)),

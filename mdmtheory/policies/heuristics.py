@@ -65,6 +65,7 @@ from .._validation import (
     as_real_array,
     as_tolerance,
     check_stochastic_matrix,
+    show,
 )
 from ..schedule import Schedule, as_schedule
 from .mdp import TIE_ATOL, Observation, Policy, UnmaskingMDP
@@ -164,7 +165,7 @@ def _check_vec(scores, active, name: str = "scores", *, confidences: bool = Fals
     s = as_real_array(scores, name, ndim=1)
     if confidences and ((s < 0).any() or (s > 1).any()):
         bad = s[(s < 0) | (s > 1)][0]
-        raise ValueError(f"{name} must be confidences in [0, 1], got {bad!r}")
+        raise ValueError(f"{name} must be confidences in [0, 1], got {show(bad)}")
     a = _as_mask(active)
     if a.shape != s.shape:
         raise ValueError(f"{name} and active must be 1-D of the same length; got {s.shape} "

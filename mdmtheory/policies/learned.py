@@ -79,6 +79,7 @@ from .._validation import (
     as_int_array,
     as_optional_int,
     as_real_array,
+    show,
 )
 from ..distribution import Distribution, as_distribution
 from .mdp import BernoulliPolicy, ExactOracle, Observation, UnmaskingMDP
@@ -378,7 +379,7 @@ def speed_reward(correct: np.ndarray, nfe: np.ndarray, length: int, alpha: float
     alpha = as_float(alpha, "alpha", minimum=0.0)
     c = as_real_array(correct, "correct", nonempty=False)
     if c.size and ((c < 0).any() or (c > 1).any()):
-        raise ValueError(f"correct must lie in [0, 1], got {c[(c < 0) | (c > 1)][0]!r}")
+        raise ValueError(f"correct must lie in [0, 1], got {show(c[(c < 0) | (c > 1)][0])}")
     nfe = np.minimum(as_int_array(nfe, "nfe", minimum=1).astype(np.float64), length)
     return c * ((length - nfe + 1) / length) ** alpha
 
