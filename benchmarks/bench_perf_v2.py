@@ -1,7 +1,7 @@
 """Benchmark: the second performance pass, each new path side by side with the old one.
 
 Every section runs the first release's path in the same process (kept behind a
-flag: ``optimal.LEGACY_PATH_ERRORS``, ``structured.markov.LEGACY``,
+flag: ``optimal.LEGACY``, ``structured.markov.LEGACY``,
 ``ExactOracle.lazy = False`` plus the row-by-row action table) or, for the
 import and the extended tensor, the base revision's code, and prints wall and
 CPU seconds (``time.process_time``; the machine may be shared) with the ratio
@@ -64,45 +64,75 @@ def f(t: float) -> str:
 
 # ----------------------------------------------------------------------------- frontier
 def sec_frontier(lines: list[str]) -> None:
+    import numba
+
     from mdmtheory import optimal as O
 
     rng = np.random.default_rng(20260101)
     Zs = np.linspace(0, 1, 16) ** 0.5  # compile / load every kernel used below
-    O.optimal_frontier(Zs)
-    Zw, Aw, _, _ = O._solve(Zs, 16, "knuth")
-    O._all_path_errors_rows_parallel(Zw, Aw, 16, np.array([0, 8, 16]), np.zeros(16))
-    O.LEGACY_PATH_ERRORS = True
-    O.optimal_frontier(Zs)
-    O._all_path_errors_parallel(Zw, Aw, 16, 16, np.zeros(16))
-    O.LEGACY_PATH_ERRORS = False
+    for legacy in (True, False):
+        O.LEGACY = legacy
+        O.optimal_frontier(Zs)
+        Zw, Aw, _, _ = O._solve(Zs, 16, "knuth")
+        O._all_path_errors_rows_parallel(Zw, Aw, 16, np.array([0, 8, 16]), np.zeros(16))
+        O._all_path_errors_parallel(Zw, Aw, 16, 16, np.zeros(16))
+    O.LEGACY = False
+
+    def parts(Z):  # the new path's stages, one thread (CPU seconds)
+        nth = numba.get_num_threads()
+        numba.set_num_threads(1)
+        try:
+            n = Z.size
+            _, c_a, A = clock(lambda: O._alloc_argmins(n, n))
+            Zarr, Zi, P, _ = O._prepare(Z)
+            opt = np.zeros(n + 1, dtype=np.int64)
+            _, c_dp, _ = clock(lambda: O._knuth_kernel(Zi, P, n, A, opt))
+            _, c_e, _ = clock(lambda: O._all_path_errors(Zarr, A, n, n, np.zeros(n)))
+        finally:
+            numba.set_num_threads(nth)
+        return c_a, c_dp, c_e
+
     rows, prev = [], None
     for n in (4096, 8192, 16384):
         Z = np.concatenate([[0.0], np.cumsum(rng.random(n - 1))]) / n
-        O.LEGACY_PATH_ERRORS = False
-        w1, c1, new = clock(lambda: O.optimal_frontier(Z))
-        O.LEGACY_PATH_ERRORS = True
+        O.LEGACY = False
+        w1, c1, new = clock(lambda: O.optimal_frontier(Z), repeat=3)
+        c_a, c_dp, c_e = parts(Z)
+        O.LEGACY = True
         try:
-            w0, c0, old = clock(lambda: O.optimal_frontier(Z))
+            w0, c0, old = clock(lambda: O.optimal_frontier(Z), repeat=2)
         finally:
-            O.LEGACY_PATH_ERRORS = False
+            O.LEGACY = False
         same = np.array_equal(new.scaled_errors, old.scaled_errors) and \
             np.array_equal(new._argmins, old._argmins)
+        walk = np.array([O._path_error(Z, new._argmins, n, k)
+                         for k in range(1, n + 1, max(1, n // 64))])
+        same_walk = np.array_equal(walk, new.errors[::max(1, n // 64)])
         pos = old.errors > 0
         rel = float(np.max(np.abs(new.errors - old.errors)[pos] / old.errors[pos]))
-        growth = "" if prev is None else f"{c1 / prev:.1f}x (n^2: 4x)"
+        growth = "" if prev is None else f"{c1 / prev:.1f}x"
         prev = c1
-        rows.append([n, f(w0), f(c0), f(w1), f(c1), f"{c0 / c1:.1f}x", growth,
-                     "yes" if same else "NO", f"{rel:.1e}"])
+        rows.append([n, f(w0), f(c0), f(w1), f(c1), f"{c_a:.2f} / {c_dp:.2f} / {c_e:.2f}",
+                     f"{c0 / c1:.1f}x", growth,
+                     "yes" if same else "NO", "yes" if same_walk else "NO", f"{rel:.1e}"])
         del new, old
     lines += ["### Full frontier OPT_1..OPT_n (Knuth), random curve", "",
-              "Old: every k's error backtracked separately through the (n+1)^2 int16 "
-              "argmin table (one row stride per step); new: all k advanced together, "
-              "one table row at a time (two threads, each a range of k), block sums in a "
-              "fixed order instead of fastmath (the float errors move in the last bits).",
+              "Old (the first release): the Knuth kernel with three int64 streams per "
+              "candidate and a branch per candidate, then every k's error backtracked "
+              "separately through the (n+1)^2 int16 argmin table (one row stride per step, "
+              "fastmath block sums).  New: the DP reads one packed (B_j, Z_j) pair per "
+              "candidate (the prefix sum leaves the argmin alone), compares the first two "
+              "candidates without a branch and updates B in place; all k are backtracked "
+              "together, one table row at a time (two threads, each a range of k), blocks "
+              "of <= 4 positions summed without branches, in the fixed order of the "
+              "single-schedule path (bit-identical to it).  New: best of 3, old: best of 2; "
+              "CPU = process time of all threads.  Stages: one thread, CPU seconds.",
               "",
               markdown_table(["n", "old wall", "old CPU", "new wall", "new CPU",
-                              "CPU ratio", "new CPU growth", "identical optima and argmins",
-                              "max rel. error diff"], rows), ""]
+                              "new stages: table / DP / errors", "CPU ratio",
+                              "new CPU growth (n^2: 4x)", "identical optima and argmins",
+                              "errors == single-schedule path", "max rel. error diff vs old"],
+                             rows), ""]
 
 
 # ----------------------------------------------------------------------------- markov
