@@ -354,8 +354,9 @@ def _knuth_layer(Zi, P, t, A, prev, cur):
 
 
 @njit(cache=True)
-def _knuth_kernel(Zi, P, kmax, A, opt):
-    """O(n^2) for the whole frontier: J_{t-1}(m) <= J_t(m) <= J_t(m+1)."""
+def _knuth_kernel_legacy(Zi, P, kmax, A, opt):
+    """The first release's Knuth kernel (one :func:`_knuth_layer` per layer), kept for
+    the side-by-side benchmark; identical results to :func:`_knuth_kernel`."""
     n = Zi.size
     prev = np.zeros(n + 1, dtype=np.int64)
     cur = np.zeros(n + 1, dtype=np.int64)
@@ -366,6 +367,66 @@ def _knuth_kernel(Zi, P, kmax, A, opt):
         opt[t] = cur[n]
         prev, cur = cur, prev
     return prev
+
+
+@njit(cache=True)
+def _knuth_kernel(Zi, P, kmax, A, opt):
+    """O(n^2) for the whole frontier: J_{t-1}(m) <= J_t(m) <= J_t(m+1).
+
+    The same cells, candidates and rightmost argmins as :func:`_knuth_layer`, with
+    three changes that only reorganise the work:
+
+    * ``F_{t-1}(j) + w(j, m) = P_m + (B_j - m Z_j)`` with
+      ``B_j = F_{t-1}(j) - P_j + j Z_j``: the prefix sum ``P_m`` is common to all
+      candidates of a cell and leaves the argmin alone, so the inner loop reads one
+      packed pair ``(B_j, Z_j)`` per candidate (16 bytes instead of three 8-byte
+      streams).  Every intermediate lies in ``[-2^63, 2^62]`` since ``F(j) <= P_j``
+      and ``n max Z <= 2^62``, so the int64 values are the exact ones.
+    * ``B`` is updated in place during the descending sweep over ``m``: cell ``m``
+      reads only ``j <= m - 1`` and then overwrites ``B_m``, which no later cell of
+      the layer reads.
+    * The first two candidates ``lo, lo + 1`` (clamped to ``m - 1``) are compared
+      without a data-dependent branch; the scan goes on to ``hi = J_t(m+1)`` only
+      when ``hi > lo + 1`` (a sixth of the cells on a random curve).  Scanning a
+      window ``[lo, X]`` with ``J_t(m) <= X <= m - 1`` gives the same rightmost
+      argmin as ``[lo, hi]``, since every ``j > J_t(m)`` costs strictly more.
+    """
+    n = Zi.size
+    BZ = np.empty((n + 1, 2), dtype=np.int64)
+    for m in range(n):
+        BZ[m, 1] = Zi[m]
+    BZ[n, 1] = 0
+    for m in range(1, n + 1):
+        A[1, m] = 0
+        BZ[m, 0] = (P[m] - m * Zi[0]) - P[m] + m * BZ[m, 1]
+    opt[1] = P[n] - n * Zi[0]
+    for t in range(2, kmax + 1):
+        Arow = A[t]
+        Aprev = A[t - 1]
+        hi = n - 1
+        for m in range(n, t - 1, -1):
+            lo = np.int64(Aprev[m])
+            if lo < t - 1:
+                lo = t - 1
+            mm = m - 1
+            j1 = min(lo + 1, mm)
+            best = BZ[lo, 0] - m * BZ[lo, 1]
+            v1 = BZ[j1, 0] - m * BZ[j1, 1]
+            bj = lo
+            if v1 <= best:
+                best = v1
+                bj = j1
+            if hi > lo + 1:
+                for j in range(lo + 2, min(hi, mm) + 1):
+                    v = BZ[j, 0] - m * BZ[j, 1]
+                    if v <= best:
+                        best = v
+                        bj = j
+            Arow[m] = bj
+            BZ[m, 0] = best + m * BZ[m, 1]
+            hi = bj
+        opt[t] = BZ[n, 0] + P[n]
+    return opt
 
 
 @njit(cache=True)
@@ -436,6 +497,33 @@ def _all_path_errors_serial(Z, A, n, kmax, out):
 
 
 @njit(cache=True)
+def _small_block_sum(Zp, j, L):
+    """:func:`_block_sum` ``(Z, j, j + L)`` for ``1 <= L <= 4``, the very same float
+    operations, without a data-dependent branch (``Zp``: ``Z`` padded by 3 entries).
+
+    For ``L < 4`` :func:`_block_sum` runs only its tail loop, ``a0 = ((0 + 0) + d1) + d2``
+    (``d_i = Z_{j+i} - Z_j``), and returns ``(a0 + 0) + (0 + 0)``; for ``L = 4`` one
+    step of its unrolled loop and ``(0 + (0 + d1)) + ((0 + d2) + (0 + d3))``.  The
+    ``+ 0.0`` are kept: they turn a ``-0.0`` into ``+0.0`` as in :func:`_block_sum`.
+    """
+    za = Zp[j]
+    a = 0.0 + (za - za)
+    d1 = Zp[j + 1] - za
+    d2 = Zp[j + 2] - za
+    d3 = Zp[j + 3] - za
+    s2 = a + d1
+    s3 = s2 + d2
+    r = (s2 + 0.0) + (0.0 + 0.0)
+    if L == 3:
+        r = (s3 + 0.0) + (0.0 + 0.0)
+    if L == 4:
+        r = (a + (0.0 + d1)) + ((0.0 + d2) + (0.0 + d3))
+    if L == 1:
+        r = 0.0
+    return r
+
+
+@njit(cache=True)
 def _path_errors_rows(Z, A, n, k0, k1, out):
     """Float errors of ``k = k0..k1``, backtracking these schedules together, row by row.
 
@@ -444,10 +532,16 @@ def _path_errors_rows(Z, A, n, k0, k1, out):
     row at a time instead of with a stride of one row per step (the per-k walk
     of :func:`_path_error` misses the cache on almost every entry once the
     table outgrows it).  Each ``out[k-1]`` accumulates the same blocks in the
-    same order (``t = k, k-1, ..., 1``) with the same block sum
-    (:func:`_block_sum`) as :func:`_path_error`, so the values are identical to
-    it (tests compare them bit for bit).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
+    same order (``t = k, k-1, ..., 1``) with the same block sum as
+    :func:`_path_error` (:func:`_small_block_sum` for blocks of at most four
+    positions, most blocks of the large ``k``), so the values are identical to
+    it (tests compare them bit for bit).  A one-position block adds ``+0.0``,
+    which leaves every sum unchanged (a sum started at ``+0.0`` is never
+    ``-0.0``).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
     """
+    Zp = np.empty(n + 3)
+    Zp[:n] = Z
+    Zp[n:] = Z[n - 1]
     pos = np.empty(k1 + 1, np.int64)
     for k in range(k0, k1 + 1):
         out[k - 1] = 0.0
@@ -456,9 +550,12 @@ def _path_errors_rows(Z, A, n, k0, k1, out):
         row = A[t]
         for k in range(max(t, k0), k1 + 1):
             m = pos[k]
-            j = row[m]
+            j = np.int64(row[m])
             pos[k] = j
-            if m - j > 1:  # a one-position block adds Z_j - Z_j = +0.0: a no-op
+            L = m - j
+            if L <= 4:
+                out[k - 1] += _small_block_sum(Zp, j, L)
+            else:
                 out[k - 1] += _block_sum(Z, j, m)
 
 
@@ -476,14 +573,15 @@ def _all_path_errors_rows_parallel(Z, A, n, splits, out):
             _path_errors_rows(Z, A, n, splits[c] + 1, splits[c + 1], out)
 
 
-#: ``True``: use the per-k backtracking of the first release (kept for the
-#: side-by-side benchmark ``benchmarks/bench_perf_v2.py``; its fastmath block sums
-#: differ from :func:`_block_sum` in the last bits only).
-LEGACY_PATH_ERRORS = False
+#: ``True``: the first release's Knuth kernel and per-k backtracking (kept for the
+#: side-by-side benchmark ``benchmarks/bench_perf_v2.py``; the same optima and
+#: argmin tables, and float errors that differ in the last bits only, from its
+#: fastmath block sums).
+LEGACY = False
 
 
 def _all_path_errors(Z, A, n, kmax, out):
-    if LEGACY_PATH_ERRORS:
+    if LEGACY:
         # thread start-up costs ~ms: go parallel only for large tables (same values)
         fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
         fn(Z, A, n, kmax, out)
@@ -591,7 +689,8 @@ def _solve(Z, kmax: int, method: str):
     kmax = _check_k(kmax, n)
     A = _alloc_argmins(kmax, n)
     opt = np.zeros(kmax + 1, dtype=np.int64)
-    _KERNELS[method](Zi, P, kmax, A, opt)
+    kernel = _knuth_kernel_legacy if LEGACY and method == "knuth" else _KERNELS[method]
+    kernel(Zi, P, kmax, A, opt)
     return Zarr, A, opt, scale
 
 

@@ -17,6 +17,10 @@ def test_fast_log_matches_numpy_to_one_ulp():
         10.0 ** rng.uniform(-307, 0, 200_000),
         [1.0, 0.5, 2.0, np.sqrt(0.5), np.nextafter(np.sqrt(2.0), 0), np.sqrt(2.0),
          np.finfo(float).tiny, 1 - 2**-53],
+        2.0 ** np.arange(-1022, 1024),                      # every power of two
+        1.0 + rng.uniform(-2.0**-10, 2.0**-10, 100_000),     # near 1: log ~ x - 1
+        1.0 + 2.0 ** -np.arange(1, 53), 1.0 - 2.0 ** -np.arange(2, 54),
+        np.exp(rng.uniform(-700, 700, 100_000)),            # the whole range, > 1 too
     ])
     out = np.empty_like(x)
     _log_array(x, out)

@@ -56,6 +56,44 @@ def test_frontier_row_backtracking_is_bit_identical_to_per_k_walk(kind, n, kmax)
     np.testing.assert_allclose(walk, ref, rtol=1e-12, atol=1e-15)
 
 
+def test_small_block_sum_is_bit_identical_to_block_sum():
+    """The branch-free sum of blocks of 1..4 positions performs the very operations of
+    _block_sum: equal bits on random, negative (admitted decreases), zero and -0.0 terms."""
+    rng = np.random.default_rng(12)
+    n = 4000
+    for Z in (rng.random(n), rng.normal(0, 1e-9, n), np.zeros(n),
+              np.where(rng.random(n) < 0.5, -0.0, 0.0), np.round(rng.random(n), 1),
+              np.cumsum(rng.random(n)) * 1e300):
+        Zp = np.concatenate([Z, np.full(3, Z[-1])])
+        for j in range(0, n - 4, 7):
+            for L in range(1, 5):
+                a = O._small_block_sum(Zp, j, L)
+                b = O._block_sum(Z, j, j + L)
+                assert np.array_equal(np.float64(a).view(np.int64), np.float64(b).view(np.int64))
+
+
+@pytest.mark.parametrize("kind", ["random", "step", "flat", "steep"])
+@pytest.mark.parametrize("n,kmax", [(1, 1), (2, 2), (3, 2), (64, 64), (500, 500), (700, 90)])
+def test_knuth_kernel_identical_to_first_release_kernel(kind, n, kmax):
+    """The packed-pair Knuth kernel against the first release's (three streams, one
+    branch per candidate): identical exact optima and argmin tables."""
+    rng = np.random.default_rng(n)
+    if kind == "random":
+        Z = np.concatenate([[0.0], np.cumsum(rng.random(n - 1))])[:n]
+    elif kind == "step":
+        Z = np.where(np.arange(n) >= max(1, n // 2), 1.0, 0.0)
+    elif kind == "steep":  # curvature everywhere: long windows in the Knuth bounds
+        Z = np.arange(n, dtype=float) ** 3
+    else:
+        Z = np.zeros(n)
+    Zarr, Zi, P, _ = O._prepare(Z)
+    A0, A1 = O._alloc_argmins(kmax, n), O._alloc_argmins(kmax, n)
+    o0, o1 = np.zeros(kmax + 1, np.int64), np.zeros(kmax + 1, np.int64)
+    O._knuth_kernel_legacy(Zi, P, kmax, A0, o0)
+    O._knuth_kernel(Zi, P, kmax, A1, o1)
+    assert np.array_equal(A0, A1) and np.array_equal(o0, o1)
+
+
 def test_frontier_threaded_errors_identical_to_serial():
     n = 4700  # n * kmax > 2e7: the two-thread path
     rng = np.random.default_rng(4)
