@@ -78,7 +78,9 @@ def _panel(ax, fam: dict, n: int) -> None:
             ax.plot(grid[ok], e[ok], color="#555555", linestyle="--", linewidth=1.4, label=name)
         else:
             color, ls = STYLES[name]
-            ax.plot(grid[ok], e[ok], color=color, linestyle=ls, linewidth=1.2, label=name)
+            # the learned policy can hug the optimal curve (the code): draw it on top
+            ax.plot(grid[ok], e[ok], color=color, linestyle=ls, linewidth=1.2, label=name,
+                    zorder=4 if name == "learned (GRPO)" else 2)
     ax.plot(fam["adaptive"]["nfe"], fam["adaptive"]["reward"], "o", color="black",
             markersize=3)
     if groups:
