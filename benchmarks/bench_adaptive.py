@@ -1,7 +1,7 @@
 """Benchmark: exact optimal adaptive fronts and the gaps of every rule (n = 10, q = 2).
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume | --cpu]`` (about 10 minutes on
-2 quiet cores; ``--resume`` keeps the families already in the JSON file).
+Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume | --cpu]`` (about 10
+minutes on 2 quiet cores; ``--resume`` keeps the families already in the JSON file).
 
 * For every family of the package at ``n = 10, q = 2``: the optimal adaptive
   front (Lagrangian chord search, timed: the must-reach is < 1 minute each),

@@ -180,7 +180,7 @@ def test_lagrangian_front_equals_brute_force_hull(name, reward):
 
 
 def test_policy_law_matches_the_independent_exact_evaluator():
-    """The returned policy, run through policies.exact.evaluate_policy, has the DP's E R and E NFE."""
+    """The returned policy, run through policies.exact.evaluate_policy, has the DP's E R, E NFE."""
     mu = families.binary_symmetric_chain(6, 0.15)
     for reward, lam in (("correct", 0.0), ("loglik", 0.05), ("speed", 0.0)):
         sol = solve_adaptive(mu, reward, lam=lam, alpha=2.0)

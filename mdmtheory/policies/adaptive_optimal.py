@@ -413,8 +413,8 @@ def _backward(pb: _Problem, lam: float, budget: int | None, mode: str):
         infeasible = (mode == "time" and t >= B) or (mode == "remaining" and t == 0)
         V[t, dead_inc] = -np.inf if infeasible else pb.dead_reward - lam
         act[t, dead_inc] = pb.maskbits[dead_inc]
-    _dp_kernel(pb.inc_codes, pb.maskbits, pb.mass, np.ascontiguousarray(pb.strides), pb.q, n, V, act,
-               float(lam), {"none": 0, "time": 1, "remaining": 2}[mode], B, TIE_RTOL)
+    _dp_kernel(pb.inc_codes, pb.maskbits, pb.mass, np.ascontiguousarray(pb.strides), pb.q, n, V,
+               act, float(lam), {"none": 0, "time": 1, "remaining": 2}[mode], B, TIE_RTOL)
     return V, act
 
 
@@ -560,7 +560,7 @@ class AdaptiveSolution:
         return out
 
     def policy(self) -> "OptimalAdaptivePolicy":
-        """The policy as a :class:`~mdmtheory.policies.mdp.Policy` (for the MDP and its evaluators)."""
+        """The policy as a :class:`~mdmtheory.policies.mdp.Policy` (for the MDP and evaluators)."""
         return OptimalAdaptivePolicy(self)
 
 
