@@ -1,7 +1,7 @@
 """Benchmark: exact optimal adaptive fronts and the gaps of every rule (n = 10, q = 2).
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume | --cpu]`` (about 10 minutes on
-2 quiet cores; ``--resume`` keeps the families already in the JSON file).
+Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume | --cpu]`` (about 10
+minutes on 2 quiet cores; ``--resume`` keeps the families already in the JSON file).
 
 * For every family of the package at ``n = 10, q = 2``: the optimal adaptive
   front (Lagrangian chord search, timed: the must-reach is < 1 minute each),
@@ -15,8 +15,15 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_adaptive.py [--resume | --cpu]`
 
 Writes ``figures/fig_adaptive_gaps.json`` (read by ``figures/fig_adaptive_gaps.py``)
 and the ``bench_adaptive`` section of ``benchmarks/RESULTS.md``.  The learned
-policy (:mod:`mdmtheory.policies.learned`) has no committed checkpoint for
-``n = 10, q = 2``, so it is absent from the table.
+policy (:mod:`mdmtheory.policies.learned`, GRPO on the exact law) enters the
+table as the rule "learned (GRPO)" on the families it was trained for: its
+exact points are read from ``scripts/adaptive_checkpoints/learned_points.json``
+(written by ``scripts/adaptive_learned.py``).
+
+``--cpu`` measures CPU seconds (one process, one thread) of every family's
+front at ``n = 6, 8, 10, 12`` (``n = 12`` where the ``n = 10`` front and
+the ~x25 growth per two positions keep it under a few minutes) and writes the
+``bench_adaptive_cpu`` section.
 """
 
 from __future__ import annotations
@@ -45,6 +52,56 @@ N = 10
 #: hidden Markov, Ising, mixture) were computed exactly (TOL = 0 in the JSON).
 TOL = 1e-6
 JSON = ROOT / "figures" / "fig_adaptive_gaps.json"
+LEARNED = ROOT / "scripts" / "adaptive_checkpoints" / "learned_points.json"
+LEARNED_MC = ROOT / "scripts" / "adaptive_checkpoints" / "learned_points_mc.json"
+LEARNED_RULE = "learned (GRPO)"
+#: CPU seconds of each front at n = 10 with the previous solver (one DP pass per
+#: price, depth-first chord search), measured by ``--cpu`` at commit 0cb268f.
+BEFORE_CPU_N10 = {"product (random marginals)": 0.4, "Markov chain, flip 0.1": 2.4,
+                  "hidden Markov, flip 0.1, noise 0.15": 24.6,
+                  "Ising chain J=0.6, h=0.3": 1.7, "mixture of two products 0.9/0.1": 5.5,
+                  "random Dirichlet(0.5)": 72.1, "repetition code": 0.1,
+                  "parity code": 0.4, "random linear code [10,5] over F_2": 0.2}
+
+
+def _learned_raw() -> dict:
+    """``label -> {(alpha, beta): {"exact": point, "mc": point}}`` from the script's files."""
+    out: dict = {}
+    for key, path in (("exact", LEARNED), ("mc", LEARNED_MC)):
+        if path.is_file():
+            for lab, pts in json.loads(path.read_text()).items():
+                for p in pts:
+                    out.setdefault(lab, {}).setdefault((p["alpha"], p["beta"]), {})[key] = p
+    return out
+
+
+def learned_points() -> dict:
+    """``label -> {"nfe": [...], "reward": [...]}`` of the trained policies (empty if none).
+
+    Exact points where the exact evaluator has run, Monte Carlo means elsewhere."""
+    out = {}
+    for lab, d in _learned_raw().items():
+        pts = [v.get("exact", v.get("mc")) for _, v in sorted(d.items())]
+        out[lab] = {"nfe": [p["nfe"] for p in pts],
+                    "reward": [p["reward"] if np.isfinite(p["reward"]) else None for p in pts]}
+    return out
+
+
+def learned_rows() -> list[list]:
+    """One row per trained policy and beta: the points, their source, exact-vs-MC agreement."""
+    rows = []
+    for lab, d in _learned_raw().items():
+        for (alpha, beta), v in sorted(d.items()):
+            ex, mc = v.get("exact"), v.get("mc")
+            mc_s = (f"{mc['nfe']:.3f} ± {mc['nfe_hw']:.3f} / {mc['reward']:.3f} ± "
+                    f"{mc['reward_hw']:.3f}") if mc else "-"
+            ex_s = f"{ex['nfe']:.4f} / {ex['reward']:.4f}" if ex else "-"
+            inside = "-"
+            if ex and mc:
+                inside = "yes" if (abs(ex["nfe"] - mc["nfe"]) <= mc["nfe_hw"] and abs(
+                    ex["reward"] - mc["reward"]) <= mc["reward_hw"]) else "no"
+            rows.append([lab, alpha, beta, ex_s, mc_s, inside])
+    return rows
 
 
 def gap_families(n: int = N) -> list[tuple[str, object, str]]:
@@ -81,9 +138,12 @@ def main(resume: bool = False) -> None:
     rows, lines = [], [f"Machine: {machine_line()} (2-core shared CPU, no GPU; other jobs "
                        "were running, so timings are upper bounds).", ""]
     time_rows = []
+    learned = learned_points()
     for label, mu, reward in gap_families():
         if label in done:
             fam = done[label]
+            if label in learned:
+                fam["rules"][LEARNED_RULE] = learned[label]
             gain, gaps = gaps_from_points(
                 (fam["adaptive"]["nfe"], fam["adaptive"]["reward"]),
                 (fam["oblivious"]["nfe"], fam["oblivious"]["reward"]),
@@ -94,9 +154,7 @@ def main(resume: bool = False) -> None:
                 rows.append([label, reward, name, _num(s["mean_gap"]), _num(s["max_gap"]),
                              _num(s["captured"], 2)])
             time_rows.append([label, reward, fam.get("tol", 0), len(fam["adaptive"]["nfe"]),
-                              fam["solves"],
-                              f"{fam['seconds']['adaptive_front']:.1f} s",
-                              f"{fam['seconds']['rules']:.1f} s"])
+                              fam["solves"]])
             continue
         # for q = 2 the margin (2c - 1) and entropy (h(c), decreasing on c >= 1/2) scores are
         # increasing functions of the confidence c, so the three top-k rules coincide:
@@ -117,21 +175,27 @@ def main(resume: bool = False) -> None:
                "gain": [float(g) if np.isfinite(g) else None for g in rep.gain],
                "summary": summ, "seconds": rep.seconds, "solves": rep.adaptive.solves,
                "tol": TOL}
+        if label in learned:
+            fam["rules"][LEARNED_RULE] = learned[label]
+            gain, gaps = gaps_from_points(
+                (fam["adaptive"]["nfe"], fam["adaptive"]["reward"]),
+                (fam["oblivious"]["nfe"], fam["oblivious"]["reward"]),
+                {k: (v["nfe"], [-np.inf if r is None else r for r in v["reward"]])
+                 for k, v in fam["rules"].items()}, N)
+            summ = fam["summary"] = summarize_gaps(gain, gaps)
         out["families"].append(fam)
         for name, s in summ.items():
             rows.append([label, reward, name, _num(s["mean_gap"]), _num(s["max_gap"]),
                          _num(s["captured"], 2)])
-        time_rows.append([label, reward, TOL, len(rep.adaptive), rep.adaptive.solves,
-                          f"{rep.seconds['adaptive_front']:.1f} s",
-                          f"{rep.seconds['rules']:.1f} s"])
+        time_rows.append([label, reward, TOL, len(rep.adaptive), rep.adaptive.solves])
         print(label, rep.seconds, flush=True)
         JSON.write_text(json.dumps(out, indent=1, default=float))
-    lines += ["### Optimal adaptive fronts, n = 10, q = 2: cost per family", "",
+    lines += ["### Optimal adaptive fronts, n = 10, q = 2: size per family", "",
               "`tol`: vertices above a chord by less than this are not resolved (the "
-              "envelope is then within `tol` of the exact one); 0 = every vertex.", "",
-              markdown_table(["family", "reward", "tol", "vertices", "DP solves",
-                              "adaptive front",
-                              "oblivious + all rules (exact)"], time_rows), ""]
+              "envelope is then within `tol` of the exact one); 0 = every vertex.  "
+              "CPU times: the `bench_adaptive_cpu` section below.", "",
+              markdown_table(["family", "reward", "tol", "vertices", "DP solves (prices)"],
+                             time_rows), ""]
     lines += ["### How far from optimal (n = 10, q = 2)", "",
               "Gaps are `F*(N) - F_rule(N)` between upper concave envelopes of exact "
               "points at N = 1..10 expected forward passes (reward units: nats of "
@@ -141,65 +205,66 @@ def main(resume: bool = False) -> None:
               "worse than the optimal oblivious schedule; n/a: no gain to capture).", "",
               markdown_table(["family", "reward", "rule", "mean gap", "max gap", "captured"],
                              rows), ""]
-    # ----------------------------------------------------------- growth with n
-    grow = []
-    for n in (4, 6, 8, 10, 11):
-        for label, mu, reward in (("Markov chain flip 0.1", families.binary_symmetric_chain(
-                n, 0.1), "loglik"), ("parity code", families.parity(n, 2), "correct")):
-            t0 = time.perf_counter()
-            solve_adaptive(mu, reward, lam=0.01)
-            t1 = time.perf_counter() - t0
-            if n <= 10:
-                t0 = time.perf_counter()
-                fr = adaptive_front(mu, reward)
-                tf = f"{time.perf_counter() - t0:.2f} s ({fr.solves} solves)"
-            else:
-                tf = "not run"
-            grow.append([n, label, f"{t1:.2f} s", tf])
-            print(n, label, t1, tf, flush=True)
-    hmm = gap_families()[2][1]
-    t0 = time.perf_counter()
-    fr = adaptive_front(hmm, "loglik", tol=1e-6)
-    grow.append([N, "hidden Markov, front with tol = 1e-6 nats", "-",
-                 f"{time.perf_counter() - t0:.2f} s ({fr.solves} solves, {len(fr)} vertices)"])
-    lines += ["### Cost growth with n (one DP solve; whole front; wall time under load)", "",
-              "Work is `sum over live partial assignments of (q+1)^(masked)`, at most "
-              "`(2q+1)^n = 5^n`: about x5 per position for full-support laws.", "",
-              markdown_table(["n", "law", "one solve (lam = 0.01)", "front"], grow)]
-    out["growth"] = grow
+    lr = learned_rows()
+    if lr:
+        lines += ["### The learned policy (GRPO on the exact law)", "",
+                  "A small `DiTPolicyNet` (d = 32) trained by GRPO on each law "
+                  "(`scripts/adaptive_learned.py`: reward `mu(x)/max mu` or `1[mu(x) > 0]` "
+                  "times `((L - NFE + 1)/L)^alpha`, 150 iterations of 128 episodes, seed 0, "
+                  "23-37 CPU s each), evaluated with the fallback at two test-time "
+                  "beta-scalings.  Exact: `evaluate_policy` (~80-90 CPU s per point); MC: "
+                  "8,000 seeded episodes, 95 % pointwise normal intervals.  The gap table "
+                  "uses the exact point where there is one, the MC mean otherwise (so "
+                  "the learned policy's `captured` is an estimate there).", "",
+                  markdown_table(["family", "alpha", "beta", "exact E NFE / E R",
+                                  "MC E NFE / E R", "exact inside MC CI"], lr), ""]
     JSON.write_text(json.dumps(out, indent=1, default=float))
     write_section("bench_adaptive", "## Optimal adaptive policies and gaps (bench_adaptive.py)"
                   "\n\n" + "\n".join(lines))
 
 
-def cpu_times() -> None:
-    """CPU seconds (``time.process_time``, one thread) of each family's front: the cost on a
-    quiet machine, unaffected by other jobs sharing the cores."""
-    rows = []
-    for label, mu, reward in gap_families():
-        solve_adaptive(families.repetition(3, 2), reward)  # JIT warm-up (cached kernel)
-        for tol in (TOL, 1e-4) if label.startswith("random Dirichlet") else (TOL,):
+def cpu_times(sizes=(6, 8, 10, 12), budget_s: float = 240.0) -> None:
+    """CPU seconds (``time.process_time``, one thread) of each family's front at several ``n``:
+    the cost on a quiet machine, unaffected by other jobs sharing the cores.  ``n = 12`` is
+    skipped where 25x the ``n = 10`` time exceeds ``budget_s``."""
+    solve_adaptive(families.repetition(3, 2), "loglik")  # JIT warm-up (cached kernels)
+    adaptive_front(families.repetition(3, 2), "loglik")
+    rows, grow = [], []
+    for label, _, reward in gap_families():
+        cells, prev = [], None
+        for n in sizes:
+            mu = dict((lab, m) for lab, m, _ in gap_families(n))[label.replace(
+                "[10,5]", f"[{n},{n // 2}]")]
+            if prev is not None and n > 10 and 25 * prev > budget_s:
+                cells.append(f"not run (~{25 * prev:.0f} s)")
+                continue
             t0 = time.process_time()
-            fr = adaptive_front(mu, reward, tol=tol)
-            rows.append([label, reward, tol, len(fr), fr.solves,
-                         f"{time.process_time() - t0:.1f} s"])
-            print(rows[-1], flush=True)
-    grow = []
-    for n in (8, 9, 10, 11, 12):
-        for lab, mu, reward in (("Markov chain flip 0.1", families.binary_symmetric_chain(
-                n, 0.1), "loglik"), ("parity code", families.parity(n, 2), "correct")):
-            t0 = time.process_time()
-            solve_adaptive(mu, reward, lam=0.01)
-            grow.append([n, lab, f"{time.process_time() - t0:.2f} s"])
-            print(grow[-1], flush=True)
-    write_section("bench_adaptive_cpu", "### Optimal adaptive fronts, n = 10, q = 2: CPU time "
+            fr = adaptive_front(mu, reward, tol=TOL)
+            sec = time.process_time() - t0
+            prev = sec
+            cells.append(f"{sec:.2f} s ({len(fr)} v)")
+            if n == N:
+                rows.append([label, reward, TOL, len(fr), fr.solves,
+                             f"{BEFORE_CPU_N10.get(label, float('nan')):.1f} s", f"{sec:.2f} s"])
+            print(label, n, cells[-1], flush=True)
+        grow.append([label, reward] + cells)
+    write_section("bench_adaptive_cpu", "### Optimal adaptive fronts: CPU time "
                   "(bench_adaptive.py --cpu)\n\n"
-                  f"Machine: {machine_line()}; CPU seconds of one process (one thread), "
-                  "so other jobs on the shared cores do not inflate them.\n\n"
-                  + markdown_table(["family", "reward", "tol", "vertices", "DP solves",
-                                    "CPU time"], rows)
-                  + "\n\nOne DP solve (lam = 0.01), CPU time, as n grows:\n\n"
-                  + markdown_table(["n", "law", "one solve"], grow))
+                  f"Machine: {machine_line()} (2-core shared CPU, no GPU); CPU seconds of one "
+                  "process (one thread), so other jobs on the shared cores do not inflate "
+                  "them (they still share caches and memory bandwidth).  'before': the "
+                  "previous solver (one DP pass per price, depth-first chord search), same "
+                  "script; 'after': the chord search breadth first with each round's prices "
+                  "in one batched DP pass (identical fronts bit for bit).\n\n"
+                  "n = 10, q = 2:\n\n"
+                  + markdown_table(["family", "reward", "tol", "vertices", "DP solves (prices)",
+                                    "before", "after"], rows)
+                  + "\n\nGrowth with n (whole front, tol = 1e-6; `v` = vertices).  One DP "
+                  "pass enumerates `sum over live partial assignments of (q+1)^(masked)` "
+                  "outcome products, at most `(2q+1)^n = 5^n` (x25 per two positions on "
+                  "full-support laws), each multiplied into every price of the batch; the "
+                  "number of vertices grows too.\n\n"
+                  + markdown_table(["family", "reward"] + [f"n = {n}" for n in sizes], grow))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ points: mixing two policies reaches every convex combination).  Black: the
 optimal adaptive policy (dynamic programming over partial assignments,
 vertices marked); grey dashed: the DP-optimal oblivious schedule of Thm 4
 (random positions, optimal counts); colours: each heuristic over its parameter
-sweep.  Reward: ``E log mu(X)`` (nats) on full-support laws, ``nu(supp mu)``
+sweep; green: the learned policy (a small network trained by GRPO on the
+exact law, two speed exponents and two test-time beta-scalings, evaluated
+exactly; three families only).  Reward: ``E log mu(X)`` (nats) on full-support laws, ``nu(supp mu)``
 on codes.  For ``q = 2`` the three top-k scores are increasing functions of
 one another, so their curves coincide (one is drawn).  A series that coincides with
 another one is listed in the panel's box as ``A = B`` (drawn on top of each other).
@@ -36,6 +38,7 @@ STYLES = {
     "Fast-dLLM threshold": ("#D55E00", "-"),
     "Fast-dLLM factor": ("#E69F00", "--"),
     "EB-sampler": ("#CC79A7", "-."),
+    "learned (GRPO)": ("#009E73", "-"),
 }
 
 
@@ -75,13 +78,16 @@ def _panel(ax, fam: dict, n: int) -> None:
             ax.plot(grid[ok], e[ok], color="#555555", linestyle="--", linewidth=1.4, label=name)
         else:
             color, ls = STYLES[name]
-            ax.plot(grid[ok], e[ok], color=color, linestyle=ls, linewidth=1.2, label=name)
+            # the learned policy can hug the optimal curve (the code): draw it on top
+            ax.plot(grid[ok], e[ok], color=color, linestyle=ls, linewidth=1.2, label=name,
+                    zorder=4 if name == "learned (GRPO)" else 2)
     ax.plot(fam["adaptive"]["nfe"], fam["adaptive"]["reward"], "o", color="black",
             markersize=3)
     if groups:
         short = {"optimal adaptive": "adaptive", "optimal oblivious schedule": "oblivious",
                  "top-k confidence": "top-k", "Fast-dLLM threshold": "threshold",
-                 "Fast-dLLM factor": "factor", "EB-sampler": "EB", "random-k": "random-k"}
+                 "Fast-dLLM factor": "factor", "EB-sampler": "EB", "random-k": "random-k",
+                 "learned (GRPO)": "learned"}
         if len(groups) == 1 and len(next(iter(groups.values()))) == len(names):
             text = "all series coincide"
         else:
@@ -131,7 +137,11 @@ def main(outdir: pathlib.Path | None = None) -> list[pathlib.Path]:
             _panel(ax, fam, int(data["n"]))
         for ax in axes.ravel()[len(fams):]:
             ax.set_visible(False)
-        handles, labels = axes[0, 0].get_legend_handles_labels()
+        seen: dict = {}
+        for ax in axes.ravel()[:len(fams)]:  # the learned policy is drawn on some panels only
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                seen.setdefault(lab, h)
+        handles, labels = list(seen.values()), list(seen)
         fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=8,
                    frameon=False)
         fig.suptitle(r"Exact reward vs expected forward passes ($n = 10$, $q = 2$)",

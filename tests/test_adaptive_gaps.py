@@ -58,3 +58,27 @@ def test_budget_envelope_is_concave_nondecreasing_and_flat_after_the_last_point(
     # never below any given point at or after its abscissa
     for xi, yi in zip(x, y):
         assert np.all(e[at >= xi] >= yi - 1e-15)
+
+
+def test_committed_learned_policies_never_beat_the_optimal_adaptive_front():
+    """The GRPO policies committed under scripts/adaptive_checkpoints are stochastic adaptive
+    policies: evaluated exactly (independent evaluator, with the fallback) on a chain of
+    n = 5 -- a law they were not trained on -- none may lie above the DP's envelope."""
+    import pathlib
+
+    pytest.importorskip("torch")
+    from mdmtheory.policies.adaptive_optimal import adaptive_front
+    from mdmtheory.policies.grpo import load_policy
+
+    ckpts = sorted((pathlib.Path(__file__).resolve().parents[1] / "scripts"
+                    / "adaptive_checkpoints").glob("*.pt"))
+    if not ckpts:
+        pytest.skip("no committed checkpoint")
+    mu = families.binary_symmetric_chain(5, 0.1)
+    front = adaptive_front(mu, "loglik")
+    for path in ckpts[:1]:
+        pol, _ = load_policy(path)
+        law = evaluate_policy(mu, pol, fallback=True)
+        r = law_reward(law, "loglik")
+        assert np.isfinite(r)
+        assert r <= front.envelope(law.expected_nfe)[0] + 1e-12, (path.name, r)

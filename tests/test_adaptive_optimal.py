@@ -180,7 +180,7 @@ def test_lagrangian_front_equals_brute_force_hull(name, reward):
 
 
 def test_policy_law_matches_the_independent_exact_evaluator():
-    """The returned policy, run through policies.exact.evaluate_policy, has the DP's E R and E NFE."""
+    """The returned policy, run through policies.exact.evaluate_policy, has the DP's E R, E NFE."""
     mu = families.binary_symmetric_chain(6, 0.15)
     for reward, lam in (("correct", 0.0), ("loglik", 0.05), ("speed", 0.0)):
         sol = solve_adaptive(mu, reward, lam=lam, alpha=2.0)
@@ -267,3 +267,21 @@ def test_front_with_a_tolerance_is_within_tol_of_the_exact_envelope():
     assert np.all(c[ok] >= e[ok] - 1e-3 - 1e-12)
     with pytest.raises(ValueError, match="tol"):
         adaptive_front(mu, "loglik", tol=-1.0)
+
+
+def test_batched_prices_equal_single_price_solves(monkeypatch):
+    """Consistency of two code paths: the batched DP of a front (several prices in one pass,
+    split into batches) gives, per price, the same value, action table and law as a
+    single-price solve -- bit for bit, since each price sees the same operations."""
+    from mdmtheory.policies import adaptive_optimal as ao
+
+    mu = families.random_dirichlet(6, 2, 0.5, seed=11)
+    pb = ao._Problem(mu, "loglik", 1.0, None, None)
+    lams = [0.0, 0.013, 0.2, 0.71, 3.0]
+    monkeypatch.setattr(ao, "_BATCH_ENTRIES", 2 * pb.C)  # batches of two prices
+    batched = ao._solutions(pb, lams)
+    for lam, b in zip(lams, batched):
+        s = solve_adaptive(mu, "loglik", lam=lam)
+        assert b.value == s.value and b.lam == lam
+        assert np.array_equal(b._actions, s._actions)
+        assert (b.expected_nfe, b.expected_reward) == (s.expected_nfe, s.expected_reward)
