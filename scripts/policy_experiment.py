@@ -15,14 +15,14 @@ Sub-commands (all seeded, torch on ONE thread)::
 :func:`mdmtheory.dlm.load_checkpoint`, greedy tokens, training mode without
 the fallback) with training prompts of the task, and writes a float16
 checkpoint to ``scripts/policy_checkpoints/``.  ``eval`` runs every heuristic
-(hyper-parameters swept), the learned policies (alpha swept) and, in full
-diffusion, the optimal oblivious schedule on held-out prompts, in the
+(hyper-parameters swept), the learned policies (alpha swept) and the
+optimal oblivious schedule on held-out prompts, in the
 evaluation mode (fallback on, greedy tokens), and writes
 ``scripts/policy_results/<task>_<env>_bl<BL>.json``: per policy the accuracy
 with its 95 % Wilson interval and the mean NFE with a 95 % normal interval
 (both pointwise; the prompts are the same for all policies).
 
-The oblivious schedule (full diffusion): the information curve ``Z`` (Def 3)
+The oblivious schedule: the information curve ``Z`` (Def 3)
 of the *prompted* generation is the bridge's estimate
 (:func:`mdmtheory.bridge.estimate_from_rows` on rows drawn by
 :func:`mdmtheory.bridge.sample_rows` from the environment's own law of the free
@@ -30,7 +30,11 @@ positions given the clues, :class:`mdmtheory.bridge.prompted.PromptedModel`;
 one row per held-out prompt, pooled per number ``m`` of free positions), and
 the schedule is :func:`mdmtheory.bridge.schedule_from_estimate` (the DP of
 Thm 1.4) of that estimate; positions in random order (the sampler of the
-paper's §1).
+paper's §1).  Semi-autoregressive (``BL`` < length): the same per block, the
+curve being that of the block's masked cells given the prompt and the blocks
+before it (drawn by the model itself), pooled per number of masked cells of
+the block; a total budget ``k`` is split evenly, ``k / num_blocks`` passes per
+block (swept over 1..BL).
 """
 
 from __future__ import annotations
@@ -173,18 +177,29 @@ def summarize(name: str, family: str, ok: np.ndarray, nfe: np.ndarray, **extra) 
 
 
 # ============================================================================ oblivious schedule
-def bridge_schedules(oracle, prompts: np.ndarray, ks, seed: int) -> dict:
+def bridge_schedules(oracle, prompts: np.ndarray, ks, seed: int, bl: int | None = None) -> dict:
     """The optimal oblivious schedule of the prompted generation from the bridge's estimate.
 
-    For every held-out prompt, the environment's law of its free positions given
-    the clues (:class:`mdmtheory.bridge.prompted.PromptedModel`) draws one row
-    with the bridge's n-step sampler (:func:`mdmtheory.bridge.sample_rows`);
-    the rows of all prompts with the same number ``m`` of free positions give
-    the bridge's estimate of ``Z`` (:func:`mdmtheory.bridge.estimate_from_rows`,
-    i.i.d. rows, one per prompt) -- the prompt-averaged curve, which is all an
-    oblivious schedule may depend on -- and
-    :func:`mdmtheory.bridge.schedule_from_estimate` (Thm 1.4's DP on the
-    monotone estimate, default form) the optimal ``k``-step schedule.
+    Full diffusion (``bl`` None or at least the length): for every held-out
+    prompt, the environment's law of its free positions given the clues
+    (:class:`mdmtheory.bridge.prompted.PromptedModel`) draws one row with the
+    bridge's n-step sampler (:func:`mdmtheory.bridge.sample_rows`).
+
+    Semi-autoregressive (``bl`` smaller than the length): the blocks of ``bl``
+    positions are taken left to right; block ``b``'s law is that of its masked
+    positions given the prompt and the blocks before it, the later blocks
+    staying masked (``PromptedModel(..., free=block cells)``); one row is drawn
+    from it and written into the clues of block ``b + 1`` -- so the prefix of
+    every block is the model's own sample.
+
+    The rows of all (prompt, block) pairs with the same number ``m`` of free
+    positions give the bridge's estimate of ``Z`` (Def 3;
+    :func:`mdmtheory.bridge.estimate_from_rows`, i.i.d. rows, one per prompt
+    and block) -- the prompt-averaged curve, which is all an oblivious schedule
+    may depend on -- and :func:`mdmtheory.bridge.schedule_from_estimate`
+    (Thm 1.4's DP on the monotone estimate, default form) the optimal
+    ``min(k, m)``-step schedule for every budget ``k`` of ``ks`` (in
+    semi-autoregressive mode ``k`` is the budget of one block).
 
     Returns ``{m: {"sizes": {k: sizes}, "pred_kl": {k: (value, lo, hi)}, "rows": R,
     "passes": P, "Z": [...], "Z_lo": [...], "Z_hi": [...]}}``.
@@ -193,16 +208,27 @@ def bridge_schedules(oracle, prompts: np.ndarray, ks, seed: int) -> dict:
     from mdmtheory.bridge.measured import SampledRows
     from mdmtheory.bridge.prompted import PromptedModel
 
-    m_of = (prompts == MASK).sum(axis=1)
+    n = prompts.shape[1]
+    bl = n if bl is None else min(int(bl), n)
+    groups: dict[int, list] = {}  # m -> [(model, rows), ...]
+    for i in range(prompts.shape[0]):
+        clues = np.where(prompts[i] == MASK, -1, prompts[i])
+        for lo in range(0, n, bl):
+            cells = lo + np.flatnonzero(clues[lo:lo + bl] < 0)
+            if cells.size == 0:
+                continue
+            pm = PromptedModel(oracle, clues, q=oracle.q, free=cells)
+            r = sample_rows(pm, 1, int(cells.size), seed=seed, row_ids=[i + prompts.shape[0] * (lo // bl)],
+                            progress=False)
+            groups.setdefault(int(cells.size), []).append((pm, r))
+            clues = clues.copy()
+            clues[cells] = r.x[0]
     out: dict[int, dict] = {}
-    for m in np.unique(m_of):
-        parts, pm = [], None
-        for i in np.flatnonzero(m_of == m):
-            pm = PromptedModel(oracle, np.where(prompts[i] == MASK, -1, prompts[i]), q=oracle.q)
-            parts.append(sample_rows(pm, 1, int(m), seed=seed, row_ids=[int(i)], progress=False))
+    for m, parts in sorted(groups.items()):
         if len(parts) < 2:
             continue
-        est = estimate_from_rows(pm, SampledRows.concatenate(parts), progress=False)
+        est = estimate_from_rows(parts[-1][0], SampledRows.concatenate([r for _, r in parts]),
+                                 progress=False)
         entry = {"sizes": {}, "pred_kl": {}, "rows": est.n_rows, "passes": est.passes}
         cur = est.curve()
         entry.update(Z=cur.Z.tolist(), Z_lo=cur.Z_lo.tolist(), Z_hi=cur.Z_hi.tolist())
@@ -217,7 +243,13 @@ def bridge_schedules(oracle, prompts: np.ndarray, ks, seed: int) -> dict:
 
 
 class ObliviousSchedule(Policy):
-    """Random positions with a per-``m`` fixed schedule of sizes (full diffusion)."""
+    """Random positions with a fixed schedule of sizes per number ``m`` of masked cells.
+
+    ``m`` is the count of the current block when it was entered (the whole
+    buffer in full diffusion); pass ``t`` of the block unmasks ``sizes_by_m[m][t]``
+    positions drawn uniformly among the block's masked ones (the sampler of the
+    paper's §1 run block by block).
+    """
 
     def __init__(self, sizes_by_m: dict[int, np.ndarray], k: int):
         self.sizes_by_m = {m: np.asarray(s) for m, s in sizes_by_m.items()}
@@ -323,7 +355,7 @@ def cmd_eval(a) -> None:
     old = json.loads(out.read_text()) if out.exists() else None
     redo = {"heuristics": not (a.learned_only or a.oblivious_only) or old is None,
             "learned": not a.oblivious_only or old is None,
-            "oblivious": a.oblivious and a.bl >= task.length and not a.learned_only}
+            "oblivious": a.oblivious and not a.learned_only}
     keep = {"heuristics": lambda f: not f.startswith("learned") and f != "oblivious optimal",
             "learned": lambda f: f.startswith("learned"),
             "oblivious": lambda f: f == "oblivious optimal"}
@@ -357,19 +389,27 @@ def cmd_eval(a) -> None:
             rows.append(summarize(name, fam, ok, nfe, alpha=st["config"]["alpha"],
                                   seed=st["config"].get("seed", 0), ckpt=path.name))
     if redo["oblivious"]:  # optimal oblivious schedule from the bridge's Z of this environment
-        ks = (1, 2, 3, 4, 6, 8)
+        nb = -(-task.length // a.bl)  # blocks; full diffusion: nb = 1
+        # budgets k: full diffusion the fixed list; semi-AR k = nb * k_b, k_b = 1..BL passes
+        # per block (a total k split evenly, at least one pass per block; a block with
+        # m < k_b masked cells takes m)
+        kbs = (1, 2, 3, 4, 6, 8) if nb == 1 else tuple(range(1, a.bl + 1))
         t1 = time.perf_counter()
         Pz = to_mdp_prompts(task, task.prompts(a.num_z, seed=a.seed + 1000))
-        plan = bridge_schedules(orc, Pz, ks, a.seed)
+        plan = bridge_schedules(orc, Pz, kbs, a.seed, bl=a.bl)
         extra["bridge_z_seconds"] = time.perf_counter() - t1
-        m_all = sorted(set((prompts == MASK).sum(axis=1).tolist()))
+        cells = prompts == MASK  # free cells per block of every held-out prompt
+        m_all = sorted({int(cells[:, lo:lo + a.bl].sum(axis=1)[i])
+                        for lo in range(0, task.length, a.bl) for i in range(len(prompts))} - {0})
         # an m not drawn among the held-out Z prompts takes the nearest m's schedule
         near = {m: (m if m in plan else min(plan, key=lambda u: abs(u - m))) for m in m_all}
-        for k in ks:
-            sizes = {m: np.asarray(plan[near[m]]["sizes"][k]) for m in m_all}
-            ok, nfe = evaluate(ObliviousSchedule(sizes, k), mdp, prompts, ok_fn, a.seed)
-            rows.append(summarize(f"oblivious-opt(k={k})", "oblivious optimal", ok, nfe,
-                                  pred_kl={str(m): plan[m]["pred_kl"][k] for m in plan}))
+        for kb in kbs:
+            sizes = {m: np.asarray(plan[near[m]]["sizes"][kb]) for m in m_all}
+            name = f"oblivious-opt(k={kb})" if nb == 1 else \
+                f"oblivious-opt(k={nb * kb}: {kb}/block)"
+            ok, nfe = evaluate(ObliviousSchedule(sizes, nb * kb), mdp, prompts, ok_fn, a.seed)
+            rows.append(summarize(name, "oblivious optimal", ok, nfe,
+                                  pred_kl={str(m): plan[m]["pred_kl"][kb] for m in plan}))
         extra["bridge_z"] = {str(m): {**{kk: v for kk, v in e.items() if kk != "sizes"},
                                       "sizes": {str(k): s for k, s in e["sizes"].items()}}
                              for m, e in plan.items()}

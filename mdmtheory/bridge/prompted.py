@@ -9,7 +9,9 @@ law of the ``m`` free positions *given the clues*, which is what the sampler
 of the paper's §1 runs on once the clues are written.  :class:`PromptedModel`
 presents that law as a :class:`~mdmtheory.bridge.models.MaskedModel` of length
 ``m``: position ``k`` is the ``k``-th free position of the prompt from the
-left; a pass writes the clues and the revealed free tokens into a full buffer
+left (optionally only some of the prompt's masked positions are free, the
+others stay masked in every pass: the block of a semi-autoregressive
+generation, whose law marginalises the later blocks); a pass writes the clues and the revealed free tokens into a full buffer
 and calls the underlying conditional oracle once.  So every bridge estimator
 applies unchanged, and ``optimal_schedule`` (Thm 1.4, the DP of Def 2) of the
 estimated curve is the optimal oblivious schedule of the prompted generation.
@@ -49,16 +51,20 @@ class PromptedModel:
         Device of the returned tensors (default CPU; the oracle runs where it
         runs).
     name : str, optional
+    free : array of int or bool, optional
+        The masked positions to generate (indices, or a boolean mask of length
+        ``n``); the other masked positions stay masked in every pass.  Default:
+        every masked position.
 
     Raises
     ------
     ValueError
-        A prompt that is not 1-D, has no free position, or a clue outside
-        ``[0, q)``.
+        A prompt that is not 1-D, has no free position, a clue outside
+        ``[0, q)``, or a ``free`` position that is a clue or out of range.
     """
 
     def __init__(self, oracle, prompt, *, q: int | None = None, device="cpu",
-                 name: str | None = None):
+                 name: str | None = None, free=None):
         if not callable(oracle):
             raise TypeError(f"oracle must be callable, got {type(oracle).__name__}")
         p = np.asarray(prompt)
@@ -72,7 +78,23 @@ class PromptedModel:
         if (p >= self.vocab_size).any():
             raise ValueError(f"prompt has clues outside the alphabet [0, {self.vocab_size})")
         self.prompt = p.astype(np.int64)
-        self.free = np.flatnonzero(self.prompt < 0)
+        masked = self.prompt < 0
+        if free is None:
+            self.free = np.flatnonzero(masked)
+        else:
+            f = np.asarray(free)
+            if f.dtype == bool:
+                if f.shape != masked.shape:
+                    raise ValueError(f"free as a boolean mask must have shape {masked.shape}, "
+                                     f"got {f.shape}")
+                f = np.flatnonzero(f)
+            elif f.ndim != 1 or (f.size and not np.issubdtype(f.dtype, np.integer)):
+                raise ValueError(f"free must be 1-D integer indices or a boolean mask, got "
+                                 f"shape {f.shape}, dtype {f.dtype}")
+            f = np.unique(f.astype(np.int64))
+            if ((f < 0) | (f >= p.size)).any() or not masked[f].all():
+                raise ValueError("free must name masked (negative) positions of the prompt")
+            self.free = f
         if self.free.size == 0:
             raise ValueError("prompt has no free (negative) position to generate")
         self.oracle = oracle
@@ -98,7 +120,7 @@ class PromptedModel:
         tok = np.where(msk, 0, tokens.detach().cpu().numpy()).astype(np.int64)
         B = tok.shape[0]
         x = np.broadcast_to(np.maximum(self.prompt, 0), (B, self.prompt.size)).copy()
-        rev = np.broadcast_to(self.prompt >= 0, x.shape).copy()
+        rev = np.broadcast_to(self.prompt >= 0, x.shape).copy()  # non-free masks stay masked
         x[:, self.free] = tok
         rev[:, self.free] = ~msk
         probs = np.asarray(self.oracle(x, rev), dtype=np.float64)[:, self.free, :]
