@@ -218,8 +218,8 @@ def bridge_schedules(oracle, prompts: np.ndarray, ks, seed: int, bl: int | None 
             if cells.size == 0:
                 continue
             pm = PromptedModel(oracle, clues, q=oracle.q, free=cells)
-            r = sample_rows(pm, 1, int(cells.size), seed=seed, row_ids=[i + prompts.shape[0] * (lo // bl)],
-                            progress=False)
+            rid = i + prompts.shape[0] * (lo // bl)  # full diffusion: row i, as before
+            r = sample_rows(pm, 1, int(cells.size), seed=seed, row_ids=[rid], progress=False)
             groups.setdefault(int(cells.size), []).append((pm, r))
             clues = clues.copy()
             clues[cells] = r.x[0]
@@ -413,6 +413,9 @@ def cmd_eval(a) -> None:
         extra["bridge_z"] = {str(m): {**{kk: v for kk, v in e.items() if kk != "sizes"},
                                       "sizes": {str(k): s for k, s in e["sizes"].items()}}
                              for m, e in plan.items()}
+    # table order: heuristics, oblivious, learned (stable within each group)
+    rows.sort(key=lambda r: (r["family"] == "oblivious optimal")
+              + 2 * r["family"].startswith("learned"))
     RES.mkdir(exist_ok=True)
     out.write_text(json.dumps({"task": a.task, "env": a.env, "block_length": a.bl,
                                "num_prompts": a.num, "seed": a.seed, "length": task.length,
