@@ -11,8 +11,9 @@ presents that law as a :class:`~mdmtheory.bridge.models.MaskedModel` of length
 ``m``: position ``k`` is the ``k``-th free position of the prompt from the
 left (optionally only some of the prompt's masked positions are free, the
 others stay masked in every pass: the block of a semi-autoregressive
-generation, whose law marginalises the later blocks); a pass writes the clues and the revealed free tokens into a full buffer
-and calls the underlying conditional oracle once.  So every bridge estimator
+generation, whose law marginalises the later blocks); a pass writes the
+clues and the revealed free tokens into a full buffer and calls the
+underlying conditional oracle once.  So every bridge estimator
 applies unchanged, and ``optimal_schedule`` (Thm 1.4, the DP of Def 2) of the
 estimated curve is the optimal oblivious schedule of the prompted generation.
 
