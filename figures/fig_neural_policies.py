@@ -7,8 +7,8 @@ full diffusion (one block); rows: the trained denoiser as the environment
 (``neural``) and, where the law is small, the exact law (``exact``, a perfect
 model).  Each heuristic family's sweep is drawn as points joined along its
 Pareto front (best accuracy at no more NFE); learned policies (GRPO, one point per ``alpha``) are stars;
-the optimal oblivious schedule (full diffusion; DP on the bridge's estimate of the
-prompted curve ``Z`` of the same environment) is the dashed black line.
+the optimal oblivious schedule (DP on the bridge's estimate of the prompted curve ``Z`` of
+the same environment; per block in semi-AR panels) is the dashed black line.
 Heuristic families are told apart by colour (colour-blind-safe palette), marker and line
 style together.  NFE: number of forward passes of the denoiser; BL: block length;
 ``alpha``: the speed weight of the GRPO reward (Jazbec et al. 2025), written next to
