@@ -17,8 +17,11 @@ Writes ``figures/fig_adaptive_gaps.json`` (read by ``figures/fig_adaptive_gaps.p
 and the ``bench_adaptive`` section of ``benchmarks/RESULTS.md``.  The learned
 policy (:mod:`mdmtheory.policies.learned`, GRPO on the exact law) enters the
 table as the rule "learned (GRPO)" on the families it was trained for: its
-exact points are read from ``scripts/adaptive_checkpoints/learned_points.json``
-(written by ``scripts/adaptive_learned.py``).
+exact points are read from ``scripts/adaptive_checkpoints/learned_points.json``,
+Monte Carlo estimates from ``learned_points_mc.json`` where no exact point
+exists (both written by ``scripts/adaptive_learned.py``).  With ``--resume``
+and every family already in the JSON file, only the gap table is rebuilt from
+the stored points (about a second).
 
 ``--cpu`` measures CPU seconds (one process, one thread) of every family's
 front at ``n = 6, 8, 10, 12`` (``n = 12`` where the ``n = 10`` front and
@@ -211,7 +214,7 @@ def main(resume: bool = False) -> None:
                   "A small `DiTPolicyNet` (d = 32) trained by GRPO on each law "
                   "(`scripts/adaptive_learned.py`: reward `mu(x)/max mu` or `1[mu(x) > 0]` "
                   "times `((L - NFE + 1)/L)^alpha`, 150 iterations of 128 episodes, seed 0, "
-                  "23-37 CPU s each), evaluated with the fallback at two test-time "
+                  "13-38 CPU s each), evaluated with the fallback at two test-time "
                   "beta-scalings.  Exact: `evaluate_policy` (~80-90 CPU s per point); MC: "
                   "8,000 seeded episodes, 95 % pointwise normal intervals.  The gap table "
                   "uses the exact point where there is one, the MC mean otherwise (so "

@@ -9,10 +9,12 @@ vertices marked); grey dashed: the DP-optimal oblivious schedule of Thm 4
 (random positions, optimal counts); colours: each heuristic over its parameter
 sweep; green: the learned policy (a small network trained by GRPO on the
 exact law, two speed exponents and two test-time beta-scalings, evaluated
-exactly; three families only).  Reward: ``E log mu(X)`` (nats) on full-support laws, ``nu(supp mu)``
-on codes.  For ``q = 2`` the three top-k scores are increasing functions of
-one another, so their curves coincide (one is drawn).  A series that coincides with
-another one is listed in the panel's box as ``A = B`` (drawn on top of each other).
+exactly, or by Monte Carlo where the exact evaluator has not run; on the six
+families with an adaptivity gain).  Reward: ``E log mu(X)`` (nats) on
+full-support laws, ``nu(supp mu)`` on codes.  For ``q = 2`` the three top-k
+scores are increasing functions of one another, so their curves coincide (one
+is drawn).  A series that coincides with another one is listed in the panel's
+box as ``A = B`` (drawn on top of each other).
 ``E[NFE]``: expected number of forward passes; ``mu``: the family's law; ``X``: the
 sampler's output.
 
