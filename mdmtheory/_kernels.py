@@ -333,7 +333,9 @@ def _start_thread_pool() -> None:
     per node of its top DFS levels, with serial work in between, so on a machine whose
     cores are also used by other processes the spinning thread takes turns from the
     working one: measured at q = 2, n = 19, 2 threads, load average ~3: 6.1-7.0 CPU-s
-    (active) against 4.7-5.2 (passive) and 4.7 for one thread.  ``OMP_WAIT_POLICY`` is
+    (active) against 4.7-5.2 (passive) and 4.7 for one thread.  On a quiet machine the
+    threaded sweep still costs about 40 % more CPU than one thread (n = 20: 24.2 against
+    17.4 CPU-s); that overhead is not the wait policy.  ``OMP_WAIT_POLICY`` is
     read once, when the OpenMP runtime starts; it is set only for that moment and
     removed again, so libraries that start their own OpenMP runtime later are not
     affected.  Other Numba threading layers (TBB, workqueue) ignore it.
