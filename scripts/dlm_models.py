@@ -32,13 +32,12 @@ import sys
 import time
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95 % Wilson score interval for a binomial proportion (pointwise)."""
-    p = k / n
-    den = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / den
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, c - h), min(1.0, c + h)
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95 % Wilson score interval for a binomial proportion (pointwise; SciPy's)."""
+    from scipy import stats
+
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def _one_step_accuracy(net, task, P) -> float:

@@ -50,6 +50,7 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from scipy import stats  # noqa: E402
 import torch  # noqa: E402
 
 from mdmtheory.policies import (  # noqa: E402
@@ -156,15 +157,12 @@ def correct_fn(task):
 
 
 # ============================================================================ statistics
-def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """95 % Wilson score interval for a binomial proportion (pointwise)."""
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """95 % Wilson score interval for a binomial proportion (pointwise; SciPy's)."""
     if n == 0:
         return (0.0, 1.0)
-    p = k / n
-    den = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / den
-    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, c - h), min(1.0, c + h))
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(0.95, method="wilson")
+    return (float(ci.low), float(ci.high))
 
 
 def summarize(name: str, family: str, ok: np.ndarray, nfe: np.ndarray, **extra) -> dict:
