@@ -330,8 +330,11 @@ import gc, json, sys, time, numpy as np
 sys.path.insert(0, sys.argv[1])
 n, kind, nth, warm = int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
 import numba
-numba.set_num_threads(nth)
 import mdmtheory as m
+if hasattr(m, "set_num_threads"):  # starts the pool with OpenMP's passive wait first
+    m.set_num_threads(nth)
+else:  # the base revision
+    numba.set_num_threads(nth)
 m.information_curve(np.full((2,) * 8, 1 / 256))
 if warm:  # load the threaded driver's machine code before measuring (a fixed cost)
     m._kernels.sweep_entropies(np.full(1024, 1 / 1024), 10, 2, store=False, nthreads=nth,
@@ -456,6 +459,11 @@ def main(argv=None) -> int:
     ap.add_argument("--n22", action="store_true", help="also time q=2 n=22 (~1 min)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
+    # Numba's pool as the package starts it (OpenMP passive wait), before any
+    # numba.get/set_num_threads call below would start it with the active one
+    from mdmtheory._threads import start_thread_pool
+
+    start_thread_pool()
     lines = ["## Performance v2: new paths side by side with the old ones "
              "(`benchmarks/bench_perf_v2.py`)", "",
              f"Machine: {machine_line()}, no GPU.  Load average at start: "

@@ -36,6 +36,7 @@ _LAZY = {
     "estimate_information_curve": "montecarlo",
     **{name: "optimal" for name in (
         "Frontier", "OptimalSchedule", "min_steps", "optimal_frontier", "optimal_schedule")},
+    "set_num_threads": "_threads",
     **{name: "schedule" for name in (
         "Schedule", "left_riemann_error", "step_errors", "weight_form_error")},
 }
@@ -86,6 +87,7 @@ __all__ = [
     "get_max_table_bytes",
     "set_max_table_bytes",
     "memory_budget",
+    "set_num_threads",
     "subset_entropies",
     "entropy_profile",
     "entropy_increments",

@@ -65,10 +65,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 from numba import njit, prange
 
+from ._threads import num_threads, start_thread_pool
 from ._validation import as_choice, as_float, as_int, check_nbytes
 from .schedule import Schedule, validate_curve
 
@@ -584,9 +584,11 @@ def _all_path_errors(Z, A, n, kmax, out):
     if LEGACY:
         # thread start-up costs ~ms: go parallel only for large tables (same values)
         fn = _all_path_errors_parallel if n * kmax > 2_000_000 else _all_path_errors_serial
+        if fn is _all_path_errors_parallel:
+            start_thread_pool()
         fn(Z, A, n, kmax, out)
         return
-    nth = numba.get_num_threads()
+    nth = num_threads()
     if nth > 1 and n * kmax > 20_000_000:
         # the work of k is ~ n + k (its blocks plus its table reads): split [1, kmax]
         # into ranges of equal sum_k (n + k) so that the threads finish together

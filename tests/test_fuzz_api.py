@@ -208,6 +208,17 @@ def _listing(fn: Callable) -> Callable:
     return call
 
 
+def _set_threads_and_restore(n):
+    """``mdmtheory.set_num_threads`` without changing the thread count of later tests."""
+    import numba
+
+    old = numba.get_num_threads()
+    try:
+        return mdmtheory.set_num_threads(n)
+    finally:
+        numba.set_num_threads(old)
+
+
 # ============================================================================ the table
 TABLE: dict[str, Spec | Exempt] = {
     # ---------------------------------------------------------------- mdmtheory (package)
@@ -217,6 +228,10 @@ TABLE: dict[str, Spec | Exempt] = {
     "mdmtheory.memory_budget": Spec(args={"nbytes": 2**32}, kinds={"nbytes": "bytes"},
                                     call=lambda nbytes: mdmtheory.memory_budget(nbytes)
                                     .__enter__()),
+    "mdmtheory._threads.num_threads": Spec(),
+    "mdmtheory._threads.start_thread_pool": Spec(),
+    "mdmtheory._threads.set_num_threads": Spec(args={"n": 1}, kinds={"n": "count"},
+                                      call=lambda n: _set_threads_and_restore(n)),
     # ---------------------------------------------------------------- distribution
     "mdmtheory.distribution.Distribution": Spec(
         args={"table": lambda w: w["mu"].p.copy()}, kinds={"table": "dist"}),
