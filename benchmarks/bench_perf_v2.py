@@ -428,7 +428,9 @@ def sec_sweep(lines: list[str], n22: bool) -> None:
               f"Floors measured in this run: NumPy's, 3^n x (one add {a:.2f} ns + one "
               f"x log x {l_:.2f} ns, cache-resident chunks), and the tight one of this "
               f"package's own kernels, 3^n x (one add {ka:.2f} ns + one x log x "
-              f"{kl:.2f} ns: the branch-free fdlibm log, 4-wide AVX2 with FMA).  Old: the "
+              f"{kl:.2f} ns: the branch-free fdlibm log with musl's reduction, 4-wide AVX2 with "
+              f"FMA, two interleaved streams).  Threads: ``mdmtheory.set_num_threads`` (OpenMP "
+              f"passive wait).  Old: the "
               f"base revision {BASE_REV}, one thread, same table; 'max |dZ|' (nats) is "
               "new against old.", "",
               markdown_table(["n", "threads", "old wall", "old CPU", "new wall", "new CPU",

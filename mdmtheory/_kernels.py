@@ -218,14 +218,29 @@ def _node_child(parent, m, j, pos, mask, q, store, out, acc_row, child, scratch)
     return cmask
 
 
+@njit(cache=True)
+def _dfs_cells(size, lim, q):
+    """Cells of the buffer :func:`_dfs` needs below a node of ``size`` cells: its
+    chain of tables, ``size/q + size/q^2 + ...`` (``lim`` of them; ``< size/(q-1)``)."""
+    tot = 0
+    sz = size
+    for _ in range(lim):
+        sz //= q
+        tot += sz
+    return tot
+
+
 @njit(cache=True, error_model="numpy")
-def _dfs(cur, size, m0, lim0, pos0, mask0, q, store, out, acc_row, scratch):
+def _dfs(cur, size, m0, lim0, pos0, mask0, q, store, out, acc_row, scratch, buf):
     """Visit every subset below the node ``(cur, mask0)``, excluding the node itself.
 
     The node's table ``cur`` has ``m0`` axes holding positions ``pos0[:m0]``;
     its axes ``0..lim0-1`` may be removed (decreasing-order DFS: a child made by
-    removing axis ``j`` may only remove its axes ``0..j-1``).  Buffers are
-    allocated once per call, one per depth.
+    removing axis ``j`` may only remove its axes ``0..j-1``).  ``buf`` (at least
+    :func:`_dfs_cells` cells) holds the chain of tables, one per depth: it is the
+    caller's, so that a sweep allocates its workspace once, not once per node
+    (an allocation above glibc's mmap threshold is a fresh mapping, faulted in
+    page by page on every call).
     """
     depth_max = lim0
     if depth_max == 0:
@@ -237,7 +252,6 @@ def _dfs(cur, size, m0, lim0, pos0, mask0, q, store, out, acc_row, scratch):
         sz //= q
         offs[d] = tot
         tot += sz
-    buf = np.empty(max(tot, 1))
     pos = np.empty((depth_max + 1, m0), np.int64)  # original position of each current axis
     for t in range(m0):
         pos[0, t] = pos0[t]
@@ -286,22 +300,26 @@ def _sweep_serial(p, n, q, store, out, acc_row):
     if store:
         out[full] = h
     acc_row[n] += h
-    _dfs(p, p.size, n, n, np.arange(n), full, q, store, out, acc_row, scratch)
+    buf = np.empty(max(_dfs_cells(p.size, n, q), 1))
+    _dfs(p, p.size, n, n, np.arange(n), full, q, store, out, acc_row, scratch, buf)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store, out, units):
+def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store, out, units,
+                       work):
     """Children of one node (and their subtrees), packed onto threads by ``bin_js``.
 
     Child ``j``'s per-size entropy sums go to their own row ``units[j]`` (not to a
     per-thread row), so the caller can add them in the fixed order ``j = 0, 1, ...``:
     the result does not depend on how the children were packed onto threads.
+    ``work[b]`` is bin ``b``'s workspace: the child's table, then its DFS chain.
     """
     nb = bin_counts.size
     csize = size // q
     for b in prange(nb):
         scratch = np.empty(_CHUNK)
-        child = np.empty(csize)
+        child = work[b, :csize]
+        buf = work[b, csize:]
         cpos = np.empty(max(m - 1, 1), np.int64)
         for t in range(bin_counts[b]):
             j = bin_js[b, t]
@@ -310,7 +328,7 @@ def _children_parallel(parent, size, m, pos, mask, q, bin_js, bin_counts, store,
                 cpos[u] = pos[u]
             for u in range(j + 1, m):
                 cpos[u - 1] = pos[u]
-            _dfs(child, csize, m - 1, j, cpos, cmask, q, store, out, units[j], scratch)
+            _dfs(child, csize, m - 1, j, cpos, cmask, q, store, out, units[j], scratch, buf)
 
 
 def _pack(costs: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray]:
@@ -408,6 +426,18 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
     acc = np.zeros((1, n + 1))
     scratch = np.empty(_CHUNK)
     depth_par = max(0, min(int(serial_levels), n - 1))
+    # one workspace for the whole sweep (per-node allocations above glibc's mmap
+    # threshold are fresh mappings, faulted in page by page: +30 % CPU at n = 20
+    # with MALLOC_MMAP_THRESHOLD_=131072); grown only if a later node needs more
+    work = [np.empty((0, 0))]
+    # the tables of the serial top levels, one per depth (reused by every node there)
+    chain = [np.empty(flat.size // q ** (d + 1)) for d in range(depth_par)]
+
+    def workspace(rows, cells):
+        w = work[0]
+        if w.shape[0] < rows or w.shape[1] < cells:
+            w = work[0] = np.empty((max(rows, w.shape[0]), max(cells, w.shape[1], 1)))
+        return w
 
     def visit(table, m, lim, pos, mask, depth):
         # the node itself has been recorded by its parent (or below, for the root)
@@ -416,18 +446,21 @@ def sweep_entropies(p: np.ndarray, n: int, q: int, *, store: bool,
         if depth == depth_par or subtree_entries(m, lim, q) < node_small:
             costs = np.array([subtree_entries(m - 1, j, q) for j in range(lim)])
             if costs.sum() < node_small:  # small subtree: one thread, one call
-                _dfs(table, table.size, m, lim, pos, mask, q, store, out, acc[0], scratch)
+                buf = workspace(1, _dfs_cells(table.size, lim, q))[0]
+                _dfs(table, table.size, m, lim, pos, mask, q, store, out, acc[0], scratch, buf)
             else:
                 bin_js, bin_counts = _pack(costs, max(1, nthreads))
                 units = np.zeros((lim, n + 1))
+                csize = table.size // q
+                w = workspace(bin_counts.size, csize + _dfs_cells(csize, lim - 1, q))
                 _children_parallel(table, table.size, m, pos, mask, q, bin_js, bin_counts,
-                                   store, out, units)
+                                   store, out, units, w)
                 for j in range(lim):  # fixed order: independent of the packing
                     acc[0] += units[j]
             if bar is not None:
                 bar.update(subtree_entries(m, lim, q) - table.size)
             return
-        child = np.empty(table.size // q)
+        child = chain[depth]
         for j in range(lim):
             cmask = _node_child(table, m, j, pos, mask, q, store, out, acc[0], child, scratch)
             if bar is not None:

@@ -588,8 +588,8 @@ def _all_path_errors(Z, A, n, kmax, out):
             start_thread_pool()
         fn(Z, A, n, kmax, out)
         return
-    nth = num_threads()
-    if nth > 1 and n * kmax > 20_000_000:
+    # (the size test first: a small frontier never starts the thread pool)
+    if n * kmax > 20_000_000 and (nth := num_threads()) > 1:
         # the work of k is ~ n + k (its blocks plus its table reads): split [1, kmax]
         # into ranges of equal sum_k (n + k) so that the threads finish together
         c = np.cumsum(n + np.arange(1, kmax + 1, dtype=np.float64))
