@@ -1236,6 +1236,12 @@ def _rule_modules_table() -> dict[str, Spec | Exempt]:
                    "expert_rollouts": "count", "seed": "seed"},
             needs="torch"),
         f"{pol}.grpo.EnvTrainResult": RECORD,
+        f"{pol}.grpo_config.GRPOBaseConfig": Spec(
+            args={"iterations": 2},
+            kinds={"alpha": "nonneg", "group_size": "count", "iterations": "count",
+                   "inner_steps": "count", "clip_eps": "positive", "lr": "positive",
+                   "betas": None, "weight_decay": "nonneg", "grad_clip": "positive",
+                   "warmup": "count", "fallback": "bool", "seed": "seed"}),
         f"{pol}.grpo.load_policy": Exempt("file reader: loads a saved policy checkpoint"),
         f"{pol}.grpo.save_policy": Exempt("file writer for a trained result record"),
         f"{pol}.grpo.rollout_record": Exempt(

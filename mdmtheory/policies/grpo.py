@@ -23,14 +23,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, ClassVar
 
 import numpy as np
 import torch
 
-from .._validation import as_bool
+from .grpo_config import GRPOBaseConfig
 from .learned import (
-    check_grpo_fields,
     DiTPolicyNet,
     LearnedPolicy,
     PolicyConfig,
@@ -45,39 +44,46 @@ __all__ = ["EnvGRPOConfig", "EnvTrainResult", "train_grpo_env", "rollout_record"
            "save_policy", "load_policy"]
 
 
-@dataclass(frozen=True)
-class EnvGRPOConfig:
-    """GRPO hyper-parameters on a prompted environment.
+@dataclass(frozen=True, kw_only=True)
+class EnvGRPOConfig(GRPOBaseConfig):
+    """GRPO hyper-parameters on a prompted environment (:func:`train_grpo_env`).
 
-    The anchors' values are ``group_size = 8``, ``clip_eps = 0.5``,
-    ``inner_steps = 2``, AdamW betas (0.9, 0.99), weight decay 0.1; the
-    learning rate, warm-up, gradient clip and number of iterations are scaled
-    to CPU runs of minutes (the anchors: lr 3e-5, warm-up 100, clip 0.2,
-    about 1.9K steps on 8 GPUs).
+    The fields shared with :class:`~mdmtheory.policies.learned.GRPOConfig`, their
+    meaning, their checks and the anchors' values are those of
+    :class:`~mdmtheory.policies.grpo_config.GRPOBaseConfig`.  The defaults keep the
+    anchors' group size, clip, inner steps, betas and weight decay, and scale the
+    learning rate, warm-up, gradient clip and number of iterations to CPU runs of
+    minutes: ``iterations = 100``, ``lr = 3e-4``, ``grad_clip = 1``, ``warmup = 10``
+    (the anchors: lr ``3e-5``, warm-up 100, clip 0.2).
+
+    ``fallback`` only chooses the likelihood that scores the executed actions; the
+    environment's own ``fallback`` runs the rollouts, and the two should agree.
+
+    Attributes
+    ----------
+    prompts_per_batch : int
+        ``P``, prompts per rollout batch (one group each), ``>= 1``.  Default 4.
+    policy_temperature : float
+        Temperature ``tau`` of the policy, ``p_i = sigmoid(b_i / tau)``, ``> 0``, in
+        training and in the returned policy.  Default 1.
+    expert_rollouts : int
+        ``E``, expert rollouts added to every group, ``>= 0`` (0: no expert
+        steering).
     """
 
-    alpha: float = 1.0
-    group_size: int = 8
     prompts_per_batch: int = 4
     iterations: int = 100
-    inner_steps: int = 2
-    clip_eps: float = 0.5
     lr: float = 3e-4
-    betas: tuple[float, float] = (0.9, 0.99)
-    weight_decay: float = 0.1
     grad_clip: float = 1.0
     warmup: int = 10
     policy_temperature: float = 1.0
-    fallback: bool = False
     expert_rollouts: int = 0
-    seed: int = 0
 
-    def __post_init__(self):
-        check_grpo_fields(self, counts=("group_size", "prompts_per_batch", "iterations",
-                                        "inner_steps"),
-                          positive=("clip_eps", "lr", "grad_clip", "policy_temperature"),
-                          non_negative_ints=("warmup", "expert_rollouts", "seed"))
-        as_bool(self.fallback, "fallback")
+    _counts: ClassVar[tuple[str, ...]] = ("group_size", "prompts_per_batch", "iterations",
+                                          "inner_steps")
+    _non_negative_ints: ClassVar[tuple[str, ...]] = ("warmup", "expert_rollouts", "seed")
+    _positive: ClassVar[tuple[str, ...]] = ("clip_eps", "lr", "grad_clip",
+                                            "policy_temperature")
 
 
 @dataclass

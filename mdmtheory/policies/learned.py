@@ -54,7 +54,7 @@ from __future__ import annotations
 import math
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Callable, Sequence
+from typing import Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -82,6 +82,7 @@ from .._validation import (
     show,
 )
 from ..distribution import Distribution, as_distribution
+from .grpo_config import GRPOBaseConfig
 from .mdp import BernoulliPolicy, ExactOracle, Observation, UnmaskingMDP
 
 __all__ = [
@@ -288,61 +289,55 @@ def reward_fn(mu: Distribution, kind: str | Callable = "support"):
 
 
 # ============================================================================ GRPO
-@dataclass(frozen=True)
-class GRPOConfig:
-    """GRPO hyper-parameters (the anchors'; learning rate and sizes scaled to a toy problem).
+@dataclass(frozen=True, kw_only=True)
+class GRPOConfig(GRPOBaseConfig):
+    """GRPO hyper-parameters on exact environments (:func:`train_grpo`).
 
-    ``fallback=False`` trains in the anchors' ``bernoulli`` mode (an empty action
-    spends an NFE); ``fallback=True`` trains in the evaluation mode
-    ``bernoulli-argmax``, with the exact likelihood of the executed action
-    (a singleton ``{j}`` at the arg-max logit has probability
+    The fields shared with :class:`~mdmtheory.policies.grpo.EnvGRPOConfig`, their
+    meaning, their checks and the anchors' values are those of
+    :class:`~mdmtheory.policies.grpo_config.GRPOBaseConfig`.  The defaults keep the
+    anchors' group size, clip, inner steps, betas and weight decay, and scale the rest
+    to a toy problem: ``iterations = 150``, ``lr = 3e-3``, ``grad_clip = 1``,
+    ``warmup = 10``.
+
+    ``fallback`` also sets the training MDP's mode: ``False`` trains in the anchors'
+    ``bernoulli`` mode (an empty action spends an NFE); ``True`` trains in the
+    evaluation mode ``bernoulli-argmax``, with the exact likelihood of the executed
+    action (a singleton ``{j}`` at the arg-max logit has probability
     ``P(Bernoulli = {j}) + P(Bernoulli = {})``).
+
+    Attributes
+    ----------
+    groups_per_batch : int
+        Groups per rollout batch, ``>= 1``; each group runs in one training
+        distribution drawn uniformly.  Default 16.
+    block_length : int or None
+        Semi-autoregressive block length of the training MDP (``None``: one block).
+    token_mode : {"sample", "argmax"}
+        How the oracle fills an unmasked position: a draw from its conditional, or
+        its arg-max.
+    reward : {"support", "likelihood"} or callable
+        ``correct(x)``: see :func:`reward_fn`.
     """
 
-    alpha: float = 1.0
-    group_size: int = 8
     groups_per_batch: int = 16
     iterations: int = 150
-    inner_steps: int = 2
-    clip_eps: float = 0.5
     lr: float = 3e-3
-    betas: tuple[float, float] = (0.9, 0.99)
-    weight_decay: float = 0.1
     grad_clip: float = 1.0
     warmup: int = 10
     block_length: int | None = None
     token_mode: str = "sample"
-    reward: str = "support"
-    fallback: bool = False
-    seed: int = 0
+    reward: str | Callable[[np.ndarray], np.ndarray] = "support"
+
+    _counts: ClassVar[tuple[str, ...]] = ("group_size", "groups_per_batch", "iterations",
+                                          "inner_steps")
 
     def __post_init__(self):
-        check_grpo_fields(self, counts=("group_size", "groups_per_batch", "iterations",
-                                        "inner_steps"), positive=("clip_eps", "lr",
-                                                                  "grad_clip"))
+        super().__post_init__()
         as_optional_int(self.block_length, "block_length", minimum=1)
         as_choice(self.token_mode, "token_mode", ("sample", "argmax"))
         if not callable(self.reward):
             as_choice(self.reward, "reward", ("support", "likelihood"))
-        as_bool(self.fallback, "fallback")
-
-
-def check_grpo_fields(cfg, *, counts: tuple[str, ...], positive: tuple[str, ...],
-                      non_negative_ints: tuple[str, ...] = ("warmup", "seed")) -> None:
-    """The validation shared by the GRPO configs: ``alpha >= 0``, the ``counts`` >= 1,
-    ``non_negative_ints`` >= 0, the ``positive`` reals > 0, ``weight_decay >= 0`` and
-    AdamW ``betas`` in ``[0, 1)``."""
-    as_float(cfg.alpha, "alpha", minimum=0.0)
-    for key in counts:
-        as_int(getattr(cfg, key), key, minimum=1)
-    for key in non_negative_ints:
-        as_int(getattr(cfg, key), key, minimum=0)
-    for key in positive:
-        as_float(getattr(cfg, key), key, minimum=0.0, strict_minimum=True)
-    as_float(cfg.weight_decay, "weight_decay", minimum=0.0)
-    betas = as_real_array(cfg.betas, "betas", ndim=1)
-    if betas.size != 2 or (betas < 0).any() or (betas >= 1).any():
-        raise ValueError(f"betas must be two numbers in [0, 1), got {list(cfg.betas)}")
 
 
 @dataclass
