@@ -429,6 +429,33 @@ def _check_shape(arr: np.ndarray, name: str, ndim: int | Sequence[int] | None,
         raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
 
 
+def _numeric_array(x, name: str, *, shape: str, must: str,
+                   must_booleans: str | None = None) -> np.ndarray:
+    """The prelude shared by :func:`as_real_array` and :func:`as_int_array`.
+
+    ``x`` as an array of an integer, float or complex dtype (the caller decides about
+    complex): ragged input, object arrays that are not all numbers, booleans and
+    every other dtype (strings, dates, records) are refused with
+    ``"{name} must {must}, got ..."`` (``must_booleans`` for booleans, default
+    ``must``; ragged input: ``"{name} must be a rectangular {shape} array"``).  An
+    object array of numbers is converted to float64.
+    """
+    try:
+        raw = np.asarray(x)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular {shape} array ({exc})") from None
+    if raw.dtype == object:
+        try:
+            raw = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must {must}, got an object array") from None
+    if raw.dtype.kind == "b":
+        raise ValueError(f"{name} must {must_booleans or must}, got booleans")
+    if raw.dtype.kind not in "iufc":
+        raise ValueError(f"{name} must {must}, got dtype {raw.dtype}")
+    return raw
+
+
 def as_real_array(x, name: str, *, ndim: int | Sequence[int] | None = None,
                   finite: bool = True, nonempty: bool = True) -> np.ndarray:
     """``x`` as a float64 array; complex, string, object and bool input refused.
@@ -442,21 +469,10 @@ def as_real_array(x, name: str, *, ndim: int | Sequence[int] | None = None,
     nonempty : bool
         Require at least one element.
     """
-    try:
-        raw = np.asarray(x)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"{name} must be a rectangular numeric array ({exc})") from None
-    if raw.dtype == object:
-        try:
-            raw = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be real-valued, got an object array") from None
+    raw = _numeric_array(x, name, shape="numeric", must="be real-valued",
+                         must_booleans="be real-valued numbers")
     if raw.dtype.kind == "c":
         raise ValueError(f"{name} must be real-valued, got complex input")
-    if raw.dtype.kind in "b":
-        raise ValueError(f"{name} must be real-valued numbers, got booleans")
-    if raw.dtype.kind not in "iuf":
-        raise ValueError(f"{name} must be real-valued, got dtype {raw.dtype}")
     arr = raw.astype(np.float64, copy=False)
     _check_shape(arr, name, ndim, nonempty)
     if finite and not np.isfinite(arr).all():
@@ -474,17 +490,7 @@ def as_int_array(x, name: str, *, minimum: int | None = None, maximum: int | Non
     an exact integer (the :func:`as_int` convention); bool, complex, string and object
     arrays are refused.
     """
-    try:
-        raw = np.asarray(x)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a rectangular integer array ({exc})") from None
-    if raw.dtype == object:
-        try:
-            raw = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must contain integers, got an object array") from None
-    if raw.dtype.kind == "b":
-        raise ValueError(f"{name} must contain integers, got booleans")
+    raw = _numeric_array(x, name, shape="integer", must="contain integers")
     if raw.dtype.kind == "f":
         if not np.isfinite(raw).all() or (raw != np.floor(raw)).any() \
                 or (np.abs(raw) > _MAX_EXACT_FLOAT_INT).any():
