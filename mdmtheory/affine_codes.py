@@ -71,16 +71,45 @@ def affine_code(generator, p: int, shift=None, *, name: str | None = None) -> Di
     return Distribution(table, name=name or f"affine code [{n},{d}]_{p} + {b.tolist()}", n=n)
 
 
-def _projection_counts(words: np.ndarray, S: tuple[int, ...], p: int) -> np.ndarray:
-    """For every ``x`` in ``F_p^S``: the number of shifts ``b_S`` with ``x in C_S + b_S``."""
+def _place_values(m: int, p: int) -> np.ndarray:
+    """``p^(m-1), ..., p, 1``: row ``x`` of ``F_p^m`` has index ``x @ _place_values(m, p)``."""
+    return p ** np.arange(m - 1, -1, -1, dtype=np.int64)
+
+
+def _shifted_hit_probability(words: np.ndarray, S: tuple[int, ...], p: int) -> np.ndarray:
+    """For every ``x`` in ``F_p^S``: ``P_b[x in C_S + b_S]`` over the ``p^|S|`` shifts ``b_S``."""
     m = len(S)
     proj = np.unique(words[:, S], axis=0)  # C_S as a set
     B = np.array(list(itertools.product(range(p), repeat=m)), dtype=np.int64)
-    weights = p ** np.arange(m - 1, -1, -1, dtype=np.int64)
+    weights = _place_values(m, p)
     counts = np.zeros(p ** m, dtype=np.int64)
     for c in proj:  # x = c + b: each (c, b) marks one x; distinct c give distinct x per b
         np.add.at(counts, ((B + c) % p) @ weights, 1)
-    return counts
+    return counts / float(p ** m)
+
+
+def _unshifted_hit(words: np.ndarray, S: tuple[int, ...], p: int) -> np.ndarray:
+    """For every ``x`` in ``F_p^S``: ``1[x in C_S]`` (no shift)."""
+    hit = np.zeros(p ** len(S))
+    hit[np.unique(words[:, S] @ _place_values(len(S), p))] = 1.0
+    return hit
+
+
+def _worst_deviation(generator, p: int, law) -> float:
+    """``max |law(words, S, p)[x] - p^(d - |S|)|`` over ``|S| >= d`` and ``x`` in ``F_p^S``.
+
+    The Def 18 deviation of the event law ``law`` (the probability, for each ``x``,
+    that the code projected on ``S`` contains ``x``), by enumeration of all subsets.
+    """
+    G, p = check_generator(generator, p)
+    d, n = G.shape
+    words = _codewords(G, p)
+    worst = 0.0
+    for m in range(d, n + 1):
+        target = float(p) ** (d - m)
+        for S in itertools.combinations(range(n), m):
+            worst = max(worst, float(np.max(np.abs(law(words, S, p) - target))))
+    return worst
 
 
 def balance_deviation(generator, p: int) -> float:
@@ -91,15 +120,7 @@ def balance_deviation(generator, p: int) -> float:
     through ``b_S``).  0 (up to float rounding of the ratio) iff ``D_d`` is
     balanced; for an MDS ``C`` it is 0 (Lemma 21).
     """
-    G, p = check_generator(generator, p)
-    d, n = G.shape
-    words = _codewords(G, p)
-    worst = 0.0
-    for m in range(d, n + 1):
-        for S in itertools.combinations(range(n), m):
-            prob = _projection_counts(words, S, p) / float(p ** m)
-            worst = max(worst, float(np.max(np.abs(prob - float(p) ** (d - m)))))
-    return worst
+    return _worst_deviation(generator, p, _shifted_hit_probability)
 
 
 def unshifted_balance_deviation(generator, p: int) -> float:
@@ -108,17 +129,7 @@ def unshifted_balance_deviation(generator, p: int) -> float:
     ``P[x in C_S]`` is 0 or 1, against the target ``p^(d - |S|)`` (counterexample
     to balance of any law on linear codes, Def 18).
     """
-    G, p = check_generator(generator, p)
-    d, n = G.shape
-    words = _codewords(G, p)
-    worst = 0.0
-    for m in range(d, n + 1):
-        for S in itertools.combinations(range(n), m):
-            weights = p ** np.arange(m - 1, -1, -1, dtype=np.int64)
-            hit = np.zeros(p ** m)
-            hit[np.unique(words[:, S] @ weights)] = 1.0
-            worst = max(worst, float(np.max(np.abs(hit - float(p) ** (d - m)))))
-    return worst
+    return _worst_deviation(generator, p, _unshifted_hit)
 
 
 def product_with_code(mu_star, code) -> Distribution:
