@@ -492,6 +492,8 @@ def as_int_array(x, name: str, *, minimum: int | None = None, maximum: int | Non
     """
     raw = _numeric_array(x, name, shape="integer", must="contain integers")
     if raw.dtype.kind == "f":
+        # float16/32 widened first: comparing them with 2^53 would overflow (a warning)
+        raw = raw.astype(np.float64, copy=False)
         if not np.isfinite(raw).all() or (raw != np.floor(raw)).any() \
                 or (np.abs(raw) > _MAX_EXACT_FLOAT_INT).any():
             bad = raw[~(np.isfinite(raw) & (raw == np.floor(raw)))]

@@ -71,3 +71,19 @@ def test_numeric_dtypes_pass_through(dtype):
     a = np.array([[0, 1], [2, 3]], dtype=dtype)
     assert as_real_array(a, "x").tolist() == [[0.0, 1.0], [2.0, 3.0]]
     assert as_int_array(a, "x").tolist() == [[0, 1], [2, 3]]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_int_array_accepts_narrow_float_integers_without_warning(dtype):
+    # float16 / float32 integers were compared with 2^53 in their own dtype (an overflow
+    # warning, an error under the project's warning filter); they are widened first
+    import warnings
+
+    from mdmtheory._validation import as_int_array
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = as_int_array(np.array([0, 3, 7], dtype=dtype), "x")
+        assert out.tolist() == [0, 3, 7] and out.dtype == np.int64
+        with pytest.raises(ValueError, match="must contain integers"):
+            as_int_array(np.array([0.5], dtype=dtype), "x")
