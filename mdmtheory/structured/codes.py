@@ -152,6 +152,7 @@ def _rank_sums_kernel(G, p):
     negative-index wrap-around code to every signed index it cannot prove
     non-negative (pivot rows loaded from arrays, ranks, positions); all are
     non-negative, so the cast changes the machine code only (the same integer sums).
+    The reduction mod ``p`` of the inner loop is unsigned too (no sign fix-up).
     """
     U = np.uint64  # unsigned indices: see the note above
     up = U(p)
