@@ -258,7 +258,9 @@ def cpu_times(sizes=(6, 8, 10, 12), budget_s: float = 240.0) -> None:
                   "them (they still share caches and memory bandwidth).  'before': the "
                   "previous solver (one DP pass per price, depth-first chord search), same "
                   "script; 'after': the chord search breadth first with each round's prices "
-                  "in one batched DP pass (identical fronts bit for bit).\n\n"
+                  "in one batched DP pass, unsigned indices in the DP kernel and the forward "
+                  "pass in a kernel (identical fronts bit for bit; the last two: the "
+                  "`bench_unsigned_indices` section).\n\n"
                   "n = 10, q = 2:\n\n"
                   + markdown_table(["family", "reward", "tol", "vertices", "DP solves (prices)",
                                     "before", "after"], rows)

@@ -186,9 +186,18 @@ def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, 
     slice down).  For every action ``A`` the value is
     ``sum_{y_A} prod_{i in A} p_i(y_i) V[child]`` over the outcomes of positive
     probability (a ``-inf`` child of probability zero is skipped).
+
+    Indices are cast to ``uint64`` where the arrays are read: Numba adds
+    negative-index wrap-around code to every signed index it cannot prove
+    non-negative (the DFS depth ``r``, digits and codes loaded from arrays); all
+    indices here are non-negative, so the cast changes the machine code only
+    (the same tables bit for bit).  ``D[j, v]`` is the code offset of outcome ``v``
+    at masked position ``j`` (exact integers, precomputed per state).
     """
+    U = np.uint64  # unsigned indices: see the note above
     Tn = V.shape[0]
     P = np.empty((n, q))
+    D = np.empty((n, q), np.int64)
     pos = np.empty(n, np.int64)
     sel = np.empty(n, np.int64)
     digit = np.empty(n + 1, np.int64)
@@ -196,16 +205,17 @@ def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, 
     pc = np.empty(n + 1, np.int64)
     for idx in range(codes.size):
         c = codes[idx]
-        M = maskbits[c]
+        M = maskbits[U(c)]
         m = 0
         for i in range(n):
             if (M >> i) & 1:
                 pos[m] = i
                 m += 1
-        den = mass[c]
+        den = mass[U(c)]
         for j in range(m):
             for v in range(q):
-                P[j, v] = mass[c + (v - q) * strides[pos[j]]] / den
+                D[j, v] = (v - q) * strides[U(pos[j])]
+                P[j, v] = mass[U(c + D[j, v])] / den
         if mode == 0:
             p0, p1, shift = 0, 0, 0
         elif mode == 1:
@@ -218,8 +228,8 @@ def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, 
             p0, p1, shift = 1, m, -1
         if mode != 0:
             for t in range(Tn):
-                V[t, c] = -np.inf
-                act[t, c] = M
+                V[t, U(c)] = -np.inf
+                act[t, U(c)] = M
         if p1 < p0:
             continue
         ns = p1 - p0 + 1
@@ -243,24 +253,25 @@ def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, 
             r = 0
             digit[0] = -1
             while r >= 0:
-                digit[r] += 1
-                if digit[r] == q:
+                ur = U(r)
+                v = digit[ur] + 1
+                digit[ur] = v
+                if v == q:
                     r -= 1
                     continue
-                j = sel[r]
-                v = digit[r]
-                pr = pp[r] * P[j, v]
+                j = sel[ur]
+                pr = pp[ur] * P[U(j), U(v)]
                 if pr == 0.0:
                     continue
-                cc = pc[r] + (v - q) * strides[pos[j]]
+                cc = pc[ur] + D[U(j), U(v)]
                 if r + 1 == k:
                     for s in range(ns):
-                        Q[s, a] += pr * V[p0 + s + shift, cc]
+                        Q[s, a] += pr * V[U(p0 + s + shift), U(cc)]
                 else:
-                    pp[r + 1] = pr
-                    pc[r + 1] = cc
+                    pp[ur + U(1)] = pr
+                    pc[ur + U(1)] = cc
                     r += 1
-                    digit[r] = -1
+                    digit[U(r)] = -1
         for s in range(ns):
             best = -np.inf
             for a in range(1, nA):
@@ -273,12 +284,12 @@ def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, 
                 if val >= best - tol or (not np.isfinite(best)):
                     if size[a] > bk or (size[a] == bk and bits[a] < bb):
                         ba, bk, bb = a, size[a], bits[a]
-            V[p0 + s, c] = best
-            act[p0 + s, c] = bits[ba]
+            V[U(p0 + s), U(c)] = best
+            act[U(p0 + s), U(c)] = bits[ba]
         if mode == 2 and m < n:
             for t in range(m + 1, Tn):
-                V[t, c] = V[m, c]
-                act[t, c] = act[m, c]
+                V[t, U(c)] = V[m, U(c)]
+                act[t, U(c)] = act[m, U(c)]
 
 
 @njit(cache=True, error_model="numpy")
@@ -290,10 +301,13 @@ def _dp_kernel_lams(codes, maskbits, mass, strides, q, n, V, act, lams, rtol):
     outcomes of every action are enumerated once and each product
     ``prod_i p_i(y_i)`` serves all ``L`` prices; every column receives exactly
     the floating-point operations, in the same order, as a single-price solve
-    with :func:`_dp_kernel` (so the tables agree bit for bit).
+    with :func:`_dp_kernel` (so the tables agree bit for bit).  Unsigned indices
+    and the offset table ``D``: as in :func:`_dp_kernel`.
     """
+    U = np.uint64  # unsigned indices (no wrap-around code): see _dp_kernel
     L = lams.size
     P = np.empty((n, q))
+    D = np.empty((n, q), np.int64)
     pos = np.empty(n, np.int64)
     sel = np.empty(n, np.int64)
     digit = np.empty(n + 1, np.int64)
@@ -301,16 +315,17 @@ def _dp_kernel_lams(codes, maskbits, mass, strides, q, n, V, act, lams, rtol):
     pc = np.empty(n + 1, np.int64)
     for idx in range(codes.size):
         c = codes[idx]
-        M = maskbits[c]
+        M = maskbits[U(c)]
         m = 0
         for i in range(n):
             if (M >> i) & 1:
                 pos[m] = i
                 m += 1
-        den = mass[c]
+        den = mass[U(c)]
         for j in range(m):
             for v in range(q):
-                P[j, v] = mass[c + (v - q) * strides[pos[j]]] / den
+                D[j, v] = (v - q) * strides[U(pos[j])]
+                P[j, v] = mass[U(c + D[j, v])] / den
         nA = 1 << m
         Q = np.zeros((nA, L))
         bits = np.zeros(nA, np.int64)
@@ -325,29 +340,32 @@ def _dp_kernel_lams(codes, maskbits, mass, strides, q, n, V, act, lams, rtol):
                     ab |= 1 << pos[j]
             bits[a] = ab
             size[a] = k
+            Qa = Q[a]
             pp[0] = 1.0
             pc[0] = c
             r = 0
             digit[0] = -1
             while r >= 0:
-                digit[r] += 1
-                if digit[r] == q:
+                ur = U(r)
+                v = digit[ur] + 1
+                digit[ur] = v
+                if v == q:
                     r -= 1
                     continue
-                j = sel[r]
-                v = digit[r]
-                pr = pp[r] * P[j, v]
+                j = sel[ur]
+                pr = pp[ur] * P[U(j), U(v)]
                 if pr == 0.0:
                     continue
-                cc = pc[r] + (v - q) * strides[pos[j]]
+                cc = pc[ur] + D[U(j), U(v)]
                 if r + 1 == k:
+                    Vc = V[U(cc)]
                     for s in range(L):
-                        Q[a, s] += pr * V[cc, s]
+                        Qa[s] += pr * Vc[s]
                 else:
-                    pp[r + 1] = pr
-                    pc[r + 1] = cc
+                    pp[ur + U(1)] = pr
+                    pc[ur + U(1)] = cc
                     r += 1
-                    digit[r] = -1
+                    digit[U(r)] = -1
         for s in range(L):
             lam = lams[s]
             best = -np.inf
@@ -361,8 +379,8 @@ def _dp_kernel_lams(codes, maskbits, mass, strides, q, n, V, act, lams, rtol):
                 if val >= best - tol or (not np.isfinite(best)):
                     if size[a] > bk or (size[a] == bk and bits[a] < bb):
                         ba, bk, bb = a, size[a], bits[a]
-            V[c, s] = best
-            act[c, s] = bits[ba]
+            V[U(c), s] = best
+            act[U(c), s] = bits[ba]
 
 
 def _backward_lams(pb: _Problem, lams: np.ndarray):
@@ -418,6 +436,65 @@ def _backward(pb: _Problem, lam: float, budget: int | None, mode: str):
     return V, act
 
 
+@njit(cache=True, error_model="numpy")
+def _children_kernel(codes, mass, a, T, strides, n, q):
+    """The outcomes of one step of the forward pass: child codes and their masses.  Private.
+
+    State ``codes[b]`` (mass ``mass[b]``) reveals the set ``a[b]``; every outcome
+    ``y`` of it gives the child ``codes[b] + sum_j (y_j - q) stride_j`` with mass
+    ``mass[b] * prod_j p_j(y_j)``, ``p_j(v) = T[child digit] / T[codes[b]]`` (the
+    exact oracle's conditionals).  Outcomes of mass zero are dropped.  Order: states
+    grouped by increasing action (stable), outcomes in lexicographic order, first
+    revealed position most significant; the product is formed left to right from
+    1.0.  (The order and the arithmetic of the vectorised numpy version it
+    replaced, so the merged masses are the same bit for bit.)
+    """
+    U = np.uint64  # unsigned indices (no wrap-around code): see _dp_kernel
+    B = codes.size
+    order = np.argsort(a, kind="mergesort")
+    total = 0
+    for b in range(B):
+        k = 0
+        A = a[b]
+        while A:
+            k += A & 1
+            A >>= 1
+        total += q ** k
+    cc = np.empty(total, np.int64)
+    mm = np.empty(total)
+    pos = np.empty(n, np.int64)
+    dig = np.empty(n, np.int64)
+    out = 0
+    for ii in range(B):
+        b = order[ii]
+        A = a[U(b)]
+        c = codes[U(b)]
+        k = 0
+        for i in range(n):
+            if (A >> i) & 1:
+                pos[k] = i
+                k += 1
+        den = T[U(c)]
+        mb = mass[U(b)]
+        for idx in range(q ** k):
+            r = idx
+            for j in range(k - 1, -1, -1):
+                dig[U(j)] = r % q
+                r //= q
+            pr = 1.0
+            dc = 0
+            for j in range(k):
+                off = (dig[j] - q) * strides[U(pos[j])]
+                pr *= T[U(c + off)] / den
+                dc += off
+            m = mb * pr
+            if m > 0:
+                cc[out] = c + dc
+                mm[out] = m
+                out += 1
+    return cc[:out], mm[:out]
+
+
 def _forward(pb: _Problem, act: np.ndarray, timed: bool):
     """Exact law of the episode under the action table.  Private.
 
@@ -443,24 +520,8 @@ def _forward(pb: _Problem, act: np.ndarray, timed: bool):
             break
         a = act[t if timed else 0, codes]
         reached.append((codes, np.full(codes.size, t), mass, a))
-        P = pb.oracle.probs_from_codes(codes)
-        ch_c, ch_m = [], []
-        for A in np.unique(a):
-            sel = a == A
-            pos = np.flatnonzero((int(A) >> np.arange(n)) & 1)
-            k = pos.size
-            V = (np.arange(q ** k)[:, None] // q ** np.arange(k - 1, -1, -1)[None, :]) % q
-            pr = np.ones((int(sel.sum()), V.shape[0]))
-            for j in range(k):
-                pr *= P[sel][:, pos[j], :][:, V[:, j]]
-            dc = ((V - q) * pb.strides[pos][None, :]).sum(axis=1)
-            cc = codes[sel][:, None] + dc[None, :]
-            mm = mass[sel][:, None] * pr
-            nz = mm > 0
-            ch_c.append(cc[nz])
-            ch_m.append(mm[nz])
-        cc = np.concatenate(ch_c)
-        mm = np.concatenate(ch_m)
+        cc, mm = _children_kernel(codes, mass, a, pb.mass, np.ascontiguousarray(pb.strides),
+                                  n, q)
         codes, inv = np.unique(cc, return_inverse=True)
         mass = np.bincount(inv.reshape(-1), weights=mm, minlength=codes.size)
     cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))

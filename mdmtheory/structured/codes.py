@@ -99,7 +99,13 @@ def _rref_inplace(A, p, prefix_rank):
     """Reduced row echelon form of ``A`` (d x n, entries in [0, p)) in place.
 
     ``prefix_rank[k]`` = rank of the first ``k`` columns (``k = 0..n``).  Returns the rank.
+
+    Row indices are cast to ``uint64`` and the reductions mod ``p`` are unsigned
+    (every term is non-negative): no negative-index wrap-around code and no sign
+    fix-up of Python's ``%`` (the same integers).
     """
+    U = np.uint64  # see the note above
+    up = U(p)
     d, n = A.shape
     rank = 0
     prefix_rank[0] = 0
@@ -111,21 +117,22 @@ def _rref_inplace(A, p, prefix_rank):
                     r = i
                     break
             if r >= 0:
+                ur = U(rank)
                 if r != rank:
                     for k in range(n):
-                        tmp = A[r, k]
-                        A[r, k] = A[rank, k]
-                        A[rank, k] = tmp
-                iv = _inv_mod(A[rank, c], p)
+                        tmp = A[U(r), k]
+                        A[U(r), k] = A[ur, k]
+                        A[ur, k] = tmp
+                iv = _inv_mod(A[ur, c], p)
                 for k in range(n):
-                    A[rank, k] = (A[rank, k] * iv) % p
+                    A[ur, k] = U(A[ur, k] * iv) % up
                 for i in range(d):
                     if i != rank:
                         f = A[i, c]
                         if f != 0:
                             g = p - f
                             for k in range(c, n):
-                                A[i, k] = (A[i, k] + g * A[rank, k]) % p
+                                A[i, k] = U(A[i, k] + g * A[ur, k]) % up
                 rank += 1
         prefix_rank[c + 1] = rank
     return rank
@@ -140,7 +147,15 @@ def _rank_sums_kernel(G, p):
     excludes every position after it, so the echelon basis of the prefix
     ``0..p0-1`` (the first ``top_after[p0-1]`` stored vectors) is reused and only
     column ``p0`` is reduced: ``O(d * rank)`` per subset.
+
+    Indices are cast to ``uint64`` where the arrays are read: Numba adds
+    negative-index wrap-around code to every signed index it cannot prove
+    non-negative (pivot rows loaded from arrays, ranks, positions); all are
+    non-negative, so the cast changes the machine code only (the same integer sums).
+    The reduction mod ``p`` of the inner loop is unsigned too (no sign fix-up).
     """
+    U = np.uint64  # unsigned indices: see the note above
+    up = U(p)
     d, n = G.shape
     sums = np.zeros(n + 1, np.int64)
     maxb = min(n, d)
@@ -159,21 +174,21 @@ def _rank_sums_kernel(G, p):
             t += 1
         p0 = n - 1 - t
         for k in range(p0 + 1, n):
-            if inc[k]:
-                inc[k] = False
+            if inc[U(k)]:
+                inc[U(k)] = False
                 size -= 1
-        inc[p0] = True
+        inc[U(p0)] = True
         size += 1
-        top = top_after[p0 - 1] if p0 > 0 else 0
+        top = top_after[U(p0 - 1)] if p0 > 0 else 0
         if top < d:
             for i in range(d):
-                v[i] = G[i, p0]
+                v[i] = G[i, U(p0)]
             for b in range(top):
-                coef = v[piv[b]]
+                coef = v[U(piv[b])]
                 if coef != 0:
                     g = p - coef
-                    for i in range(d):
-                        v[i] = (v[i] + g * basis[b, i]) % p
+                    for i in range(d):  # unsigned modulo: no sign fix-up (terms >= 0)
+                        v[i] = U(v[i] + g * basis[b, i]) % up
             r = -1
             for i in range(d):
                 if v[i] != 0:
@@ -182,12 +197,12 @@ def _rank_sums_kernel(G, p):
             if r >= 0:
                 iv = _inv_mod(v[r], p)
                 for i in range(d):
-                    basis[top, i] = (v[i] * iv) % p
-                piv[top] = r
+                    basis[U(top), i] = (v[i] * iv) % p
+                piv[U(top)] = r
                 top += 1
         for k in range(p0, n):
-            top_after[k] = top
-        sums[size] += top
+            top_after[U(k)] = top
+        sums[U(size)] += top
     return sums
 
 
@@ -367,7 +382,12 @@ def reed_solomon_information_curve(n: int, d: int, p: int, *, base: float | None
 # ============================================================================ Monte Carlo
 @njit(cache=True)
 def _code_draws_kernel(G, p, perms, rao_blackwell, out):
-    """Per-permutation increments of the prefix rank (in units of log p)."""
+    """Per-permutation increments of the prefix rank (in units of log p).
+
+    Indices loaded from arrays are cast to ``uint64`` (no wrap-around code; see
+    :func:`_rank_sums_kernel`).
+    """
+    U = np.uint64
     d, n = G.shape
     R = perms.shape[0]
     A = np.empty((d, n), np.int64)
@@ -377,7 +397,7 @@ def _code_draws_kernel(G, p, perms, rao_blackwell, out):
     for r in range(R):
         for i in range(d):
             for c in range(n):
-                A[i, c] = G[i, perms[r, c]]
+                A[i, c] = G[i, U(perms[r, c])]
         _rref_inplace(A, p, pr)
         if not rao_blackwell:
             for j in range(1, n + 1):
@@ -394,11 +414,11 @@ def _code_draws_kernel(G, p, perms, rao_blackwell, out):
             hist[i] = 0
         # k = number revealed (prefix length) = j - 1, from n-1 down to 0
         for k in range(n - 1, -1, -1):
-            hist[last[k] + 1] += 1  # column k joins the masked suffix
+            hist[U(last[k] + 1)] += 1  # column k joins the masked suffix
             Rk = pr[k]
             cnt = 0
             for L1 in range(Rk + 1, d + 1):  # L >= Rk  <=>  L + 1 >= Rk + 1
-                cnt += hist[L1]
+                cnt += hist[U(L1)]
             out[r, k] = cnt / (n - k)
 
 

@@ -354,8 +354,9 @@ def _inhomogeneous_gap_sums_kernel(T, marg, tol):
     """Sum of exact pair informations by gap; optional Dobrushin truncation.
 
     Returns ``(M, gmin)``: ``gmin`` is the smallest gap that was dropped (``n`` if
-    none).
+    none).  Offset indices are cast to ``uint64`` (see :func:`_fb_kernel`).
     """
+    U = np.uint64
     n, q = marg.shape
     M = np.zeros(max(n - 1, 0))
     P = np.empty((q, q))
@@ -367,7 +368,7 @@ def _inhomogeneous_gap_sums_kernel(T, marg, tol):
                 P[x, y] = 1.0 if x == y else 0.0
         pa = marg[a]
         for b in range(a + 1, n):
-            Tb = T[b - 1]
+            Tb = T[U(b - 1)]
             for x in range(q):
                 if pa[x] > 0.0:
                     for y in range(q):
@@ -381,7 +382,7 @@ def _inhomogeneous_gap_sums_kernel(T, marg, tol):
             for x in range(q):
                 for y in range(q):
                     P[x, y] = tmp[x, y]
-            pb = marg[b]
+            pb = marg[U(b)]
             I = 0.0
             for x in range(q):
                 if pa[x] > 0.0:
@@ -392,7 +393,7 @@ def _inhomogeneous_gap_sums_kernel(T, marg, tol):
                             s += v * math.log(v / pb[y])
                     I += pa[x] * s
             if I > 0.0:
-                M[b - a - 1] += I
+                M[U(b - a - 1)] += I
             if tol > 0.0 and b < n - 1:
                 # Dobrushin coefficient over the rows reachable from X_a
                 eta = 0.0
@@ -721,7 +722,15 @@ def _sample_chain(init: np.ndarray, steps: np.ndarray, emission: np.ndarray | No
 
 @njit(cache=True)
 def _fb_kernel(x, mask, init, steps, E, out):
-    """Masked forward-backward; returns 0 on success, 1 + row on a zero-probability context."""
+    """Masked forward-backward; returns 0 on success, 1 + row on a zero-probability context.
+
+    Indices are cast to ``uint64`` where the arrays are read: Numba adds
+    negative-index wrap-around code to every signed index it cannot prove
+    non-negative (symbols loaded from ``x``, offsets ``t - 1``, ``t + 1``, the
+    backward loop's ``t``); all are non-negative, so the cast changes the machine
+    code only (the same values bit for bit).
+    """
+    U = np.uint64  # unsigned indices: see the note above
     B, n = x.shape
     h = init.shape[0]
     q = E.shape[1]
@@ -730,7 +739,7 @@ def _fb_kernel(x, mask, init, steps, E, out):
     for b in range(B):
         # forward (normalised)
         for z in range(h):
-            alpha[0, z] = init[z] * (E[z, x[b, 0]] if mask[b, 0] else 1.0)
+            alpha[0, z] = init[z] * (E[z, U(x[b, 0])] if mask[b, 0] else 1.0)
         s = 0.0
         for z in range(h):
             s += alpha[0, z]
@@ -739,43 +748,45 @@ def _fb_kernel(x, mask, init, steps, E, out):
         for z in range(h):
             alpha[0, z] /= s
         for t in range(1, n):
-            Tt = steps[t - 1]
+            ut = U(t)
+            Tt = steps[ut - U(1)]
             s = 0.0
             for z2 in range(h):
                 acc = 0.0
                 for z in range(h):
-                    acc += alpha[t - 1, z] * Tt[z, z2]
-                if mask[b, t]:
-                    acc *= E[z2, x[b, t]]
-                alpha[t, z2] = acc
+                    acc += alpha[ut - U(1), z] * Tt[z, z2]
+                if mask[b, ut]:
+                    acc *= E[z2, U(x[b, ut])]
+                alpha[ut, z2] = acc
                 s += acc
             if not s > 0.0:
                 return 1 + b
             for z2 in range(h):
-                alpha[t, z2] /= s
+                alpha[ut, z2] /= s
         # backward (normalised)
         for z in range(h):
             beta[n - 1, z] = 1.0
         for t in range(n - 2, -1, -1):
-            Tt = steps[t]
+            ut = U(t)
+            Tt = steps[ut]
             s = 0.0
             for z in range(h):
                 acc = 0.0
                 for z2 in range(h):
-                    e = E[z2, x[b, t + 1]] if mask[b, t + 1] else 1.0
-                    acc += Tt[z, z2] * e * beta[t + 1, z2]
-                beta[t, z] = acc
+                    e = E[z2, U(x[b, ut + U(1)])] if mask[b, ut + U(1)] else 1.0
+                    acc += Tt[z, z2] * e * beta[ut + U(1), z2]
+                beta[ut, z] = acc
                 s += acc
             if not s > 0.0:
                 return 1 + b
             for z in range(h):
-                beta[t, z] /= s
+                beta[ut, z] /= s
         # predictive marginals at masked positions
         for t in range(n):
             if mask[b, t]:
                 for a in range(q):
                     out[b, t, a] = 0.0
-                out[b, t, x[b, t]] = 1.0
+                out[b, t, U(x[b, t])] = 1.0
                 continue
             s = 0.0
             for z in range(h):
