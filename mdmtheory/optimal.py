@@ -549,8 +549,12 @@ def _path_errors_rows(Z, A, n, k0, k1, out):
     ``-0.0``).  ``O(n (k1 - k0))`` additions, ``O(k1^2)`` table reads.
     """
     Zp = np.empty(n + 3)
-    Zp[:n] = Z
-    Zp[n:] = Z[n - 1]
+    # element loops, not slice assignments: Numba's slice-assignment machinery alone
+    # took ~5 s to compile on a first call (empty cache)
+    for i in range(n):
+        Zp[i] = Z[i]
+    for i in range(n, n + 3):
+        Zp[i] = Z[n - 1]
     pos = np.empty(k1 + 1, np.int64)
     for k in range(k0, k1 + 1):
         out[k - 1] = 0.0
