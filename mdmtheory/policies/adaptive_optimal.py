@@ -175,6 +175,18 @@ def _popcount(a: np.ndarray) -> np.ndarray:
         a = a & (a - 1)
 
 
+@njit(cache=True, inline="always")
+def _set_bits(M, n, pos):
+    """Write the positions ``i < n`` of the set bits of ``M`` to ``pos`` (increasing);
+    return how many.  Private."""
+    m = 0
+    for i in range(n):
+        if (M >> i) & 1:
+            pos[m] = i
+            m += 1
+    return m
+
+
 @njit(cache=True, error_model="numpy")
 def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, rtol):
     """Fill ``V``/``act`` at the live incomplete ``codes`` (children first).  Private.
@@ -206,11 +218,7 @@ def _dp_kernel(codes, maskbits, mass, strides, q, n, V, act, lam, mode, budget, 
     for idx in range(codes.size):
         c = codes[idx]
         M = maskbits[U(c)]
-        m = 0
-        for i in range(n):
-            if (M >> i) & 1:
-                pos[m] = i
-                m += 1
+        m = _set_bits(M, n, pos)
         den = mass[U(c)]
         for j in range(m):
             for v in range(q):
@@ -316,11 +324,7 @@ def _dp_kernel_lams(codes, maskbits, mass, strides, q, n, V, act, lams, rtol):
     for idx in range(codes.size):
         c = codes[idx]
         M = maskbits[U(c)]
-        m = 0
-        for i in range(n):
-            if (M >> i) & 1:
-                pos[m] = i
-                m += 1
+        m = _set_bits(M, n, pos)
         den = mass[U(c)]
         for j in range(m):
             for v in range(q):
@@ -469,11 +473,7 @@ def _children_kernel(codes, mass, a, T, strides, n, q):
         b = order[ii]
         A = a[U(b)]
         c = codes[U(b)]
-        k = 0
-        for i in range(n):
-            if (A >> i) & 1:
-                pos[k] = i
-                k += 1
+        k = _set_bits(A, n, pos)
         den = T[U(c)]
         mb = mass[U(b)]
         for idx in range(q ** k):
