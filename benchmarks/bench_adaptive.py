@@ -133,6 +133,19 @@ def _num(x: float, d: int = 3) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:.{d}f}"
 
 
+def _add_learned(fam: dict, points: dict) -> dict:
+    """Add the learned policy's points to a stored family and recompute its gap summary
+    from the stored fronts (the same numbers ``gap_report`` gives on the live objects)."""
+    fam["rules"][LEARNED_RULE] = points
+    gain, gaps = gaps_from_points(
+        (fam["adaptive"]["nfe"], fam["adaptive"]["reward"]),
+        (fam["oblivious"]["nfe"], fam["oblivious"]["reward"]),
+        {k: (v["nfe"], [-np.inf if r is None else r for r in v["reward"]])
+         for k, v in fam["rules"].items()}, N)
+    fam["summary"] = summarize_gaps(gain, gaps)
+    return fam["summary"]
+
+
 def main(resume: bool = False) -> None:
     out = {"n": N, "families": []}
     if resume and JSON.is_file():  # keep the families already computed
@@ -146,13 +159,7 @@ def main(resume: bool = False) -> None:
         if label in done:
             fam = done[label]
             if label in learned:
-                fam["rules"][LEARNED_RULE] = learned[label]
-            gain, gaps = gaps_from_points(
-                (fam["adaptive"]["nfe"], fam["adaptive"]["reward"]),
-                (fam["oblivious"]["nfe"], fam["oblivious"]["reward"]),
-                {k: (v["nfe"], [-np.inf if r is None else r for r in v["reward"]])
-                 for k, v in fam["rules"].items()}, N)
-            fam["summary"] = summarize_gaps(gain, gaps)
+                _add_learned(fam, learned[label])
             for name, s in fam["summary"].items():
                 rows.append([label, reward, name, _num(s["mean_gap"]), _num(s["max_gap"]),
                              _num(s["captured"], 2)])
@@ -179,13 +186,7 @@ def main(resume: bool = False) -> None:
                "summary": summ, "seconds": rep.seconds, "solves": rep.adaptive.solves,
                "tol": TOL}
         if label in learned:
-            fam["rules"][LEARNED_RULE] = learned[label]
-            gain, gaps = gaps_from_points(
-                (fam["adaptive"]["nfe"], fam["adaptive"]["reward"]),
-                (fam["oblivious"]["nfe"], fam["oblivious"]["reward"]),
-                {k: (v["nfe"], [-np.inf if r is None else r for r in v["reward"]])
-                 for k, v in fam["rules"].items()}, N)
-            summ = fam["summary"] = summarize_gaps(gain, gaps)
+            summ = _add_learned(fam, learned[label])
         out["families"].append(fam)
         for name, s in summ.items():
             rows.append([label, reward, name, _num(s["mean_gap"]), _num(s["max_gap"]),
